@@ -1,0 +1,260 @@
+"""Load and validate a longneck TOML configuration.
+
+The schema lives in one place, :data:`SCHEMA`: every section, every key, its type, its default and
+what it means. ``config/example.toml`` documents the same keys for users, and a test checks that the
+two agree. Validation happens before anything runs; an error names the key, what is allowed and the
+value found, and an unknown key is rejected with the closest valid key suggested.
+
+Layering: shipped defaults (here) < the site's config file < command-line overrides. The result is a
+frozen :class:`Config`; :meth:`Config.fingerprint` stamps outputs so that a later run can tell
+whether it used the same settings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+__all__ = ["Config", "ConfigError", "Key", "SCHEMA", "load_config", "parse_config"]
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with a message that names the key and the bad value."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: its type, default and meaning."""
+
+    type: str  # "str", "int", "float", "bool", "list[str]", "dict"
+    default: Any = None
+    required: bool = False
+    doc: str = ""
+    check: Callable[[Any], str | None] | None = None  # returns an error text, or None when fine
+    minimum: float | None = None
+
+
+def _http_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "an absolute http:// or https:// URL"
+    return None
+
+
+def _regex(value: str) -> str | None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"a valid regular expression ({exc})"
+    return None
+
+
+def _task_id(value: str) -> str | None:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+        return "lower-case letters, digits, '-' and '_' (e.g. 'pay-parking-fine')"
+    if value == "none":
+        return "any id but 'none', which is reserved for pages that serve no top task"
+    return None
+
+
+SITE = {
+    "name": Key("str", required=True, doc="Name of the site, used in reports and the run folder."),
+    "start_urls": Key("list[str]", required=True, check=_http_url,
+                      doc="Where the crawl starts (usually the home page)."),
+    "allowed_domains": Key("list[str]", default=[],
+                           doc="Hosts in scope; default: the hosts of the start URLs."),
+    "sitemaps": Key("list[str]", default=[], check=_http_url,
+                    doc="Sitemap URLs; robots.txt 'Sitemap:' lines and /sitemap.xml are always tried."),
+    "include": Key("list[str]", default=[], check=_regex,
+                   doc="Only URLs matching one of these regexes are crawled (default: all in scope)."),
+    "exclude": Key("list[str]", default=[], check=_regex,
+                   doc="URLs matching any of these regexes are not crawled."),
+    "max_pages": Key("int", default=50_000, minimum=1, doc="Stop scheduling after this many URLs."),
+    "max_depth": Key("int", default=20, minimum=0, doc="Do not follow links deeper than this many clicks."),
+    "obey_robots_txt": Key("bool", default=True, doc="Respect robots.txt (leave on for sites you do not own)."),
+    "concurrency": Key("int", default=8, minimum=1, doc="Concurrent requests to the site."),
+    "download_delay": Key("float", default=0.0, minimum=0, doc="Minimum seconds between requests."),
+    "autothrottle": Key("bool", default=True,
+                        doc="Adapt the delay to the server's response times (Scrapy AutoThrottle)."),
+    "user_agent": Key("str", default="", doc="Full User-Agent override; default names longneck and contact_url."),
+    "contact_url": Key("str", default="https://github.com/longneck-audit/longneck", check=_http_url,
+                       doc="Where a site owner can learn about the crawler; put in the User-Agent."),
+    "timeout": Key("float", default=30.0, minimum=1, doc="Seconds before a request is abandoned."),
+    "max_page_bytes": Key("int", default=10_000_000, minimum=1024,
+                          doc="Responses larger than this are cancelled and recorded as too large."),
+    "max_urls_per_pattern": Key("int", default=1000, minimum=1,
+                                doc="Crawler-trap bound: URLs per pattern (path with numbers generalised)."),
+    "max_query_variants": Key("int", default=50, minimum=1,
+                              doc="Crawler-trap bound: distinct query strings per path."),
+    "strip_query_params": Key("list[str]", default=[],
+                              doc="Extra query parameters to drop (utm_*, gclid, session ids ... always are)."),
+}
+
+TASK = {
+    "id": Key("str", required=True, check=_task_id, doc="Short stable identifier."),
+    "name": Key("str", required=True, doc="The task as customers would say it."),
+    "description": Key("str", required=True, doc="One line on what the customer wants to get done."),
+    "keywords": Key("list[str]", default=[], doc="A few words customers use for it."),
+    "examples": Key("list[str]", default=[], check=_http_url, doc="One to three URLs that serve the task."),
+}
+
+CLASSIFIER = {
+    "labels": Key("str", default="", doc="CSV with columns url,task (a task id or 'none'); relative to the config."),
+}
+
+AUDIT = {
+    "protect": Key("list[str]", default=[], check=_regex,
+                   doc="URL regexes never recommended for removal or noindex."),
+}
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "site": SITE,
+    "tasks": TASK,  # an array of tables: [[tasks]]
+    "classifier": CLASSIFIER,
+    "audit": AUDIT,
+    "scrapy": {},  # free-form Scrapy settings, passed through (e.g. SCHEDULER for scrapy-redis)
+}
+ARRAY_SECTIONS = {"tasks"}
+FREEFORM_SECTIONS = {"scrapy"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated configuration. ``site``, ``classifier``, ``audit``: dicts with every key filled;
+    ``tasks``: a tuple of dicts; ``source``: the file it came from (or None)."""
+
+    site: dict
+    tasks: tuple
+    classifier: dict
+    audit: dict
+    scrapy: dict = field(default_factory=dict)
+    source: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"site": self.site, "tasks": list(self.tasks), "classifier": self.classifier,
+                "audit": self.audit, "scrapy": self.scrapy}
+
+    def fingerprint(self) -> str:
+        """A short stable hash of the resolved settings (not of the file's formatting)."""
+        blob = json.dumps(self.as_dict(), sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def _suggest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else f" Valid keys: {', '.join(sorted(choices))}."
+
+
+_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list[str]": list}
+
+
+def _check_value(where: str, key: Key, value: Any) -> Any:
+    expected = _TYPES[key.type]
+    if isinstance(value, bool) and key.type in ("int", "float"):
+        raise ConfigError(f"{where}: expected a number, found {value!r}")
+    if not isinstance(value, expected):
+        raise ConfigError(f"{where}: expected {_describe(key.type)}, found {value!r} ({type(value).__name__})")
+    if key.type == "float":
+        value = float(value)
+    if key.minimum is not None and value < key.minimum:
+        raise ConfigError(f"{where}: must be at least {key.minimum:g}, found {value!r}")
+    items = value if key.type == "list[str]" else [value]
+    for i, item in enumerate(items):
+        label = f"{where}[{i}]" if key.type == "list[str]" else where
+        if key.type == "list[str]" and not isinstance(item, str):
+            raise ConfigError(f"{label}: expected a string, found {item!r}")
+        if key.check and isinstance(item, str):
+            problem = key.check(item)
+            if problem:
+                raise ConfigError(f"{label}: expected {problem}, found {item!r}")
+    if key.type == "str" and key.required and not value.strip():
+        raise ConfigError(f"{where}: must not be empty")
+    return list(value) if key.type == "list[str]" else value
+
+
+def _describe(type_name: str) -> str:
+    return {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false",
+            "list[str]": "a list of strings"}[type_name]
+
+
+def _fill(where: str, schema: dict[str, Key], table: Any) -> dict:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table, found {table!r}")
+    for name in table:
+        if name not in schema:
+            raise ConfigError(f"{where}: unknown key '{name}'.{_suggest(name, schema)}")
+    out = {}
+    for name, key in schema.items():
+        if name in table:
+            out[name] = _check_value(f"{where}.{name}", key, table[name])
+        elif key.required:
+            raise ConfigError(f"{where}: missing required key '{name}' ({key.doc})")
+        else:
+            out[name] = list(key.default) if isinstance(key.default, list) else key.default
+    return out
+
+
+def parse_config(data: dict, source: str | None = None, overrides: dict | None = None) -> Config:
+    """Validate a parsed TOML document (plus ``overrides``: ``{"site.max_pages": 10}``)."""
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for dotted, value in (overrides or {}).items():
+        section, _, name = dotted.partition(".")
+        if section not in SCHEMA or section in ARRAY_SECTIONS or not name:
+            raise ConfigError(f"override '{dotted}': expected SECTION.KEY with SECTION one of site, classifier, audit")
+        data.setdefault(section, {})[name] = value
+    for name in data:
+        if name not in SCHEMA:
+            raise ConfigError(f"unknown section [{name}].{_suggest(name, SCHEMA)}")
+    if "site" not in data:
+        raise ConfigError("missing section [site] (with at least name and start_urls)")
+    site = _fill("site", SITE, data["site"])
+    tasks_raw = data.get("tasks", [])
+    if not isinstance(tasks_raw, list):
+        raise ConfigError("tasks: expected an array of tables written as [[tasks]], found a single table")
+    tasks, seen = [], set()
+    for i, raw in enumerate(tasks_raw):
+        task = _fill(f"tasks[{i}]", TASK, raw)
+        if task["id"] in seen:
+            raise ConfigError(f"tasks[{i}].id: expected a unique id, found {task['id']!r} twice")
+        seen.add(task["id"])
+        tasks.append(task)
+    classifier = _fill("classifier", CLASSIFIER, data.get("classifier", {}))
+    audit = _fill("audit", AUDIT, data.get("audit", {}))
+    scrapy = data.get("scrapy", {})
+    if not isinstance(scrapy, dict):
+        raise ConfigError(f"scrapy: expected a table of Scrapy settings, found {scrapy!r}")
+    for name in scrapy:
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise ConfigError(f"scrapy.{name}: expected an upper-case Scrapy setting name such as SCHEDULER")
+    if classifier["labels"] and source:
+        path = Path(classifier["labels"])
+        if not path.is_absolute():
+            classifier["labels"] = str((Path(source).parent / path).resolve())
+    return Config(site=site, tasks=tuple(tasks), classifier=classifier, audit=audit, scrapy=dict(scrapy),
+                  source=source)
+
+
+def load_config(path: str | Path, overrides: dict | None = None) -> Config:
+    """Read, parse and validate a TOML config file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return parse_config(data, source=str(path), overrides=overrides)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

@@ -1,0 +1,277 @@
+"""Field extraction from one fetched document: HTML pages (Resiliparse) and PDFs (pypdf).
+
+Each HTML page is parsed once, with Resiliparse's lexbor-based HTML5 parser, and every field is read
+from that tree. Main text comes from the page's ``<main>`` landmark when it has one, otherwise from the
+body minus navigation, header, footer, asides and other boilerplate; Resiliparse's ``extract_plain_text``
+turns the tree into text with block structure and list items kept. (Its own ``main_content`` heuristic
+drops lists, which on a service page are often the steps of the task, so it is not used.)
+
+The functions here know nothing of Scrapy and are tested on plain strings.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import io
+import json
+import re
+from datetime import datetime, timezone
+from urllib.parse import urljoin
+
+from resiliparse.extract.html2text import extract_plain_text
+from resiliparse.parse.html import HTMLTree
+
+_WORD = re.compile(r"\w+")
+_SPACE = re.compile(r"\s+")
+MAX_TEXT_CHARS = 200_000  # main text kept per page; more is truncated (and flagged)
+MAX_HEADINGS = 200
+MAX_PDF_PAGES = 200
+
+BOILERPLATE = [
+    "script", "style", "noscript", "template", "svg", "nav", "aside", "[hidden]", "[aria-hidden=true]",
+    "[role=navigation]", "[role=complementary]", "[role=search]", ".breadcrumb", ".breadcrumbs", "#breadcrumb",
+    "#breadcrumbs", ".skip-link", ".skiplink", "#cookie-banner", ".cookie-banner", ".cookie-notice",
+    "#cookie-notice", ".sr-only", ".visually-hidden",
+]
+PAGE_BOILERPLATE = BOILERPLATE + ["header", "footer", "[role=banner]", "[role=contentinfo]"]
+BREADCRUMB_SELECTOR = (
+    "[aria-label*=breadcrumb i], .breadcrumb, .breadcrumbs, #breadcrumb, #breadcrumbs, "
+    "[itemtype*=BreadcrumbList]"
+)
+META_DATE_NAMES = {
+    "article:modified_time": "meta_modified", "og:updated_time": "meta_modified",
+    "last-modified": "meta_modified", "dcterms.modified": "meta_modified", "dc.date.modified": "meta_modified",
+    "revised": "meta_modified", "article:published_time": "meta_published", "dcterms.created": "meta_published",
+    "dc.date.created": "meta_published", "dc.date": "meta_published", "date": "meta_published",
+    "dcterms.issued": "meta_published", "citation_publication_date": "meta_published",
+}
+
+
+def clean(text: str | None) -> str:
+    return _SPACE.sub(" ", text).strip() if text else ""
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def content_hash(text: str) -> str:
+    """Hash of the main text with case and white space folded: equal hashes, same words."""
+    return hashlib.sha1(clean(text).lower().encode("utf-8")).hexdigest()
+
+
+def normalise_date(value: str | None) -> str | None:
+    """ISO 8601 for the date forms sites use (ISO, RFC 2822/HTTP); the raw value when unparseable."""
+    if not value:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return value
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return value[:64]
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc)
+        return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return parsed.isoformat()
+
+
+def _region(node) -> str:
+    """Where a link sits: nav (menus and breadcrumbs), header, footer, or body."""
+    if node.closest("nav, [role=navigation]") is not None:
+        return "nav"
+    if node.closest("main, [role=main], article") is not None:
+        return "body"
+    if node.closest("header, [role=banner]") is not None:
+        return "header"
+    if node.closest("footer, [role=contentinfo]") is not None:
+        return "footer"
+    return "body"
+
+
+def _walk_json_ld(obj, found: dict, crumbs: list):
+    if isinstance(obj, list):
+        for item in obj:
+            _walk_json_ld(item, found, crumbs)
+        return
+    if not isinstance(obj, dict):
+        return
+    for key, name in (("dateModified", "jsonld_modified"), ("datePublished", "jsonld_published")):
+        if key in obj and name not in found and isinstance(obj[key], str):
+            found[name] = obj[key]
+    kind = obj.get("@type")
+    if (kind == "BreadcrumbList" or (isinstance(kind, list) and "BreadcrumbList" in kind)) and not crumbs:
+        items = obj.get("itemListElement") or []
+        if isinstance(items, list):
+            items = sorted((i for i in items if isinstance(i, dict)), key=lambda i: i.get("position") or 0)
+            for item in items:
+                target = item.get("item")
+                url = target.get("@id") if isinstance(target, dict) else target
+                name = item.get("name") or (target.get("name") if isinstance(target, dict) else None)
+                if name:
+                    crumbs.append({"text": clean(str(name)), "url": url if isinstance(url, str) else None})
+    for key in ("@graph", "mainEntity", "breadcrumb"):
+        if key in obj:
+            _walk_json_ld(obj[key], found, crumbs)
+
+
+def extract_html(html: str, url: str, normalise, is_internal) -> dict:
+    """Every field longneck reads from an HTML page.
+
+    ``normalise(abs_url) -> str | None`` canonicalises link targets; ``is_internal(url) -> bool`` says
+    whether a link stays on the site. Returns a dict of page fields (see :mod:`crawler.items`).
+    """
+    tree = HTMLTree.parse(html)
+    doc = tree.document
+    head = tree.head
+    body = tree.body
+
+    base = url
+    base_el = doc.query_selector("base[href]")
+    if base_el is not None:
+        base = urljoin(url, base_el.getattr("href").strip())
+
+    meta_robots, description, dates, hreflang, canonical = [], "", {}, [], None
+    for meta in doc.query_selector_all("meta[content]"):
+        name = (meta.getattr("name") or meta.getattr("property") or meta.getattr("itemprop") or "").lower().strip()
+        content = meta.getattr("content") or ""
+        if name in ("robots", "googlebot"):
+            meta_robots.append(clean(content).lower())
+        elif name == "description" and not description:
+            description = clean(content)
+        elif name in META_DATE_NAMES:
+            dates.setdefault(META_DATE_NAMES[name], content)
+        elif name in ("datemodified", "datepublished"):
+            dates.setdefault("meta_modified" if name == "datemodified" else "meta_published", content)
+    for link in doc.query_selector_all("link[rel][href]"):
+        rel = (link.getattr("rel") or "").lower().split()
+        href = (link.getattr("href") or "").strip()
+        if "canonical" in rel and canonical is None:
+            canonical = normalise(urljoin(base, href))
+        elif "alternate" in rel and link.hasattr("hreflang"):
+            hreflang.append({"lang": (link.getattr("hreflang") or "").strip(), "url": normalise(urljoin(base, href))})
+
+    crumbs: list = []
+    for script in doc.query_selector_all('script[type="application/ld+json"]'):
+        try:
+            _walk_json_ld(json.loads(script.text), dates, crumbs)
+        except (ValueError, RecursionError):
+            continue
+    if not crumbs:
+        trail = doc.query_selector(BREADCRUMB_SELECTOR)
+        if trail is not None:
+            for item in trail.query_selector_all("a[href], li, [aria-current]"):
+                if item.tag != "a" and item.query_selector("a[href]") is not None:
+                    continue  # a list item wrapping a link: the link is listed itself
+                text = clean(item.text)
+                if text and text not in ("›", ">", "/", "»"):
+                    href = item.getattr("href") if item.tag == "a" else None
+                    crumbs.append({"text": text, "url": normalise(urljoin(base, href)) if href else None})
+    for crumb in crumbs:
+        if crumb["url"]:
+            crumb["url"] = normalise(urljoin(base, crumb["url"]))
+
+    headings, h1 = [], None
+    for node in doc.query_selector_all("h1, h2, h3, h4, h5, h6"):
+        text = clean(node.text)
+        if not text:
+            continue
+        level = int(node.tag[1])
+        if level == 1 and h1 is None:
+            h1 = text
+        if len(headings) < MAX_HEADINGS:
+            headings.append({"level": level, "text": text[:500]})
+
+    outlinks, seen = [], set()
+    for a in (body or doc).query_selector_all("a[href], area[href]"):
+        href = (a.getattr("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            continue
+        target = normalise(urljoin(base, href))
+        if target is None:
+            continue
+        region = _region(a)
+        text = clean(a.text) or clean(a.getattr("title")) or clean(a.getattr("aria-label"))
+        if not text:
+            img = a.query_selector("img[alt]")
+            text = clean(img.getattr("alt")) if img is not None else ""
+        key = (target, region, text)
+        if key in seen:
+            continue
+        seen.add(key)
+        rel = (a.getattr("rel") or "").lower().split()
+        outlinks.append({"url": target, "text": text[:300], "region": region,
+                         "internal": is_internal(target), "nofollow": "nofollow" in rel})
+
+    main = doc.query_selector("main, [role=main]")
+    if main is not None:
+        text = extract_plain_text(HTMLTree.parse(main.html), skip_elements=BOILERPLATE, alt_texts=False)
+    else:
+        text = extract_plain_text(tree, skip_elements=PAGE_BOILERPLATE, alt_texts=False)
+    text = text.strip()
+    truncated = len(text) > MAX_TEXT_CHARS
+    if truncated:
+        text = text[:MAX_TEXT_CHARS]
+
+    html_el = doc.query_selector("html")
+    lang = clean(html_el.getattr("lang")) if html_el is not None and html_el.hasattr("lang") else ""
+    title_el = (head or doc).query_selector("title")
+    return {
+        "title": clean(title_el.text) if title_el is not None else "",
+        "meta_description": description,
+        "meta_robots": ", ".join(r for r in meta_robots if r) or None,
+        "canonical": canonical,
+        "hreflang": hreflang,
+        "h1": h1,
+        "headings": headings,
+        "main_text": text,
+        "text_truncated": truncated,
+        "word_count": word_count(text),
+        "declared_language": lang or None,
+        "dates": {k: normalise_date(v) for k, v in dates.items()},
+        "breadcrumbs": crumbs,
+        "outlinks": outlinks,
+        "content_hash": content_hash(text),
+    }
+
+
+def extract_pdf(body: bytes) -> dict:
+    """Title, text and dates of a PDF; ``error`` says why text is missing when it is."""
+    from pypdf import PdfReader  # imported here: most crawls see few PDFs
+    from pypdf.errors import PyPdfError
+
+    out = {"title": "", "main_text": "", "dates": {}}
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        if reader.is_encrypted:
+            reader.decrypt("")
+        parts = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
+        meta = reader.metadata or {}
+        out["title"] = clean(str(meta.get("/Title") or ""))
+        for key, name in (("/ModDate", "pdf_modified"), ("/CreationDate", "pdf_created")):
+            raw = meta.get(key)
+            if raw:
+                m = re.match(r"D:(\d{4})(\d{2})?(\d{2})?", str(raw))
+                if m:
+                    out["dates"][name] = "-".join(g for g in m.groups() if g)
+        out["main_text"] = "\n".join(p.strip() for p in parts if p.strip())[:MAX_TEXT_CHARS]
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
+            NotImplementedError, OSError) as exc:
+        out["error"] = f"PDF text not extracted: {type(exc).__name__}: {exc}"[:300]
+    return out
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of ``text`` by py3langid, or None for text too short to tell."""
+    if word_count(text[:2000]) < 20:
+        return None
+    import py3langid
+
+    return py3langid.classify(text[:2000])[0]

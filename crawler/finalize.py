@@ -1,0 +1,119 @@
+"""After the crawl: fields that need the whole site, written back into pages.jsonl.
+
+- ``depth``: the shortest click path from a start URL over the link graph (a redirect costs no click),
+  exact whatever order responses arrived in; null for pages no link reaches (sitemap-only orphans).
+- ``final_url`` and ``redirect_chain``: each redirect followed through the records (loops stop).
+- ``in_sitemap`` and ``dates.sitemap_lastmod`` from the sitemaps read during the crawl.
+
+The file is streamed twice and replaced atomically; memory holds one integer per link, not pages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import deque
+from pathlib import Path
+
+from .state import iter_records, repair_tail
+
+MAX_HOPS = 20
+
+
+def finalize(out_dir: Path) -> dict:
+    out_dir = Path(out_dir)
+    pages = out_dir / "pages.jsonl"
+    repair_tail(pages)
+    index: dict[str, int] = {}
+    links: list[tuple] = []
+    redirects: dict[int, int] = {}
+    status: list = []
+    starts: list[int] = []
+    pending_redirects: list[tuple[int, str]] = []
+    duplicates = 0
+    for record in iter_records(pages):
+        url = record["url"]
+        if url in index:
+            duplicates += 1
+            continue
+        i = index[url] = len(status)
+        status.append(record.get("status"))
+        if record.get("found_via") == "start":
+            starts.append(i)
+        targets = {link["url"] for link in record.get("outlinks") or () if link.get("internal")}
+        links.append(tuple(targets))
+        if record.get("redirect_to"):
+            pending_redirects.append((i, record["redirect_to"]))
+    redirect_url = dict(pending_redirects)
+    for i, target in pending_redirects:
+        if target in index:
+            redirects[i] = index[target]
+    # links were stored as URLs: map to ids now that every record has one
+    links = [tuple(index[u] for u in t if u in index) for t in links]
+
+    depth = [None] * len(status)
+    queue = deque()
+    for i in starts:
+        depth[i] = 0
+        queue.append(i)
+    while queue:  # 0-1 breadth-first search: links cost a click, redirects do not
+        i = queue.popleft()
+        d = depth[i]
+        j = redirects.get(i)
+        if j is not None and (depth[j] is None or depth[j] > d):
+            depth[j] = d
+            queue.appendleft(j)
+        for j in links[i]:
+            if depth[j] is None or depth[j] > d + 1:
+                depth[j] = d + 1
+                queue.append(j)
+    del links
+
+    sitemap: dict[str, str | None] = {}
+    sitemap_file = out_dir / "sitemap_urls.jsonl"
+    if sitemap_file.exists():
+        repair_tail(sitemap_file)
+        for entry in iter_records(sitemap_file):
+            if entry.get("url"):
+                sitemap.setdefault(entry["url"], entry.get("lastmod"))
+
+    urls = list(index)
+    tmp = pages.with_suffix(".jsonl.tmp")
+    written = set()
+    by_status: dict[str, int] = {}
+    with open(tmp, "w", encoding="utf-8") as out:
+        for record in iter_records(pages):
+            url = record["url"]
+            if url in written:
+                continue
+            written.add(url)
+            i = index[url]
+            chain, j, hops = [], i, 0
+            while j in redirects and hops < MAX_HOPS:
+                chain.append({"url": urls[j], "status": status[j]})
+                j = redirects[j]
+                hops += 1
+                if j == i or any(h["url"] == urls[j] for h in chain):
+                    chain.append({"url": urls[j], "status": status[j]})
+                    break
+            final = urls[j]
+            if j not in redirects and j in redirect_url:  # the last hop leaves the crawl (or was not fetched)
+                chain.append({"url": urls[j], "status": status[j]})
+                final = redirect_url[j]
+            record["redirect_chain"] = chain
+            record["final_url"] = final
+            record["depth"] = depth[i]
+            if depth[i] is not None and record.get("found_via") == "sitemap":
+                record["found_via"] = "link"  # the sitemap was read first, but links reach it too
+            record["in_sitemap"] = url in sitemap
+            key = ("robots-blocked" if record.get("robots_blocked") else
+                   f"{record['status'] // 100}xx" if record.get("status") else "no response")
+            by_status[key] = by_status.get(key, 0) + 1
+            if sitemap.get(url):
+                from .extract import normalise_date
+
+                record.setdefault("dates", {})["sitemap_lastmod"] = normalise_date(sitemap[url])
+            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+    os.replace(tmp, pages)
+    return {"records": len(urls), "by_status": dict(sorted(by_status.items())), "duplicates_dropped": duplicates,
+            "unreachable_by_links": sum(1 for d in depth if d is None), "in_sitemap": len(sitemap.keys() & index.keys())}

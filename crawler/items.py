@@ -1,0 +1,55 @@
+"""The schema of ``pages.jsonl``: one JSON object per URL the crawl met, written as pages arrive.
+
+:data:`PAGE_FIELDS` is the single source for the record's fields; the README's field table and the
+tests are checked against it. Every record has every field (``null`` or empty when it does not apply).
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+PAGE_FIELDS: dict[str, str] = {
+    "url": "The URL requested, normalised (fragment, tracking and session parameters dropped, query sorted).",
+    "final_url": "Where the URL ends after following its redirects (itself when it does not redirect).",
+    "status": "HTTP status code; null when no response came (see error).",
+    "redirect_to": "The Location of a 3xx response, normalised; null otherwise.",
+    "redirect_chain": "The hops from url to final_url: [{url, status}], empty when there are none.",
+    "content_type": "Media type of the response, without parameters (text/html, application/pdf ...).",
+    "charset": "The character encoding the page was decoded with.",
+    "bytes": "Size of the response body in bytes.",
+    "elapsed": "Seconds from sending the request to receiving the whole response.",
+    "fetched_at": "UTC time the response arrived (ISO 8601).",
+    "depth": "Shortest click path from a start URL (0 for a start URL); null when no link reaches it.",
+    "found_via": "How the crawl found the URL: start, link, redirect or sitemap.",
+    "title": "The <title> (for PDFs, the document title).",
+    "meta_description": "<meta name=description>.",
+    "meta_robots": "<meta name=robots> and <meta name=googlebot>, lower case, comma-separated.",
+    "x_robots_tag": "The X-Robots-Tag response header(s).",
+    "canonical": "<link rel=canonical> or the Link header's canonical, normalised.",
+    "hreflang": "Alternate language versions: [{lang, url}].",
+    "h1": "The first <h1>.",
+    "headings": "Every h1-h6 in order: [{level, text}].",
+    "main_text": "The page's text without navigation, header, footer and boilerplate.",
+    "text_truncated": "True when main_text was cut at 200,000 characters.",
+    "word_count": "Words in main_text.",
+    "language": "ISO 639 code: the page's declared lang, else detected from main_text (py3langid).",
+    "language_source": "declared or detected (null when unknown).",
+    "dates": "Dates found: http_last_modified, sitemap_lastmod, meta_modified, meta_published, "
+             "jsonld_modified, jsonld_published, pdf_modified, pdf_created (ISO 8601 where parseable).",
+    "outlinks": "Every link on the page: [{url, text, region (nav/header/footer/body), internal, nofollow}].",
+    "breadcrumbs": "The breadcrumb trail (JSON-LD BreadcrumbList or breadcrumb markup): [{text, url}].",
+    "in_sitemap": "True when a sitemap lists the URL.",
+    "content_hash": "SHA-1 of main_text with case and white space folded (of the body for non-HTML).",
+    "robots_blocked": "True when robots.txt disallows the URL (it was then not fetched).",
+    "error": "Why a page has no usable response: DNS, TLS, timeout, size cap, charset repair ...",
+}
+
+REGIONS = ("nav", "header", "footer", "body")
+
+
+def empty_record(url: str) -> dict:
+    """A record with every field present and empty."""
+    record = dict.fromkeys(PAGE_FIELDS)
+    record.update(url=url, redirect_chain=[], hreflang=[], headings=[], outlinks=[], breadcrumbs=[], dates={},
+                  in_sitemap=False, robots_blocked=False, text_truncated=False, main_text="", word_count=0)
+    return record

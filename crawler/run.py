@@ -1,0 +1,101 @@
+"""Run one crawl to completion in this process (Scrapy's CrawlerProcess owns the reactor, so call it
+from an entry point such as the CLI, once per process), then finalize and summarise it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from .finalize import finalize
+from .settings import VERSION, build_settings
+
+
+class CrawlError(RuntimeError):
+    """A crawl that cannot start or produced nothing usable; the message says why."""
+
+
+def crawl(site: dict, out_dir, resume: bool = False, scrapy_overrides: dict | None = None,
+          progress: bool | None = None) -> dict:
+    """Crawl ``site`` (validated [site] keys) into ``out_dir/pages.jsonl``; returns the summary that is
+    also written to ``out_dir/crawl.json``."""
+    from scrapy.crawler import CrawlerProcess
+
+    from .spider import SiteSpider
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pages = out_dir / "pages.jsonl"
+    if pages.exists() and pages.stat().st_size and not resume:
+        raise CrawlError(f"{pages} already holds a crawl: add --resume to continue it, "
+                         f"or choose another --out folder (nothing was changed)")
+    if not resume:
+        (out_dir / "sitemap_urls.jsonl").unlink(missing_ok=True)
+    settings = build_settings(site, out_dir, resume=resume, scrapy_overrides=scrapy_overrides, progress=progress)
+    started = time.time()
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(SiteSpider)
+    process.crawl(crawler)
+    process.start()
+    elapsed = time.time() - started
+    spider = crawler.spider
+    stats = crawler.stats.get_stats()
+    finished = finalize(out_dir)
+    fetched_now = stats.get("longneck/records", 0)
+    summary = {
+        "tool": "longneck", "version": VERSION,
+        "finish_reason": stats.get("finish_reason"),
+        "complete": stats.get("finish_reason") == "finished",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "elapsed_s": round(elapsed, 2),
+        "records_total": finished["records"],
+        "records_this_run": fetched_now,
+        "resumed_from": getattr(spider, "resumed_records", 0),
+        "pages_per_s": round(fetched_now / elapsed, 2) if elapsed else None,
+        "by_status": finished["by_status"],
+        "unreachable_by_links": finished["unreachable_by_links"],
+        "in_sitemap": finished["in_sitemap"],
+        "requests": stats.get("downloader/request_count", 0),
+        "bytes_received": stats.get("downloader/response_bytes", 0),
+        "skipped": dict(sorted(getattr(spider, "skipped", {}).items())),
+        "traps": spider.traps.report() if spider else [],
+        "user_agent": settings.get("USER_AGENT"),
+        "site": site,
+    }
+    tmp = out_dir / "crawl.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(out_dir / "crawl.json")
+    if not any(k.endswith("xx") for k in finished["by_status"]):
+        raise CrawlError(_nothing_fetched(out_dir, site))
+    return summary
+
+
+def _nothing_fetched(out_dir: Path, site: dict) -> str:
+    reasons = []
+    pages = out_dir / "pages.jsonl"
+    if pages.exists():
+        from .state import iter_records
+
+        for record in iter_records(pages):
+            if record.get("found_via") == "start":
+                reasons.append(f"{record['url']}: {record.get('error') or 'no response'}")
+    detail = "; ".join(reasons) or "the start URLs were out of scope or not crawlable"
+    return f"no page of {', '.join(site['start_urls'])} could be fetched ({detail})"
+
+
+def format_summary(summary: dict) -> str:
+    lines = [
+        f"crawl {'complete' if summary['complete'] else 'stopped (' + str(summary['finish_reason']) + ')'}: "
+        f"{summary['records_total']} URLs recorded ({summary['records_this_run']} this run"
+        + (f", {summary['resumed_from']} resumed" if summary["resumed_from"] else "")
+        + f") in {summary['elapsed_s']:.1f} s, {summary['pages_per_s'] or 0:.1f} pages/s",
+        "  status: " + ", ".join(f"{k} {v}" for k, v in summary["by_status"].items()),
+        f"  in sitemap: {summary['in_sitemap']}; reached by no link: {summary['unreachable_by_links']}",
+    ]
+    if summary["skipped"]:
+        lines.append("  not fetched: " + ", ".join(f"{k} {v}" for k, v in summary["skipped"].items()))
+    for trap in summary["traps"][:10]:
+        lines.append(f"  trap bound {trap['reason']}: {trap['skipped']} URLs like {trap['pattern']}")
+    if not summary["complete"]:
+        lines.append("  continue with the same command and --resume")
+    return "\n".join(lines)

@@ -1,0 +1,327 @@
+"""The longneck spider: fetch every in-scope page once, breadth first, and emit one record per URL.
+
+Every decision about *whether* to fetch a URL is made in :meth:`SiteSpider.request_for` (scope, depth,
+trap bounds, max_pages); every record is built by :meth:`SiteSpider.record_from_response` or
+:meth:`SiteSpider.record_from_failure`. Redirects are not followed transparently: the 3xx is recorded
+and its target scheduled as a URL of its own, so every hop has a record and none is lost to the
+duplicate filter. Breadth-first order comes from the request priority (``-depth``) and FIFO queues.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+
+from . import extract
+from .items import empty_record
+from .state import load_state
+from .urls import Scope, TrapGuard, UrlNormalizer, host_of
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+_LINK_CANONICAL = re.compile(r'<([^>]+)>\s*;[^,]*rel="?canonical"?', re.IGNORECASE)
+MAX_SITEMAPS = 1000
+
+
+def _header(response, name: str) -> str | None:
+    values = response.headers.getlist(name)
+    if not values:
+        return None
+    return ", ".join(v.decode("latin-1").strip() for v in values)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SiteSpider(scrapy.Spider):
+    """Crawl one site as configured by the ``LONGNECK_*`` settings (see :mod:`crawler.settings`)."""
+
+    name = "longneck"
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure(crawler.settings)
+        return spider
+
+    def configure(self, settings) -> None:
+        self.normalise = UrlNormalizer(settings.getlist("LONGNECK_STRIP_QUERY_PARAMS"))
+        self.start_list = [u for u in (self.normalise(u) for u in settings.getlist("LONGNECK_START_URLS")) if u]
+        hosts = settings.getlist("LONGNECK_ALLOWED_DOMAINS") or [host_of(u) for u in self.start_list]
+        self.scope = Scope(hosts, settings.getlist("LONGNECK_INCLUDE"), settings.getlist("LONGNECK_EXCLUDE"))
+        self.sitemap_list = settings.getlist("LONGNECK_SITEMAPS")
+        self.max_pages = settings.getint("LONGNECK_MAX_PAGES")
+        self.max_depth = settings.getint("LONGNECK_MAX_DEPTH")
+        self.traps = TrapGuard(settings.getint("LONGNECK_MAX_URLS_PER_PATTERN"),
+                               settings.getint("LONGNECK_MAX_QUERY_VARIANTS"))
+        self.out_dir = Path(settings.get("LONGNECK_OUTPUT_DIR"))
+        self.seen: set[str] = set()
+        self.sitemaps_seen: set[str] = set()
+        self.scheduled = 0
+        self.skipped: dict[str, int] = {}
+        self.frontier: list = []
+        if settings.getbool("LONGNECK_RESUME"):
+            state = load_state(self.out_dir, self.normalise)
+            for url in state.done:
+                self.seen.add(url)
+                self.traps.admit(url)
+            self.sitemaps_seen |= state.sitemap_sources
+            self.scheduled = len(state.done)
+            self.frontier = state.frontier
+            self.resumed_records = len(state.done)
+        else:
+            self.resumed_records = 0
+        self._sitemap_file = open(self.out_dir / "sitemap_urls.jsonl", "a", encoding="utf-8")
+
+    def closed(self, reason):
+        self._sitemap_file.close()
+
+    # ---- deciding what to fetch -------------------------------------------------------------------
+    def _skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def request_for(self, url: str | None, depth: int, found_via: str, priority: int | None = None):
+        """A Request for ``url`` when it should be fetched, else None (the reason is counted)."""
+        if url is None or url in self.seen:
+            return None
+        reason = self.scope.reason_out(url)
+        if reason:
+            self.seen.add(url)
+            if reason != "external":
+                self._skip(f"scope: {reason}")
+            return None
+        if depth > self.max_depth:
+            self._skip("max_depth")
+            return None
+        if self.scheduled >= self.max_pages:
+            self._skip("max_pages")
+            return None
+        self.seen.add(url)
+        if not self.traps.admit(url):
+            return None
+        self.scheduled += 1
+        return scrapy.Request(
+            url, callback=self.parse_page, errback=self.on_error, dont_filter=False,
+            priority=-depth if priority is None else priority,
+            meta={"ln_url": url, "ln_depth": depth, "ln_via": found_via, "dont_redirect": True,
+                  "handle_httpstatus_all": True},
+        )
+
+    async def start(self):
+        for url in self.start_list:
+            root = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+            for sitemap in (f"{root}/robots.txt", f"{root}/sitemap.xml"):
+                request = self._sitemap_request(sitemap)
+                if request is not None:
+                    yield request
+        for sitemap in self.sitemap_list:
+            request = self._sitemap_request(sitemap)
+            if request is not None:
+                yield request
+        for url in self.start_list:
+            request = self.request_for(url, 0, "start")
+            if request is not None:
+                yield request
+        for url, depth, via in self.frontier:
+            request = self.request_for(url, depth, via)
+            if request is not None:
+                yield request
+        self.frontier = []
+
+    def _sitemap_request(self, url: str):
+        if url in self.sitemaps_seen or len(self.sitemaps_seen) >= MAX_SITEMAPS:
+            return None
+        self.sitemaps_seen.add(url)
+        callback = self.parse_robots if url.endswith("/robots.txt") else self.parse_sitemap
+        return scrapy.Request(url, callback=callback, errback=self.on_sitemap_error, priority=100,
+                              meta={"dont_obey_robotstxt": url.endswith("/robots.txt"), "handle_httpstatus_all": True,
+                                    "ln_sitemap": True})
+
+    # ---- robots.txt and sitemaps ------------------------------------------------------------------
+    def parse_robots(self, response):
+        if response.status != 200 or not isinstance(response, TextResponse):
+            return
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+            request = self._sitemap_request(url)
+            if request is not None:
+                yield request
+
+    def parse_sitemap(self, response):
+        if response.status != 200:
+            return
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE") or 0)
+            except (OSError, ValueError):
+                self.logger.warning("Sitemap %s is not valid gzip", response.url)
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:  # lxml raises several types on garbage; a bad sitemap must not stop the crawl
+            self.logger.warning("Sitemap %s could not be parsed: %s", response.url, exc)
+            return
+        self._sitemap_file.write(json.dumps({"sitemap": response.url}) + "\n")
+        for entry in sitemap:
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                request = self._sitemap_request(urljoin(response.url, loc))
+            else:
+                url = self.normalise(urljoin(response.url, loc))
+                if url is None:
+                    continue
+                self._sitemap_file.write(json.dumps({"url": url, "lastmod": entry.get("lastmod")}) + "\n")
+                request = self.request_for(url, 1, "sitemap", priority=-(self.max_depth + 2))
+            if request is not None:
+                yield request
+        self._sitemap_file.flush()
+
+    def on_sitemap_error(self, failure):
+        self.logger.info("Sitemap or robots.txt not fetched: %s", failure.getErrorMessage())
+
+    # ---- pages ------------------------------------------------------------------------------------
+    def parse_page(self, response):
+        record = self.record_from_response(response)
+        meta = response.meta
+        depth = meta["ln_depth"]
+        if record["redirect_to"]:
+            request = self.request_for(record["redirect_to"], depth, "redirect")
+            if request is not None:
+                yield request
+        follow = "nofollow" not in (record["meta_robots"] or "") and "nofollow" not in (record["x_robots_tag"] or "")
+        if follow and 200 <= (record["status"] or 0) < 300:
+            targets = [link["url"] for link in record["outlinks"] if link["internal"]]
+            targets += [u for u in (record["canonical"],) if u]
+            targets += [h["url"] for h in record["hreflang"] if h["url"]]
+            for target in targets:
+                request = self.request_for(target, depth + 1, "link")
+                if request is not None:
+                    yield request
+        yield record
+
+    def record_from_response(self, response) -> dict:
+        meta = response.meta
+        record = empty_record(meta["ln_url"])
+        content_type = (_header(response, "Content-Type") or "").split(";")[0].strip().lower() or None
+        record.update(
+            status=response.status, content_type=content_type, bytes=len(response.body),
+            elapsed=round(meta.get("download_latency") or 0.0, 4), fetched_at=_now(),
+            depth=meta["ln_depth"], found_via=meta["ln_via"], x_robots_tag=_header(response, "X-Robots-Tag"),
+        )
+        last_modified = _header(response, "Last-Modified")
+        if last_modified:
+            record["dates"]["http_last_modified"] = extract.normalise_date(last_modified)
+        if 300 <= response.status < 400:
+            location = _header(response, "Location")
+            record["redirect_to"] = self.normalise(urljoin(response.url, location)) if location else None
+            if not location:
+                record["error"] = "redirect without a Location header"
+            return record
+        link_header = _header(response, "Link")
+        if link_header:
+            match = _LINK_CANONICAL.search(link_header)
+            if match:
+                record["canonical"] = self.normalise(urljoin(response.url, match.group(1).strip()))
+        body = response.body
+        is_html = content_type in HTML_TYPES or (content_type is None and isinstance(response, scrapy.http.HtmlResponse))
+        if is_html and isinstance(response, TextResponse):
+            self._fill_html(record, response)
+        elif content_type == "application/pdf" or body[:5] == b"%PDF-":
+            pdf = extract.extract_pdf(body)
+            record["title"] = pdf["title"]
+            record["main_text"] = pdf["main_text"]
+            record["word_count"] = extract.word_count(pdf["main_text"])
+            record["dates"].update(pdf["dates"])
+            record["error"] = pdf.get("error")
+            record["content_hash"] = extract.content_hash(pdf["main_text"]) if pdf["main_text"] else _body_hash(body)
+            self._set_language(record, None)
+        else:
+            record["content_hash"] = _body_hash(body)
+        return record
+
+    def _fill_html(self, record: dict, response) -> None:
+        text = response.text
+        record["charset"] = response.encoding
+        if "\ufffd" in text and b"\xef\xbf\xbd" not in response.body:
+            # The declared charset is wrong (bytes that do not decode): let BeautifulSoup's UnicodeDammit
+            # sniff the real one rather than keep replacement characters in the page's text.
+            from bs4 import UnicodeDammit
+
+            dammit = UnicodeDammit(response.body, is_html=True)
+            if dammit.unicode_markup and dammit.original_encoding:
+                record["error"] = (f"charset: declared {response.encoding} does not decode the page; "
+                                   f"decoded as {dammit.original_encoding}")
+                text = dammit.unicode_markup
+                record["charset"] = dammit.original_encoding
+        try:
+            fields = extract.extract_html(text, response.url, self.normalise, self.scope.is_internal)
+        except Exception as exc:  # a hostile page must cost its fields, never the crawl
+            self.logger.warning("Could not extract %s: %s", response.url, exc)
+            record["error"] = f"extraction failed: {type(exc).__name__}: {exc}"[:300]
+            record["content_hash"] = _body_hash(response.body)
+            return
+        dates = fields.pop("dates")
+        declared = fields.pop("declared_language")
+        record.update(fields)
+        record["dates"].update(dates)
+        self._set_language(record, declared)
+
+    @staticmethod
+    def _set_language(record: dict, declared: str | None) -> None:
+        if declared:
+            record["language"] = declared.split("-")[0].split("_")[0].lower()
+            record["language_source"] = "declared"
+        else:
+            detected = extract.detect_language(record["main_text"])
+            record["language"] = detected
+            record["language_source"] = "detected" if detected else None
+
+    def on_error(self, failure):
+        request = failure.request
+        record = empty_record(request.meta["ln_url"])
+        record.update(depth=request.meta["ln_depth"], found_via=request.meta["ln_via"], fetched_at=_now())
+        record["error"] = describe_failure(failure, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        record["robots_blocked"] = failure.check(IgnoreRequest) is not None and "robots.txt" in str(failure.value)
+        yield record
+
+
+def _body_hash(body: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha1(body).hexdigest()
+
+
+def describe_failure(failure, maxsize: int) -> str:
+    """One line a site owner understands, naming the kind of failure."""
+    from twisted.internet import error as terr
+    from twisted.internet.defer import CancelledError
+
+    value = failure.value
+    message = failure.getErrorMessage()
+    if failure.check(IgnoreRequest):
+        return "blocked by robots.txt" if "robots.txt" in message else f"ignored: {message}"
+    if failure.check(terr.DNSLookupError):
+        return f"DNS lookup failed: {message}"
+    if failure.check(terr.TimeoutError, terr.TCPTimedOutError):
+        return f"timeout: {message}"
+    if failure.check(terr.ConnectionRefusedError):
+        return "connection refused"
+    if failure.check(CancelledError) or "max size" in message.lower() or "maxsize" in message.lower():
+        return f"too large: the response exceeds max_page_bytes ({maxsize} bytes)"
+    text = f"{type(value).__name__}: {message}"
+    if "SSL" in text or "certificate" in text.lower() or "tls" in text.lower():
+        return f"TLS error: {message}"[:300]
+    return text[:300]

@@ -1,0 +1,144 @@
+"""URL normalisation, scope and crawler-trap bounds.
+
+Normalisation uses w3lib (Scrapy's own URL library): ``canonicalize_url`` drops the fragment, sorts the
+query and normalises percent-encoding; ``url_query_cleaner`` removes tracking and session parameters.
+Two URLs that a visitor would see as the same page map to one string, which is the key of the crawl.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from urllib.parse import urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, url_query_cleaner
+
+# Parameters that never change what a page says: analytics campaign tags and session identifiers.
+TRACKING_PARAMS = frozenset({
+    "gclid", "gclsrc", "dclid", "fbclid", "msclkid", "yclid", "twclid", "igshid", "mc_cid", "mc_eid",
+    "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "wt_mc",
+    "sessionid", "session_id", "sid", "phpsessid", "jsessionid", "aspsessionid", "cfid", "cftoken", "sessid",
+})
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "matomo_", "piwik_")
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
+
+
+class UrlNormalizer:
+    """Turn any href into the crawl's canonical form of the URL, or None when it is not crawlable."""
+
+    def __init__(self, strip_params=()):
+        self.strip = TRACKING_PARAMS | {p.lower() for p in strip_params}
+
+    def _is_tracking(self, name: str) -> bool:
+        name = name.lower()
+        return name in self.strip or name.startswith(TRACKING_PREFIXES)
+
+    def __call__(self, url: str) -> str | None:
+        url = url.strip()
+        if not url:
+            return None
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+        path = _PATH_SESSION.sub("", parts.path) or "/"
+        query = parts.query
+        if query:
+            names = {pair.split("=", 1)[0] for pair in query.split("&") if pair}
+            drop = [n for n in names if self._is_tracking(n)]
+            if drop:
+                query = url_query_cleaner(f"?{query}", drop, remove=True).lstrip("?")
+        try:
+            netloc = parts.hostname.lower().rstrip(".")
+            port = parts.port
+        except ValueError:
+            return None
+        if port and not (parts.scheme.lower() == "http" and port == 80 or parts.scheme.lower() == "https" and port == 443):
+            netloc = f"{netloc}:{port}"
+        rebuilt = urlunsplit((parts.scheme.lower(), netloc, path, query, ""))
+        return canonicalize_url(rebuilt, keep_fragments=False)
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+class Scope:
+    """Which URLs the crawl may fetch: allowed hosts (and their subdomains), include/exclude regexes."""
+
+    def __init__(self, hosts, include=(), exclude=()):
+        self.hosts = {h.lower().lstrip(".") for h in hosts}
+        self.include = [re.compile(p) for p in include]
+        self.exclude = [re.compile(p) for p in exclude]
+
+    def is_internal(self, url: str) -> bool:
+        host = host_of(url)
+        return any(host == h or host.endswith("." + h) for h in self.hosts)
+
+    def reason_out(self, url: str) -> str | None:
+        """None when the URL is in scope, else why not ('external', 'excluded', 'not-included')."""
+        if not self.is_internal(url):
+            return "external"
+        if self.exclude and any(p.search(url) for p in self.exclude):
+            return "excluded"
+        if self.include and not any(p.search(url) for p in self.include):
+            return "not-included"
+        return None
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def url_pattern(url: str) -> str:
+    """The shape of a URL: host and path with every run of digits replaced by '<n>', plus the sorted
+    names (not values) of its query parameters. ``/events/2031/07?view=day`` and
+    ``/events/2031/08?view=week`` share the pattern ``host/events/<n>/<n>?view``."""
+    parts = urlsplit(url)
+    names = sorted({pair.split("=", 1)[0] for pair in parts.query.split("&") if pair})
+    shape = parts.netloc + _NUMBER.sub("<n>", parts.path)
+    return f"{shape}?{'&'.join(names)}" if names else shape
+
+
+class TrapGuard:
+    """Bounds that keep endless URL spaces (calendars, faceted search, session loops) from running a
+    crawl forever. Each check that refuses a URL is counted per reason and per pattern for the report.
+
+    - ``max_urls_per_pattern``: URLs sharing one :func:`url_pattern`.
+    - ``max_query_variants``: distinct query strings on one path.
+    - repeated path segments (``/a/b/a/b/a/b/``), the shape of relative-link loops.
+    """
+
+    def __init__(self, max_urls_per_pattern: int, max_query_variants: int, max_segment_repeats: int = 3):
+        self.max_pattern = max_urls_per_pattern
+        self.max_query = max_query_variants
+        self.max_repeats = max_segment_repeats
+        self.per_pattern: Counter = Counter()
+        self.per_path: Counter = Counter()
+        self.skipped: Counter = Counter()  # (reason, pattern) -> count
+
+    def admit(self, url: str) -> bool:
+        """Count ``url`` against the bounds; False (and counted as skipped) when it breaks one."""
+        pattern = url_pattern(url)
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if segments and max(Counter(segments).values()) > self.max_repeats:
+            self.skipped[("repeated-path-segments", pattern)] += 1
+            return False
+        if self.per_pattern[pattern] >= self.max_pattern:
+            self.skipped[("max-urls-per-pattern", pattern)] += 1
+            return False
+        if parts.query:
+            path_key = f"{parts.netloc}{parts.path}"
+            if self.per_path[path_key] >= self.max_query:
+                self.skipped[("max-query-variants", pattern)] += 1
+                return False
+            self.per_path[path_key] += 1
+        self.per_pattern[pattern] += 1
+        return True
+
+    def report(self) -> list[dict]:
+        """What was skipped, largest first: ``[{"reason", "pattern", "skipped"}]``."""
+        return [{"reason": r, "pattern": p, "skipped": n}
+                for (r, p), n in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0]))]
