@@ -83,6 +83,16 @@ def normalise_date(value: str | None) -> str | None:
     return parsed.isoformat()
 
 
+def resolve(base: str, href: str | None, normalise) -> str | None:
+    """``href`` made absolute against ``base`` and normalised; None when it is not a usable URL."""
+    if not href:
+        return None
+    try:
+        return normalise(urljoin(base, href.strip()))
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return None
+
+
 def _region(node) -> str:
     """Where a link sits: nav (menus and breadcrumbs), header, footer, or body."""
     if node.closest("nav, [role=navigation]") is not None:
@@ -136,7 +146,7 @@ def extract_html(html: str, url: str, normalise, is_internal) -> dict:
     base = url
     base_el = doc.query_selector("base[href]")
     if base_el is not None:
-        base = urljoin(url, base_el.getattr("href").strip())
+        base = resolve(url, base_el.getattr("href"), lambda u: u) or url
 
     meta_robots, description, dates, hreflang, canonical = [], "", {}, [], None
     for meta in doc.query_selector_all("meta[content]"):
@@ -154,9 +164,9 @@ def extract_html(html: str, url: str, normalise, is_internal) -> dict:
         rel = (link.getattr("rel") or "").lower().split()
         href = (link.getattr("href") or "").strip()
         if "canonical" in rel and canonical is None:
-            canonical = normalise(urljoin(base, href))
+            canonical = resolve(base, href, normalise)
         elif "alternate" in rel and link.hasattr("hreflang"):
-            hreflang.append({"lang": (link.getattr("hreflang") or "").strip(), "url": normalise(urljoin(base, href))})
+            hreflang.append({"lang": (link.getattr("hreflang") or "").strip(), "url": resolve(base, href, normalise)})
 
     crumbs: list = []
     for script in doc.query_selector_all('script[type="application/ld+json"]'):
@@ -173,10 +183,10 @@ def extract_html(html: str, url: str, normalise, is_internal) -> dict:
                 text = clean(item.text)
                 if text and text not in ("›", ">", "/", "»"):
                     href = item.getattr("href") if item.tag == "a" else None
-                    crumbs.append({"text": text, "url": normalise(urljoin(base, href)) if href else None})
+                    crumbs.append({"text": text, "url": resolve(base, href, normalise)})
     for crumb in crumbs:
         if crumb["url"]:
-            crumb["url"] = normalise(urljoin(base, crumb["url"]))
+            crumb["url"] = resolve(base, crumb["url"], normalise)
 
     headings, h1 = [], None
     for node in doc.query_selector_all("h1, h2, h3, h4, h5, h6"):
@@ -194,7 +204,7 @@ def extract_html(html: str, url: str, normalise, is_internal) -> dict:
         href = (a.getattr("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
-        target = normalise(urljoin(base, href))
+        target = resolve(base, href, normalise)
         if target is None:
             continue
         region = _region(a)

@@ -15,7 +15,7 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -178,9 +178,10 @@ class SiteSpider(scrapy.Spider):
             if not loc:
                 continue
             if sitemap.type == "sitemapindex":
-                request = self._sitemap_request(urljoin(response.url, loc))
+                target = extract.resolve(response.url, loc, lambda u: u)
+                request = self._sitemap_request(target) if target else None
             else:
-                url = self.normalise(urljoin(response.url, loc))
+                url = extract.resolve(response.url, loc, self.normalise)
                 if url is None:
                     continue
                 self._sitemap_file.write(json.dumps({"url": url, "lastmod": entry.get("lastmod")}) + "\n")
@@ -226,7 +227,7 @@ class SiteSpider(scrapy.Spider):
             record["dates"]["http_last_modified"] = extract.normalise_date(last_modified)
         if 300 <= response.status < 400:
             location = _header(response, "Location")
-            record["redirect_to"] = self.normalise(urljoin(response.url, location)) if location else None
+            record["redirect_to"] = extract.resolve(response.url, location, self.normalise)
             if not location:
                 record["error"] = "redirect without a Location header"
             return record
@@ -234,7 +235,7 @@ class SiteSpider(scrapy.Spider):
         if link_header:
             match = _LINK_CANONICAL.search(link_header)
             if match:
-                record["canonical"] = self.normalise(urljoin(response.url, match.group(1).strip()))
+                record["canonical"] = extract.resolve(response.url, match.group(1), self.normalise)
         body = response.body
         is_html = content_type in HTML_TYPES or (content_type is None and isinstance(response, scrapy.http.HtmlResponse))
         if is_html and isinstance(response, TextResponse):

@@ -372,6 +372,7 @@ def build() -> dict[str, str | bytes]:
 
     # task pages and their hubs
     residents_hub = []
+    bodies = {}
     for key, task in TASKS.items():
         base = task["base"]
         hub_items = []
@@ -380,7 +381,8 @@ def build() -> dict[str, str | bytes]:
             related = [(base + s, t[0]) for s, t in task["pages"].items() if s != slug][:3]
             rel_html = "<h2>Related</h2><ul>" + "".join(f'<li><a href="{h}">{html.escape(t)}</a></li>' for h, t in related) + "</ul>"
             date = f"202{rng.randint(3, 6)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            write(path, page(path, title, f"<h1>{html.escape(title)}</h1>{paragraphs(texts)}{steps(how)}{rel_html}",
+            bodies[(key, slug)] = f"<h1>{html.escape(title)}</h1>{paragraphs(texts)}{steps(how)}{rel_html}"
+            write(path, page(path, title, bodies[(key, slug)],
                              crumbs=[("/", "Home"), ("/residents/", "Residents"), (base, task["title"])], meta=modified(date)), files)
             sitemap.append((path, date))
             hub_items.append(f'<li><a href="{path}">{html.escape(title)}</a></li>')
@@ -419,9 +421,8 @@ def build() -> dict[str, str | bytes]:
     # visitors: exact duplicates of resident pages, and visitor pages
     visitor_hub = []
     for path, (key, slug) in VISITOR_COPIES.items():
-        title, texts, how = TASKS[key]["pages"][slug]
-        write(path, page(path, title, f"<h1>{html.escape(title)}</h1>{paragraphs(texts)}{steps(how)}",
-                         crumbs=[("/", "Home"), ("/visitors/", "Visitors")]), files)
+        title = TASKS[key]["pages"][slug][0]
+        write(path, page(path, title, bodies[(key, slug)], crumbs=[("/", "Home"), ("/visitors/", "Visitors")]), files)
         visitor_hub.append(f'<li><a href="{path}">{html.escape(title)}</a></li>')
     for slug, (title, texts) in VISITOR_PAGES.items():
         path = f"/visitors/{slug}"
@@ -536,7 +537,7 @@ def build() -> dict[str, str | bytes]:
                       ["/pay", "/residents/parking/pay-a-parking-fine", 301],
                       ["/contact/complaints", "/contact/", 301]],
         "gone": ["/residents/recycling-centre-2015"],
-        "headers": {"/search-tips": {"X-Robots-Tag": "noindex"}},
+        "headers": {"/search-tips": {"X-Robots-Tag": "noindex"}, "/news/2011/": {"X-Robots-Tag": "noindex, nofollow"}},
         "calendar": "/events/calendar",
     }, indent=2) + "\n"
     # a link to the 410 page from an old news item, and a broken link to a missing page
@@ -549,18 +550,18 @@ def build() -> dict[str, str | bytes]:
     return files
 
 
-def main() -> None:
+def main(target_dir: Path = SITE) -> None:
     files = build()
-    if SITE.exists():
-        shutil.rmtree(SITE)
+    if target_dir.exists():
+        shutil.rmtree(target_dir)
     for rel, content in files.items():
-        target = SITE / rel
+        target = target_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, bytes):
             target.write_bytes(content)
         else:
             target.write_text(content, encoding="utf-8")
-    print(f"wrote {len(files)} files to {SITE}")
+    print(f"wrote {len(files)} files to {target_dir}")
 
 
 if __name__ == "__main__":

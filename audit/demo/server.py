@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 
-class _Handler(SimpleHTTPRequestHandler):
+class SiteHandler(SimpleHTTPRequestHandler):
     server_version = "longneck-demo/1"
     protocol_version = "HTTP/1.1"
 
@@ -37,6 +37,9 @@ class _Handler(SimpleHTTPRequestHandler):
         return self.server.rules
 
     def send_head(self):
+        self.server.log.append((self.command, self.path, self.headers.get("User-Agent", "")))
+        if self.server.delay:
+            threading.Event().wait(self.server.delay)  # a slow server, for tests that interrupt a crawl
         path = urlsplit(self.path).path
         rules = self.rules
         for source, target, status in rules.get("redirects", []):
@@ -121,16 +124,22 @@ def _calendar_page(prefix: str, raw_path: str) -> str:
 class SiteServer:
     """Serve ``root`` on 127.0.0.1 in a background thread: ``with SiteServer(path) as server: server.url``."""
 
-    def __init__(self, root, port: int = 0):
+    def __init__(self, root, port: int = 0, delay: float = 0.0, handler=None):
         self.root = Path(root)
         if not self.root.is_dir():
             raise FileNotFoundError(f"site folder not found: {self.root}")
         rules_file = self.root / "_server.json"
         rules = json.loads(rules_file.read_text(encoding="utf-8")) if rules_file.exists() else {}
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), partial(_Handler, directory=str(self.root)))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), partial(handler or SiteHandler, directory=str(self.root)))
         self.httpd.daemon_threads = True
         self.httpd.rules = rules
+        self.httpd.delay = delay
+        self.httpd.log = []  # (method, path, user agent) of every request, in order
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def log(self) -> list:
+        return self.httpd.log
 
     @property
     def url(self) -> str:
