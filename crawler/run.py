@@ -34,6 +34,11 @@ def crawl(site: dict, out_dir, resume: bool = False, scrapy_overrides: dict | No
     settings = build_settings(site, out_dir, resume=resume, scrapy_overrides=scrapy_overrides, progress=progress)
     started = time.time()
     process = CrawlerProcess(settings)
+    import logging
+
+    # every failed fetch becomes a record with its error; Scrapy's own error lines would repeat them
+    for name in ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt", "scrapy.core.scraper"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler(SiteSpider)
     process.crawl(crawler)
     process.start()
@@ -79,8 +84,9 @@ def _nothing_fetched(out_dir: Path, site: dict) -> str:
         for record in iter_records(pages):
             if record.get("found_via") == "start":
                 reasons.append(f"{record['url']}: {record.get('error') or 'no response'}")
-    detail = "; ".join(reasons) or "the start URLs were out of scope or not crawlable"
-    return f"no page of {', '.join(site['start_urls'])} could be fetched ({detail})"
+    detail = "; ".join(reasons) or f"{', '.join(site['start_urls'])}: out of scope or not crawlable"
+    return (f"the start URL could not be fetched, so nothing was crawled: {detail}. "
+            f"Check the address, and that the site answers from this machine.")
 
 
 def format_summary(summary: dict) -> str:
