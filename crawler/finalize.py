@@ -103,8 +103,6 @@ def finalize(out_dir: Path) -> dict:
             record["redirect_chain"] = chain
             record["final_url"] = final
             record["depth"] = depth[i]
-            if depth[i] is not None and record.get("found_via") == "sitemap":
-                record["found_via"] = "link"  # the sitemap was read first, but links reach it too
             record["in_sitemap"] = url in sitemap
             key = ("robots-blocked" if record.get("robots_blocked") else
                    f"{record['status'] // 100}xx" if record.get("status") else "no response")

@@ -20,7 +20,7 @@ PAGE_FIELDS: dict[str, str] = {
     "elapsed": "Seconds from sending the request to receiving the whole response.",
     "fetched_at": "UTC time the response arrived (ISO 8601).",
     "depth": "Shortest click path from a start URL (0 for a start URL); null when no link reaches it.",
-    "found_via": "How the crawl found the URL: start, link, redirect or sitemap.",
+    "found_via": "How the crawl found the URL: start, link, redirect, or sitemap (no followed link led there).",
     "title": "The <title> (for PDFs, the document title).",
     "meta_description": "<meta name=description>.",
     "meta_robots": "<meta name=robots> and <meta name=googlebot>, lower case, comma-separated.",

@@ -53,6 +53,7 @@ class SiteSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.configure(crawler.settings)
+        crawler.signals.connect(spider.on_idle, signal=scrapy.signals.spider_idle)
         return spider
 
     def configure(self, settings) -> None:
@@ -71,6 +72,9 @@ class SiteSpider(scrapy.Spider):
         self.scheduled = 0
         self.skipped: dict[str, int] = {}
         self.frontier: list = []
+        # URLs only a sitemap has named so far: fetched when the link crawl runs dry, so that links
+        # (breadth first, with their real depth) always come first and max_pages keeps the shallowest
+        self.sitemap_pending: dict[str, None] = {}
         if settings.getbool("LONGNECK_RESUME"):
             state = load_state(self.out_dir, self.normalise)
             for url in state.done:
@@ -78,7 +82,8 @@ class SiteSpider(scrapy.Spider):
                 self.traps.admit(url)
             self.sitemaps_seen |= state.sitemap_sources
             self.scheduled = len(state.done)
-            self.frontier = state.frontier
+            self.frontier = [f for f in state.frontier if f[2] != "sitemap"]
+            self.sitemap_pending = dict.fromkeys(f[0] for f in state.frontier if f[2] == "sitemap")
             self.resumed_records = len(state.done)
         else:
             self.resumed_records = 0
@@ -185,10 +190,24 @@ class SiteSpider(scrapy.Spider):
                 if url is None:
                     continue
                 self._sitemap_file.write(json.dumps({"url": url, "lastmod": entry.get("lastmod")}) + "\n")
-                request = self.request_for(url, 1, "sitemap", priority=-(self.max_depth + 2))
+                if url not in self.seen:
+                    self.sitemap_pending[url] = None
+                request = None
             if request is not None:
                 yield request
         self._sitemap_file.flush()
+
+    def on_idle(self, spider=None):
+        """The link crawl has run dry: fetch what only the sitemaps name (orphans), then carry on."""
+        pending, self.sitemap_pending = self.sitemap_pending, {}
+        scheduled = False
+        for url in pending:
+            request = self.request_for(url, 1, "sitemap")
+            if request is not None:
+                self.crawler.engine.crawl(request)
+                scheduled = True
+        if scheduled:
+            raise scrapy.exceptions.DontCloseSpider
 
     def on_sitemap_error(self, failure):
         self.logger.info("Sitemap or robots.txt not fetched: %s", failure.getErrorMessage())
