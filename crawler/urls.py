@@ -26,14 +26,29 @@ _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECA
 class UrlNormalizer:
     """Turn any href into the crawl's canonical form of the URL, or None when it is not crawlable."""
 
+    CACHE_SIZE = 100_000
+
     def __init__(self, strip_params=()):
         self.strip = TRACKING_PARAMS | {p.lower() for p in strip_params}
+        # navigation links repeat on every page: remember recent answers (bounded, so memory stays flat)
+        self._cache: dict[str, str | None] = {}
 
     def _is_tracking(self, name: str) -> bool:
         name = name.lower()
         return name in self.strip or name.startswith(TRACKING_PREFIXES)
 
     def __call__(self, url: str) -> str | None:
+        try:
+            return self._cache[url]
+        except KeyError:
+            pass
+        result = self._normalise(url)
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.clear()
+        self._cache[url] = result
+        return result
+
+    def _normalise(self, url: str) -> str | None:
         url = url.strip()
         if not url:
             return None

@@ -1,0 +1,56 @@
+"""Contracts users rely on: every command has help, the README documents every command, config key and
+record field, and CI runs the README's own test command."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from audit.cli import build_parser
+from audit.config import SCHEMA
+from crawler.items import PAGE_FIELDS
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def subcommands():
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return action.choices
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_every_command_has_help_and_is_documented(name):
+    sub = subcommands()[name]
+    assert sub.description and len(sub.format_help()) > 100
+    for action in sub._actions:
+        assert action.help, f"longneck {name}: option {action.option_strings or action.dest} has no help"
+    assert f"`longneck {name}" in README, f"README does not document `longneck {name}`"
+
+
+def test_every_config_key_is_documented_in_the_readme():
+    for section, keys in SCHEMA.items():
+        assert f"`[{section}]`" in README or f"`[[{section}]]`" in README, section
+        for key in keys:
+            assert re.search(rf"^\| `{key}` \|", README, re.MULTILINE), f"README lacks {section}.{key}"
+
+
+def test_every_record_field_is_documented_in_the_readme():
+    for field in PAGE_FIELDS:
+        assert re.search(rf"^\| `{field}` \|", README, re.MULTILINE), f"README lacks the field {field}"
+
+
+def test_ci_runs_the_readme_test_command():
+    quick_start = re.search(r"## Quick start.*?```sh\n(.*?)```", README, re.DOTALL).group(1).strip().splitlines()
+    assert len(quick_start) == 2 and quick_start[0].endswith("longneck demo")
+    assert quick_start[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_version_is_single_sourced():
+    import tomllib
+
+    from audit import __version__
+
+    assert __version__ == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert not re.search(r"__version__\s*=\s*['\"]", (ROOT / "audit" / "__init__.py").read_text())
