@@ -38,10 +38,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("urls", nargs="+")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrent-items", type=int, default=100, help="Scrapy CONCURRENT_ITEMS (default 100)")
     args = parser.parse_args()
     process = CrawlerProcess({
         "CONCURRENT_REQUESTS": args.concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency,
-        "ROBOTSTXT_OBEY": True, "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "WARNING", "COOKIES_ENABLED": False,
+        "CONCURRENT_ITEMS": args.concurrent_items, "ROBOTSTXT_OBEY": True, "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "WARNING", "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False, "USER_AGENT": "bare-benchmark-spider",
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     })

@@ -260,6 +260,73 @@ def extract_html(html: str, url: str, normalise, is_internal) -> dict:
     }
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UNZIPPED_BYTES = 200_000_000  # office files are zips: refuse zip bombs before parsing
+MAX_SHEET_CELLS = 200_000
+
+
+def document_kind(content_type: str | None, url: str, body: bytes) -> str | None:
+    """'pdf', 'docx' or 'xlsx' when longneck can read the document's text, else None."""
+    path = url.split("?", 1)[0].lower()
+    if content_type == "application/pdf" or body[:5] == b"%PDF-":
+        return "pdf"
+    if content_type == DOCX or (path.endswith(".docx") and body[:2] == b"PK"):
+        return "docx"
+    if content_type == XLSX or (path.endswith(".xlsx") and body[:2] == b"PK"):
+        return "xlsx"
+    return None
+
+
+def extract_document(kind: str, body: bytes) -> dict:
+    """Title, text and dates of a PDF, DOCX or XLSX; ``error`` says why text is missing when it is."""
+    if kind == "pdf":
+        return extract_pdf(body)
+    out = {"title": "", "main_text": "", "dates": {}}
+    try:
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+        if unzipped > MAX_UNZIPPED_BYTES:
+            out["error"] = f"{kind} text not extracted: unpacks to {unzipped} bytes (a zip bomb?)"
+            return out
+        if kind == "docx":
+            import docx
+
+            document = docx.Document(io.BytesIO(body))
+            parts = [p.text for p in document.paragraphs if p.text.strip()]
+            for table in document.tables:
+                for row in table.rows:
+                    parts.append(" | ".join(cell.text.strip() for cell in row.cells))
+            props = document.core_properties
+        else:
+            import openpyxl
+
+            book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
+            parts, cells = [], 0
+            for sheet in book.worksheets:
+                parts.append(sheet.title)
+                for row in sheet.iter_rows(values_only=True):
+                    values = [str(v) for v in row if v is not None]
+                    cells += len(row)
+                    if values:
+                        parts.append(" | ".join(values))
+                    if cells > MAX_SHEET_CELLS:
+                        break
+            props = book.properties
+            book.close()
+        out["title"] = clean(props.title or "")
+        for attr, name in (("modified", "office_modified"), ("created", "office_created")):
+            value = getattr(props, attr, None)
+            if value is not None:
+                out["dates"][name] = value.strftime("%Y-%m-%dT%H:%M:%S")
+        out["main_text"] = "\n".join(parts)[:MAX_TEXT_CHARS]
+    except Exception as exc:  # a broken document costs its text, never the crawl
+        out["error"] = f"{kind} text not extracted: {type(exc).__name__}: {exc}"[:300]
+    return out
+
+
 def extract_pdf(body: bytes) -> dict:
     """Title, text and dates of a PDF; ``error`` says why text is missing when it is."""
     from pypdf import PdfReader  # imported here: most crawls see few PDFs

@@ -21,7 +21,7 @@ PAGE_FIELDS: dict[str, str] = {
     "fetched_at": "UTC time the response arrived (ISO 8601).",
     "depth": "Shortest click path from a start URL (0 for a start URL); null when no link reaches it.",
     "found_via": "How the crawl found the URL: start, link, redirect, or sitemap (no followed link led there).",
-    "title": "The <title> (for PDFs, the document title).",
+    "title": "The <title> (for PDF, DOCX and XLSX documents, the document title).",
     "meta_description": "<meta name=description>.",
     "meta_robots": "<meta name=robots> and <meta name=googlebot>, lower case, comma-separated.",
     "x_robots_tag": "The X-Robots-Tag response header(s).",
@@ -35,7 +35,8 @@ PAGE_FIELDS: dict[str, str] = {
     "language": "ISO 639 code: the page's declared lang, else detected from main_text (py3langid).",
     "language_source": "declared or detected (null when unknown).",
     "dates": "Dates found: http_last_modified, sitemap_lastmod, meta_modified, meta_published, "
-             "jsonld_modified, jsonld_published, pdf_modified, pdf_created (ISO 8601 where parseable).",
+             "jsonld_modified, jsonld_published, pdf_modified, pdf_created, office_modified, office_created "
+             "(ISO 8601 where parseable).",
     "outlinks": "Every link on the page: [{url, text, region (nav/header/footer/body), internal, nofollow}].",
     "breadcrumbs": "The breadcrumb trail (JSON-LD BreadcrumbList or breadcrumb markup): [{text, url}].",
     "in_sitemap": "True when a sitemap lists the URL.",

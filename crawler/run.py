@@ -40,8 +40,12 @@ def crawl(site: dict, out_dir, resume: bool = False, scrapy_overrides: dict | No
     for name in ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt", "scrapy.core.scraper"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler(SiteSpider)
-    process.crawl(crawler)
+    startup_errors = []
+    process.crawl(crawler).addErrback(startup_errors.append)
     process.start()
+    if startup_errors:  # e.g. a bad Scrapy setting given with [scrapy] or --scrapy-set
+        error = startup_errors[0].value
+        raise CrawlError(f"the crawl could not start: {type(error).__name__}: {error}")
     elapsed = time.time() - started
     spider = crawler.spider
     stats = crawler.stats.get_stats()

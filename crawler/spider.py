@@ -259,14 +259,14 @@ class SiteSpider(scrapy.Spider):
         is_html = content_type in HTML_TYPES or (content_type is None and isinstance(response, scrapy.http.HtmlResponse))
         if is_html and isinstance(response, TextResponse):
             self._fill_html(record, response)
-        elif content_type == "application/pdf" or body[:5] == b"%PDF-":
-            pdf = extract.extract_pdf(body)
-            record["title"] = pdf["title"]
-            record["main_text"] = pdf["main_text"]
-            record["word_count"] = extract.word_count(pdf["main_text"])
-            record["dates"].update(pdf["dates"])
-            record["error"] = pdf.get("error")
-            record["content_hash"] = extract.content_hash(pdf["main_text"]) if pdf["main_text"] else _body_hash(body)
+        elif kind := extract.document_kind(content_type, response.url, body):
+            doc = extract.extract_document(kind, body)
+            record["title"] = doc["title"]
+            record["main_text"] = doc["main_text"]
+            record["word_count"] = extract.word_count(doc["main_text"])
+            record["dates"].update(doc["dates"])
+            record["error"] = doc.get("error")
+            record["content_hash"] = extract.content_hash(doc["main_text"]) if doc["main_text"] else _body_hash(body)
             self._set_language(record, None)
         else:
             record["content_hash"] = _body_hash(body)

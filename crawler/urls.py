@@ -26,7 +26,7 @@ _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECA
 class UrlNormalizer:
     """Turn any href into the crawl's canonical form of the URL, or None when it is not crawlable."""
 
-    CACHE_SIZE = 100_000
+    CACHE_SIZE = 20_000
 
     def __init__(self, strip_params=()):
         self.strip = TRACKING_PARAMS | {p.lower() for p in strip_params}

@@ -3,6 +3,7 @@ that cannot be reached at all."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import threading
@@ -42,7 +43,20 @@ ROUTES = {
     "/loop-b": (301, {"Location": "/loop-a"}, b""),
     "/empty": (200, {"Content-Type": "text/html"}, b""),
     "/no-type": (200, {}, b"<html><body><main><p>no content type header</p></main></body></html>"),
-    "/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow:\n"),
+    # rules for longneck by name apply; the generic group does not block anything
+    "/robots.txt": (200, {"Content-Type": "text/plain"},
+                    b"User-agent: *\nDisallow:\n\nUser-agent: longneck\nDisallow: /private-for-longneck\n\n"
+                    b"Sitemap: /sitemap_index.xml\n"),
+    "/private-for-longneck": (200, {"Content-Type": "text/html"}, b"<p>not for crawlers called longneck</p>"),
+    # a sitemap index pointing at a gzipped sitemap that lists a page no link reaches
+    "/sitemap_index.xml": (200, {"Content-Type": "application/xml"}, (
+        b'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<sitemap><loc>/sitemap-pages.xml.gz</loc></sitemap></sitemapindex>")),
+    "/sitemap-pages.xml.gz": (200, {"Content-Type": "application/gzip"}, gzip.compress(
+        b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>/orphan-from-gzip</loc><lastmod>2017-05-06</lastmod></url>"
+        b"<url><loc>/private-for-longneck</loc></url></urlset>")),
+    "/orphan-from-gzip": (200, {"Content-Type": "text/html"}, b"<html><body><main><p>only in a sitemap</p></main></body></html>"),
 }
 
 
@@ -82,10 +96,28 @@ def hostile(tmp_path_factory):
 
 def test_every_linked_url_has_exactly_one_record(hostile):
     by_path, summary = hostile
-    expected = {p for p in ROUTES if p != "/robots.txt"} | {"/slow", "/missing"}
+    expected = {p for p in ROUTES if p not in ("/robots.txt", "/sitemap_index.xml", "/sitemap-pages.xml.gz")}
+    expected |= {"/slow", "/missing"}
     assert expected <= set(by_path)
     assert not [p for p in by_path if "outside.invalid" in p]  # external links are listed, never fetched
     assert summary["complete"] is True
+
+
+def test_sitemap_index_and_gzip_sitemap_reach_orphans(hostile):
+    record = hostile[0]["/orphan-from-gzip"]
+    assert record["status"] == 200 and record["found_via"] == "sitemap" and record["in_sitemap"] is True
+    assert record["depth"] is None and record["dates"]["sitemap_lastmod"] == "2017-05-06"
+
+
+def test_robots_rules_for_longneck_by_name(hostile):
+    record = hostile[0]["/private-for-longneck"]
+    assert record["robots_blocked"] is True and record["status"] is None
+
+
+def test_elapsed_and_bytes(hostile):
+    record = hostile[0]["/"]
+    assert isinstance(record["elapsed"], float) and 0 <= record["elapsed"] < 5
+    assert record["bytes"] == len(ROUTES["/"][2])
 
 
 def test_timeout_is_recorded(hostile):
@@ -178,3 +210,11 @@ def test_bad_config_is_one_clear_message(tmp_path):
     assert proc.stderr.strip() == (f"longneck: config error: {config}: site: unknown key 'max_page'. "
                                    "Did you mean 'max_pages'?")
     assert not (tmp_path / "out").exists()
+
+
+def test_bad_scrapy_setting_is_one_clear_message(tmp_path, demo_server):
+    config = write_config(tmp_path / "c.toml", {"start_urls": [demo_server.url + "/"]})
+    proc = longneck("crawl", config, "--out", tmp_path / "out", "-q", "--scrapy-set",
+                    'ITEM_PIPELINES={"crawler.pipelines.JsonlWriterPipeline"="soon"}', check=False)
+    assert proc.returncode == 1
+    assert "could not start" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]

@@ -170,6 +170,10 @@ def test_pdf_and_indexability_fields(demo_crawl):
     pdf = by_path["/documents/budget-2019.pdf"]
     assert pdf["content_type"] == "application/pdf" and pdf["bytes"] > 0
     assert "Total budget 198 million euro." in pdf["main_text"] and pdf["title"] == "Budget report 2019"
+    form = by_path["/documents/parking-permit-application-form.docx"]
+    assert form["title"] == "Parking permit application form" and "Vehicle registration" in form["main_text"]
+    calendar = by_path["/documents/bin-collection-calendar-2019.xlsx"]
+    assert "General waste" in calendar["main_text"] and calendar["dates"]["office_modified"].startswith("2019-01-02")
     assert by_path["/residents/parking/parking-fines-archive"]["meta_robots"] == "noindex, follow"
     assert by_path["/news/2011/"]["x_robots_tag"] == "noindex, nofollow"
 

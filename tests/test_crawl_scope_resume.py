@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -155,3 +156,11 @@ def test_max_pages_keeps_the_shallowest_pages(demo_server, tmp_path):
     records, _ = crawl(tmp_path, {"start_urls": [demo_server.url + "/"], "max_pages": 30})
     assert all(r["found_via"] != "sitemap" for r in records)  # the sitemap does not crowd out linked pages
     assert max(r["depth"] for r in records) <= 2
+
+
+def test_progress_bar_shows_pages_rate_queue_errors(demo_server, tmp_path):
+    config = write_config(tmp_path / "c.toml", {"start_urls": [demo_server.url + "/"], "max_pages": 40})
+    proc = longneck("crawl", config, "--out", tmp_path / "out", "--scrapy-set", "LONGNECK_PROGRESS=true")
+    final = proc.stderr.replace("\r", "\n").strip().splitlines()[-1]
+    assert re.search(r"crawl: \d+ pages .*errors=\d+, queue=\d+, rate=[\d.]+/s", final), proc.stderr[-500:]
+    assert "crawl complete: 40 URLs recorded" in proc.stdout

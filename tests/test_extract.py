@@ -146,3 +146,42 @@ def test_pdf_text_title_and_dates():
     assert pdf["dates"]["pdf_modified"] == "2019-03-01"
     broken = extract_pdf(b"%PDF-1.4\nthis is not really a pdf")
     assert broken["main_text"] == "" and broken["error"].startswith("PDF text not extracted")
+
+
+def test_very_long_text_is_truncated_and_flagged():
+    from crawler.extract import MAX_TEXT_CHARS
+
+    page = "<html><body><main><p>" + "word " * (MAX_TEXT_CHARS // 4) + "</p></main></body></html>"
+    f = extract_html(page, BASE, norm, internal)
+    assert f["text_truncated"] is True and len(f["main_text"]) == MAX_TEXT_CHARS
+    assert extract_html(PAGE, BASE, norm, internal)["text_truncated"] is False
+
+
+def test_docx_and_xlsx_text_title_and_dates():
+    from audit.demo.generate_site import docx_form, xlsx_calendar
+    from crawler.extract import DOCX, XLSX, document_kind, extract_document
+
+    body = docx_form()
+    assert document_kind(DOCX, "https://x.org/form", body) == "docx"
+    assert document_kind("application/octet-stream", "https://x.org/form.docx", body) == "docx"
+    doc = extract_document("docx", body)
+    assert doc["title"] == "Parking permit application form"
+    assert "apply for a parking permit" in doc["main_text"] and "Vehicle registration" in doc["main_text"]
+    assert doc["dates"]["office_modified"] == "2019-03-01T12:00:00"
+    sheet = extract_document(document_kind(XLSX, "https://x.org/c", xlsx_calendar()), xlsx_calendar())
+    assert sheet["title"] == "Bin collection calendar 2019" and "General waste | Recycling" in sheet["main_text"]
+    assert document_kind("application/zip", "https://x.org/a.zip", b"PK\x03\x04") is None
+
+
+def test_office_zip_bomb_and_garbage_are_refused_with_a_reason():
+    import io
+    import zipfile
+
+    from crawler.extract import extract_document
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"\0" * 250_000_000)
+    bomb = extract_document("docx", buffer.getvalue())
+    assert bomb["main_text"] == "" and "zip bomb" in bomb["error"]
+    assert extract_document("xlsx", b"PK\x03\x04garbage")["error"].startswith("xlsx text not extracted")

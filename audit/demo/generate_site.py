@@ -48,7 +48,8 @@ TASKS = {
                 "Residents in a controlled parking zone can apply for a parking permit for their vehicle.",
                 "A permit costs 85 euro a year for the first car. Visitor parking vouchers are sold in books of ten.",
                 "Parking without a valid permit in a permit zone can lead to a parking fine.",
-            ], ["Check that your street is in a permit zone", "Apply online with proof of address and vehicle registration"]),
+            ], ["Check that your street is in a permit zone", "Apply online with proof of address and vehicle registration",
+                "Or send the application form (Word) by post"]),
             "parking-fine-payment-plan": ("Pay a parking fine in instalments", [
                 "If you cannot pay a parking fine at once you can ask for a payment plan.",
                 "Call the parking services team with your penalty charge notice reference.",
@@ -349,6 +350,63 @@ def minimal_pdf(title: str, lines: list[str]) -> bytes:
     return out
 
 
+def _fixed_zip(data: bytes, modified: str) -> bytes:
+    """Re-pack an office file with fixed timestamps (openpyxl stamps 'modified' with the time of saving),
+    so the generator's output is byte-for-byte stable."""
+    import io
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2019, 3, 1, 12, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + modified.encode(), content)
+            dst.writestr(fixed, content)
+    return out.getvalue()
+
+
+def docx_form() -> bytes:
+    import io
+    from datetime import datetime
+
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Parking permit application form"
+    document.core_properties.created = document.core_properties.modified = datetime(2019, 3, 1, 12, 0, 0)
+    document.add_heading("Application for a residents' parking permit", 1)
+    document.add_paragraph("Fill in this form to apply for a parking permit for your vehicle.")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Vehicle registration", ""
+    table.cell(1, 0).text, table.cell(1, 1).text = "Address", ""
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _fixed_zip(buffer.getvalue(), "2019-03-01T12:00:00Z")
+
+
+def xlsx_calendar() -> bytes:
+    import io
+    from datetime import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.properties.title = "Bin collection calendar 2019"
+    book.properties.created = book.properties.modified = datetime(2019, 1, 2, 9, 0, 0)
+    sheet = book.active
+    sheet.title = "2019"
+    sheet.append(["Week", "General waste", "Recycling"])
+    for week in range(1, 9):
+        sheet.append([week, "Monday" if week % 2 else "-", "-" if week % 2 else "Monday"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _fixed_zip(buffer.getvalue(), "2019-01-02T09:00:00Z")
+
+
 def build() -> dict[str, str | bytes]:
     files: dict[str, str | bytes] = {}
     sitemap: list[tuple[str, str]] = []
@@ -382,6 +440,11 @@ def build() -> dict[str, str | bytes]:
             rel_html = "<h2>Related</h2><ul>" + "".join(f'<li><a href="{h}">{html.escape(t)}</a></li>' for h, t in related) + "</ul>"
             date = f"202{rng.randint(3, 6)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
             bodies[(key, slug)] = f"<h1>{html.escape(title)}</h1>{paragraphs(texts)}{steps(how)}{rel_html}"
+            if slug == "parking-permits":
+                bodies[(key, slug)] += '<p><a href="/documents/parking-permit-application-form.docx">Application form (Word)</a></p>'
+            if slug == "bin-collection-days":
+                bodies[(key, slug)] += ('<p><a href="/documents/bin-collection-calendar-2019.xlsx">Collection calendar 2019 (Excel)</a> · '
+                                        '<a href="/documents/bulky-waste-price-list.pdf">Bulky waste prices (PDF)</a></p>')
             write(path, page(path, title, bodies[(key, slug)],
                              crumbs=[("/", "Home"), ("/residents/", "Residents"), (base, task["title"])], meta=modified(date)), files)
             sitemap.append((path, date))
@@ -451,6 +514,8 @@ def build() -> dict[str, str | bytes]:
     for y in (18, 19):
         for m in (3, 6):
             files[f"documents/minutes-20{y}-0{m}.pdf"] = minimal_pdf(f"Council minutes 20{y}-0{m}", [f"Minutes of the council meeting, month {m} of 20{y}.", "Present: the mayor and 31 councillors.", "The council agreed the parking strategy."])
+    files["documents/parking-permit-application-form.docx"] = docx_form()
+    files["documents/bin-collection-calendar-2019.xlsx"] = xlsx_calendar()
     files["documents/bulky-waste-price-list.pdf"] = minimal_pdf("Bulky waste price list", ["Bulky waste collection: up to five items 35 euro.", "Fridges and freezers 20 euro each."])
 
     # news: many years of it, most of it old
