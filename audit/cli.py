@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import tomllib
 from pathlib import Path
 
 from . import __version__
-from .config import ConfigError, load_config, parse_config
+from .config import ConfigError, load_config
 
 
 def _value(text: str):
@@ -55,17 +54,11 @@ def cmd_crawl(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from crawler.run import crawl, format_summary
+    from crawler.run import format_summary
 
-    from .demo import CONFIG, DEMO_ORIGIN, SITE_DIR
-    from .demo.server import SiteServer
+    from .demo import run_demo
 
-    out = Path(args.out or f"audits/demo/{time.strftime('%Y%m%d-%H%M%S')}")
-    with SiteServer(SITE_DIR) as server:
-        text = CONFIG.read_text(encoding="utf-8").replace(DEMO_ORIGIN, server.url)
-        config = parse_config(tomllib.loads(text), source=str(CONFIG))
-        print(f"serving the demo site (Riverton, a fictional municipality) on {server.url}")
-        summary = crawl(config.site, out, progress=_progress(args))
+    out, summary = run_demo(args.out, progress=_progress(args))
     print(format_summary(summary))
     print(f"pages: {out / 'pages.jsonl'}")
     print(f"crawl summary: {out / 'crawl.json'}")

@@ -54,3 +54,12 @@ def test_version_is_single_sourced():
 
     assert __version__ == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert not re.search(r"__version__\s*=\s*['\"]", (ROOT / "audit" / "__init__.py").read_text())
+
+
+def test_demo_command_runs_the_pipeline_and_says_where_the_output_is(tmp_path):
+    from .conftest import longneck, read_records
+
+    proc = longneck("demo", "--out", tmp_path / "demo", "-q")
+    assert f"pages: {tmp_path / 'demo' / 'pages.jsonl'}" in proc.stdout
+    records = read_records(tmp_path / "demo")
+    assert sum(1 for r in records if r["status"] == 200 and r["content_type"] == "text/html") >= 150

@@ -164,3 +164,11 @@ def test_progress_bar_shows_pages_rate_queue_errors(demo_server, tmp_path):
     final = proc.stderr.replace("\r", "\n").strip().splitlines()[-1]
     assert re.search(r"crawl: \d+ pages .*errors=\d+, queue=\d+, rate=[\d.]+/s", final), proc.stderr[-500:]
     assert "crawl complete: 40 URLs recorded" in proc.stdout
+
+
+def test_output_pipeline_is_swappable_through_scrapy_settings(demo_server, tmp_path):
+    extra = ('[scrapy]\nITEM_PIPELINES = { "crawler.pipelines.JsonlWriterPipeline" = 800, '
+             '"tests.pipeline_probe.UrlListPipeline" = 900 }\n')
+    records, _ = crawl(tmp_path, {"start_urls": [demo_server.url + "/"], "max_pages": 15}, extra=extra)
+    listed = (tmp_path / "run" / "urls.txt").read_text().split()
+    assert sorted(listed) == sorted(r["url"] for r in records) and len(listed) == 15

@@ -1,7 +1,27 @@
 """The bundled demo site (Riverton, a fictional municipality), its config and its local server."""
 
+from __future__ import annotations
+
+import time
+import tomllib
 from pathlib import Path
 
 SITE_DIR = Path(__file__).parent / "site"
 CONFIG = Path(__file__).parent / "demo.toml"
 DEMO_ORIGIN = "http://riverton.example"
+
+
+def run_demo(out=None, progress: bool | None = None, announce=print) -> tuple[Path, dict]:
+    """Serve the demo site on 127.0.0.1 and run the whole pipeline on it; returns (run folder, summary)."""
+    from crawler.run import crawl
+
+    from ..config import parse_config
+    from .server import SiteServer
+
+    out = Path(out or f"audits/demo/{time.strftime('%Y%m%d-%H%M%S')}")
+    with SiteServer(SITE_DIR) as server:
+        text = CONFIG.read_text(encoding="utf-8").replace(DEMO_ORIGIN, server.url)
+        config = parse_config(tomllib.loads(text), source=str(CONFIG))
+        announce(f"serving the demo site (Riverton, a fictional municipality) on {server.url}")
+        summary = crawl(config.site, out, progress=progress)
+    return out, summary
