@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import ConfigError, load_config
+from .runs import RunError
 
 
 def _value(text: str):
@@ -44,8 +45,13 @@ def cmd_check(args) -> int:
 def cmd_crawl(args) -> int:
     from crawler.run import crawl, format_summary
 
+    from .runs import save_config
+
     config = load_config(args.config, _pairs(args.set, "--set"))
     scrapy_settings = {**config.scrapy, **_pairs(args.scrapy_set, "--scrapy-set")}
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    if not args.resume or not (Path(args.out) / "config.json").exists():
+        save_config(args.out, config)
     summary = crawl(config.site, args.out, resume=args.resume, scrapy_overrides=scrapy_settings,
                     progress=_progress(args))
     print(format_summary(summary))
@@ -62,6 +68,54 @@ def cmd_demo(args) -> int:
     print(format_summary(summary))
     print(f"pages: {out / 'pages.jsonl'}")
     print(f"crawl summary: {out / 'crawl.json'}")
+    return 0
+
+
+def _classified(args):
+    from .classify import classify_run, write_classification
+    from .runs import pages_file, read_labels, run_config
+
+    pages_file(args.run_dir)  # say first when there is no crawl at all
+    config = run_config(args.run_dir, args.config)
+    extra = read_labels(args.labels, [t["id"] for t in config.tasks]) if getattr(args, "labels", None) else {}
+    result, queue, _ = classify_run(args.run_dir, config, extra_labels=extra, queue_size=args.size)
+    write_classification(args.run_dir, result, queue)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return result, queue
+
+
+def cmd_classify(args) -> int:
+    result, _ = _classified(args)
+    counts = result.table["task"].value_counts()
+    print(f"{len(result.table)} pages classified; pages per task:")
+    for task, count in counts.items():
+        print(f"  {task:<28} {count:>6}  ({count / len(result.table):.0%})")
+    print(f"written: {Path(args.run_dir) / 'classification.csv'}, {Path(args.run_dir) / 'label_queue.csv'}")
+    return 0
+
+
+def cmd_label_queue(args) -> int:
+    _, queue = _classified(args)
+    print("Label these pages first (url,task into your labels CSV), best first:")
+    for row in queue.itertuples():
+        print(f"{row.url}\t(now {row.task}, else {row.runner_up}; uncertainty {row.uncertainty:.2f})")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .classify import evaluate_run
+    from .runs import pages_file, run_config
+
+    pages_file(args.run_dir)
+    report = evaluate_run(args.run_dir, run_config(args.run_dir, args.config), args.labels)
+    print(f"{report['scored']} labelled pages scored (their labels and the example pages held out)")
+    print(report["per_class"].to_string(index=False))
+    print(f"macro-F1 {report['macro_f1']:.3f}   accuracy {report['accuracy']:.3f}")
+    print("confusion (rows: label, columns: predicted):")
+    print(report["confusion"].to_string())
+    if report["not_crawled"]:
+        print(f"not scored, not among the crawled pages: {len(report['not_crawled'])}", file=sys.stderr)
     return 0
 
 
@@ -98,6 +152,33 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_crawl)
 
+    def run_dir_options(p, labels_help):
+        p.add_argument("run_dir", metavar="RUN_DIR", help="folder of a crawl (holds pages.jsonl)")
+        p.add_argument("--config", metavar="CONFIG", help="use this config (e.g. with changed tasks) instead of "
+                                                          "the one saved with the run")
+        p.add_argument("--labels", metavar="FILE", help=labels_help)
+        p.add_argument("--size", type=int, default=50, metavar="N", help="length of the label queue (default 50)")
+
+    p = sub.add_parser("classify", help="map every page of a crawl to a top task or none",
+                       description="Classify the pages of an existing crawl (no re-crawl) into the config's top "
+                                   "tasks or 'none'; writes RUN_DIR/classification.csv and RUN_DIR/label_queue.csv.")
+    run_dir_options(p, "extra labels CSV (url,task) on top of [classifier] labels")
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("label-queue", help="the pages whose labels would most improve the classifier",
+                       description="Classify RUN_DIR and list the pages whose labels would help most, best first. "
+                                   "Put url,task rows for them in your labels CSV and classify again.")
+    run_dir_options(p, "extra labels CSV (url,task) on top of [classifier] labels")
+    p.set_defaults(func=cmd_label_queue)
+
+    p = sub.add_parser("evaluate", help="check the classifier against a hand-labelled sample",
+                       description="Per-class precision, recall and F1, macro-F1 and a confusion table against "
+                                   "FILE (url,task). The labels in FILE and the tasks' example pages are held out.")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="folder of a crawl (holds pages.jsonl)")
+    p.add_argument("--labels", metavar="FILE", required=True, help="hand-labelled CSV with columns url,task")
+    p.add_argument("--config", metavar="CONFIG", help="use this config instead of the one saved with the run")
+    p.set_defaults(func=cmd_evaluate)
+
     p = sub.add_parser("demo", help="audit the bundled demo site (no internet needed)",
                        description="Serve the bundled demo site (a fictional municipality) on 127.0.0.1 and run "
                                    "the whole pipeline on it.")
@@ -115,6 +196,9 @@ def main(argv=None) -> int:
     except ConfigError as exc:
         print(f"longneck: config error: {exc}", file=sys.stderr)
         return 2
+    except RunError as exc:
+        print(f"longneck: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("longneck: interrupted", file=sys.stderr)
         return 130

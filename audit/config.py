@@ -107,6 +107,8 @@ TASK = {
 
 CLASSIFIER = {
     "labels": Key("str", default="", doc="CSV with columns url,task (a task id or 'none'); relative to the config."),
+    "threshold": Key("float", default=0.35, minimum=0,
+                     doc="Pages whose confidence for their best task is below this are 'none'."),
 }
 
 AUDIT = {

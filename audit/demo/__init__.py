@@ -23,5 +23,9 @@ def run_demo(out=None, progress: bool | None = None, announce=print) -> tuple[Pa
         text = CONFIG.read_text(encoding="utf-8").replace(DEMO_ORIGIN, server.url)
         config = parse_config(tomllib.loads(text), source=str(CONFIG))
         announce(f"serving the demo site (Riverton, a fictional municipality) on {server.url}")
+        from ..runs import save_config
+
+        out.mkdir(parents=True, exist_ok=True)
+        save_config(out, config)
         summary = crawl(config.site, out, progress=progress)
     return out, summary

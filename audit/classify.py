@@ -1,0 +1,410 @@
+"""Map every page to one top task or ``none``, from what a site owner can give.
+
+Two views of the site, combined (co-training in the sense of Blum & Mitchell, kept deterministic):
+
+1. **Structure.** A graph whose nodes are the pages plus one virtual node per URL directory and per
+   breadcrumb trail. Edges: links from the body (strong), links from navigation, header and footer
+   (weak: site-wide menus join everything to everything), page to its directory and breadcrumb
+   nodes, and directory to parent directory. Task labels spread from the seed pages (each task's
+   example URLs and any labelled pages) by label spreading (Zhou et al., 2004). The mass that reaches
+   a page says how strongly the site's own structure ties it to each task.
+2. **Text.** TF-IDF over title, headings, breadcrumbs, URL words and main text. A logistic regression
+   is trained on the seeds, the tasks' own names, descriptions and keywords, and the pages the
+   structure view is most sure of (self-training). It predicts for every page.
+
+The two are multiplied and renormalised. ``none`` is a real class: a page is ``none`` when its
+evidence (the structural reach times the text model's probability) is below ``threshold`` (config
+``[classifier] threshold``), or when labels say so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import numpy as np
+from scipy import sparse
+
+NONE = "none"
+_WORDS = re.compile(r"[a-z][a-z0-9]+")
+
+
+@dataclass
+class Pages:
+    """The classifiable pages of a crawl, as parallel lists (index = node id)."""
+
+    urls: list
+    texts: list
+    url_words: list
+    body_links: list          # list of lists of node ids
+    nav_links: list
+    directories: list         # directory path of each page
+    trails: list              # breadcrumb trail (tuple of texts) of each page
+    titles: list
+    aliases: dict = field(default_factory=dict)  # redirecting URL -> node id of its final page
+
+
+def classifiable(record: dict) -> bool:
+    return record.get("status") == 200 and bool(record.get("main_text") or record.get("title"))
+
+
+def url_words(url: str) -> str:
+    path = urlsplit(url).path
+    return " ".join(_WORDS.findall(path.lower().replace("_", " ").replace("-", " ")))
+
+
+def build_pages(records) -> Pages:
+    """Collect what the classifier reads from crawl records (an iterable of dicts)."""
+    urls, texts, words, dirs, trails, titles, outs, aliases = [], [], [], [], [], [], [], {}
+    finals = {}
+    for record in records:
+        if record.get("final_url") and record["final_url"] != record["url"]:
+            finals[record["url"]] = record["final_url"]
+        if not classifiable(record):
+            continue
+        url = record["url"]
+        crumbs = tuple(c["text"] for c in record.get("breadcrumbs") or () if c.get("text"))
+        heading_text = " ".join(h["text"] for h in record.get("headings") or ())
+        title = record.get("title") or ""
+        texts.append(" ".join([title, title, heading_text, " ".join(crumbs), url_words(url),
+                               (record.get("main_text") or "")[:20000]]))
+        words.append(url_words(url))
+        path = urlsplit(url).path
+        dirs.append(path.rsplit("/", 1)[0] + "/" if not path.endswith("/") else path.rstrip("/").rsplit("/", 1)[0] + "/")
+        trails.append(crumbs[:-1] if crumbs and crumbs[-1] in title else crumbs)
+        titles.append(title)
+        outs.append(record.get("outlinks") or ())
+        urls.append(url)
+    index = {u: i for i, u in enumerate(urls)}
+    for source, final in finals.items():
+        if final in index:
+            aliases[source] = index[final]
+    body, nav = [], []
+    for links in outs:
+        b, n = set(), set()
+        for link in links:
+            if not link.get("internal"):
+                continue
+            j = index.get(link["url"], aliases.get(link["url"]))
+            if j is None:
+                continue
+            (b if link.get("region") == "body" else n).add(j)
+        body.append(sorted(b))
+        nav.append(sorted(n - b))
+    return Pages(urls, texts, words, body, nav, dirs, trails, titles, aliases)
+
+
+def structure_graph(pages: Pages, nav_weight: float = 0.05) -> tuple[sparse.csr_matrix, int]:
+    """Symmetric weighted adjacency over pages + virtual directory and trail nodes; returns (W, n_pages)."""
+    n = len(pages.urls)
+    rows, cols, vals = [], [], []
+
+    def edge(a, b, w):
+        rows.append(a); cols.append(b); vals.append(w)
+        rows.append(b); cols.append(a); vals.append(w)
+
+    for i in range(n):
+        for j in pages.body_links[i]:
+            if j != i:
+                edge(i, j, 1.0)
+        for j in pages.nav_links[i]:
+            if j != i:
+                edge(i, j, nav_weight)
+    virtual: dict = {}
+
+    def node(key):
+        if key not in virtual:
+            virtual[key] = n + len(virtual)
+        return virtual[key]
+
+    for i in range(n):
+        directory = pages.directories[i]
+        edge(i, node(("dir", directory)), 1.0)
+        parts = directory.strip("/").split("/")
+        for depth in range(len(parts) - 1, 0, -1):  # dir -> parent dir, weaker as it climbs
+            child, parent = "/" + "/".join(parts[:depth + 1]) + "/", "/" + "/".join(parts[:depth]) + "/"
+            edge(node(("dir", child)), node(("dir", parent)), 0.5)
+        trail = pages.trails[i]
+        if len(trail) > 1:
+            edge(i, node(("trail", trail)), 1.0)
+            for k in range(len(trail) - 1, 1, -1):
+                edge(node(("trail", trail[:k + 1])), node(("trail", trail[:k])), 0.5)
+    size = n + len(virtual)
+    W = sparse.csr_matrix((vals, (rows, cols)), shape=(size, size))
+    W.sum_duplicates()
+    return W, n
+
+
+def spread(W: sparse.csr_matrix, seeds: np.ndarray, alpha: float = 0.9, iterations: int = 40) -> np.ndarray:
+    """Label spreading: F <- alpha * S F + (1 - alpha) * Y with S = D^-1/2 W D^-1/2."""
+    degree = np.asarray(W.sum(axis=1)).ravel()
+    inv = np.zeros_like(degree)
+    inv[degree > 0] = 1.0 / np.sqrt(degree[degree > 0])
+    S = sparse.diags(inv) @ W @ sparse.diags(inv)
+    F = seeds.copy()
+    for _ in range(iterations):
+        F = alpha * (S @ F) + (1 - alpha) * seeds
+    return F
+
+
+@dataclass
+class Result:
+    """Per page: task, confidence, runner-up and why (a pandas DataFrame), and the seeds used."""
+
+    table: "object"  # pandas.DataFrame: url, task, confidence, runner_up, runner_up_confidence, why, seed
+    classes: list
+    probabilities: np.ndarray
+    warnings: list
+
+
+class TaskClassifier:
+    """``TaskClassifier.from_config(config).fit_predict(records, labels)``.
+
+    ``labels``: {url: task id or "none"} from the labels CSV and reviewed workbooks; the tasks' example
+    URLs are labels too. Deterministic: no randomness anywhere (lbfgs, fixed iteration counts).
+    """
+
+    def __init__(self, tasks, threshold=0.35, nav_weight=0.05, alpha=0.9, pseudo_per_class=40, ground=0.01):
+        self.tasks = list(tasks)
+        self.ground = ground
+        self.threshold = threshold
+        self.nav_weight = nav_weight
+        self.alpha = alpha
+        self.pseudo_per_class = pseudo_per_class
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(config.tasks, threshold=config.classifier["threshold"])
+
+    def _seeds(self, pages: Pages, labels: dict, classes: list) -> tuple[dict, list]:
+        index = {u: i for i, u in enumerate(pages.urls)}
+        seeds, warnings = {}, []
+        from crawler.urls import UrlNormalizer
+
+        norm = UrlNormalizer()
+        given = [(u, t["id"], "example") for t in self.tasks for u in t["examples"]]
+        given += [(u, task, "label") for u, task in labels.items()]
+        for url, task, kind in given:
+            key = norm(url) or url
+            i = index.get(key, pages.aliases.get(key))
+            if task not in classes:
+                warnings.append(f"{kind} {url}: unknown task '{task}' (ignored)")
+            elif i is None:
+                warnings.append(f"{kind} {url}: not among the crawled pages with content (ignored)")
+            else:
+                seeds[i] = task  # a label given later overrides an example
+        return seeds, warnings
+
+    def fit_predict(self, records, labels: dict | None = None) -> Result:
+        import pandas as pd
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        pages = records if isinstance(records, Pages) else build_pages(records)
+        n = len(pages.urls)
+        task_ids = [t["id"] for t in self.tasks]
+        seeds, warnings = self._seeds(pages, labels or {}, task_ids + [NONE])
+        classes = task_ids + [NONE]
+        k = len(classes)
+        if n == 0 or not task_ids:
+            empty = pd.DataFrame(columns=["url", "task", "confidence", "runner_up", "runner_up_confidence", "why", "seed"])
+            return Result(empty, classes, np.zeros((0, k)), warnings + ["nothing to classify"])
+
+        # structure view, with a "ground" node seeded none and joined weakly to every page: a page that
+        # the tasks' seeds barely reach takes most of its mass from the ground, i.e. is none
+        W, _ = structure_graph(pages, self.nav_weight)
+        size = W.shape[0] + 1
+        ground = sparse.csr_matrix((np.full(n, self.ground), (np.arange(n), np.full(n, size - 1))), shape=(size, size))
+        W = sparse.block_diag([W, sparse.csr_matrix((1, 1))], format="csr") + ground + ground.T
+        Y = np.zeros((size, k))
+        Y[size - 1, classes.index(NONE)] = 1.0
+        for i, task in seeds.items():
+            Y[i, classes.index(task)] = 1.0
+        F = spread(W, Y, self.alpha)[:n]
+        reach = F.sum(axis=1)
+        struct = (F + 1e-12) / (reach[:, None] + k * 1e-12)
+
+        # text view, self-trained on the structure view's most certain pages
+        vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=1, max_df=0.6, ngram_range=(1, 2),
+                                     stop_words="english", max_features=200_000, dtype=np.float32)
+        task_docs = [" ".join([t["name"]] * 2 + [t["description"]] + t["keywords"] * 2) for t in self.tasks]
+        X_all = vectorizer.fit_transform(pages.texts + task_docs)
+        X, X_tasks = X_all[:n], X_all[n:]
+        train_rows, train_y = [], []
+        order = np.argsort(-(struct.max(axis=1) * reach), kind="stable")
+        taken = {c: 0 for c in classes}
+        for i in order:
+            c = classes[int(struct[i].argmax())]
+            if i in seeds or taken[c] >= self.pseudo_per_class or reach[i] <= 0:
+                continue
+            taken[c] += 1
+            train_rows.append(i)
+            train_y.append(c)
+        for i, task in seeds.items():
+            train_rows += [i] * 3  # seeds count more than pseudo-labels
+            train_y += [task] * 3
+        rows = sparse.vstack([X[train_rows], X_tasks]) if train_rows else X_tasks
+        y = train_y + task_ids
+        if len(set(y)) > 1:
+            model = LogisticRegression(C=4.0, class_weight="balanced", solver="lbfgs", max_iter=1000)
+            model.fit(rows, y)
+            text = np.zeros((n, k))
+            proba = model.predict_proba(X)
+            for col, c in enumerate(model.classes_):
+                text[:, classes.index(c)] = proba[:, col]
+        else:
+            model, text = None, np.full((n, k), 1.0 / k)
+
+        combined = np.sqrt(struct * text) + 1e-12
+        combined /= combined.sum(axis=1, keepdims=True)
+        order = np.argsort(-combined, axis=1, kind="stable")
+        best, second = order[:, 0], order[:, 1]
+        confidence = combined[np.arange(n), best]
+        tasks, conf, runner, runner_conf = [], [], [], []
+        for i in range(n):
+            if i in seeds:
+                tasks.append(seeds[i]); conf.append(1.0)
+            elif classes[best[i]] == NONE:
+                tasks.append(NONE); conf.append(round(float(confidence[i]), 3))
+            elif confidence[i] < self.threshold:
+                tasks.append(NONE); conf.append(round(float(combined[i, classes.index(NONE)]), 3))
+            else:
+                tasks.append(classes[best[i]]); conf.append(round(float(confidence[i]), 3))
+            top = classes[best[i]] if classes[best[i]] != tasks[i] else classes[second[i]]
+            runner.append(top)
+            runner_conf.append(round(float(combined[i, classes.index(top)]), 3))
+        why = explain(pages, tasks, seeds, vectorizer, model, X, classes)
+        table = pd.DataFrame({"url": pages.urls, "task": tasks, "confidence": conf, "runner_up": runner,
+                              "runner_up_confidence": runner_conf, "why": why,
+                              "seed": [i in seeds for i in range(n)]})
+        return Result(table, classes, combined, warnings)
+
+
+def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classes) -> list:
+    """A short reason per page: breadcrumb, links from pages of the same task, URL folder, text terms."""
+    inlinks = [[] for _ in pages.urls]
+    for j, targets in enumerate(pages.body_links):
+        for i in targets:
+            inlinks[i].append(j)
+    terms = vectorizer.get_feature_names_out() if model is not None else None
+    out = []
+    for i, task in enumerate(tasks):
+        parts = []
+        if i in seeds:
+            parts.append("given as example or label")
+        if pages.trails[i]:
+            parts.append("breadcrumb " + " › ".join(pages.trails[i][-3:]))
+        same = sum(1 for j in inlinks[i] if tasks[j] == task)
+        if same and task != NONE:
+            parts.append(f"{same} body link{'s' if same > 1 else ''} from {task} pages")
+        parts.append(f"folder {pages.directories[i]}")
+        if model is not None and task in model.classes_:
+            row = X[i]
+            coef = model.coef_[list(model.classes_).index(task)] if len(model.classes_) > 2 else (
+                model.coef_[0] * (1 if task == model.classes_[1] else -1))
+            contrib = row.multiply(coef).tocsr()
+            if contrib.nnz:
+                top = np.argsort(-contrib.data, kind="stable")[:3]
+                words = [terms[contrib.indices[t]] for t in top if contrib.data[t] > 0]
+                if words:
+                    parts.append("words " + ", ".join(f"'{w}'" for w in words))
+        if task == NONE and i not in seeds:
+            parts.insert(0, "weak evidence for every task")
+        out.append("; ".join(parts))
+    return out
+
+
+def label_queue(result: Result, pages: Pages, size: int = 50) -> "object":
+    """Pages whose label would most improve the model: uncertain (small margin between the two best
+    classes), in a cluster (folder) with many unlabelled pages, and not near-copies of each other.
+    Best first; at most three per folder so the queue covers the site."""
+    import pandas as pd
+
+    P = result.probabilities
+    if len(P) == 0:
+        return pd.DataFrame(columns=["url", "task", "runner_up", "uncertainty", "folder_pages", "score"])
+    top2 = np.sort(P, axis=1)[:, -2:] if P.shape[1] > 1 else np.hstack([np.zeros((len(P), 1)), P])
+    uncertainty = 1 - (top2[:, 1] - top2[:, 0])
+    folder_size: dict = {}
+    for d in pages.directories:
+        folder_size[d] = folder_size.get(d, 0) + 1
+    mass = np.array([np.log1p(folder_size[d]) for d in pages.directories])
+    score = uncertainty * mass
+    seed = result.table["seed"].to_numpy()
+    rows, per_folder = [], {}
+    for i in np.argsort(-score, kind="stable"):
+        if seed[i]:
+            continue
+        folder = pages.directories[i]
+        if per_folder.get(folder, 0) >= 3:
+            continue
+        per_folder[folder] = per_folder.get(folder, 0) + 1
+        rows.append({"url": pages.urls[i], "task": result.table["task"].iat[i],
+                     "runner_up": result.table["runner_up"].iat[i], "uncertainty": round(float(uncertainty[i]), 3),
+                     "folder_pages": folder_size[folder], "score": round(float(score[i]), 3)})
+        if len(rows) >= size:
+            break
+    return pd.DataFrame(rows)
+
+
+def classify_run(run_dir, config, extra_labels: dict | None = None, exclude: set | None = None,
+                 queue_size: int = 50):
+    """Classify the crawl in ``run_dir``: returns (Result, label queue, Pages). ``exclude``: URLs whose
+    labels are held out (for evaluation)."""
+    from .runs import iter_pages, read_labels
+
+    task_ids = [t["id"] for t in config.tasks]
+    labels = read_labels(config.classifier["labels"], task_ids) if config.classifier["labels"] else {}
+    labels.update(extra_labels or {})
+    classifier = TaskClassifier.from_config(config)
+    if exclude:
+        labels = {u: t for u, t in labels.items() if u not in exclude}
+        classifier.tasks = [{**t, "examples": [u for u in t["examples"] if u not in exclude]} for t in classifier.tasks]
+    pages = build_pages(iter_pages(run_dir))
+    result = classifier.fit_predict(pages, labels)
+    return result, label_queue(result, pages, queue_size), pages
+
+
+def write_classification(run_dir, result: Result, queue) -> None:
+    from pathlib import Path
+
+    result.table.to_csv(Path(run_dir) / "classification.csv", index=False)
+    queue.to_csv(Path(run_dir) / "label_queue.csv", index=False)
+
+
+def evaluate_run(run_dir, config, labels_file, train_labels: dict | None = None) -> dict:
+    """Score the classifier against a hand-labelled sample. The sample's labels and the tasks' example
+    pages are held out: the classifier never sees them, and the examples are not scored."""
+    import pandas as pd
+    from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
+    from crawler.urls import UrlNormalizer
+
+    from .runs import read_labels
+
+    norm = UrlNormalizer()
+    truth = {norm(u) or u: t for u, t in read_labels(labels_file, [t["id"] for t in config.tasks]).items()}
+    examples = {norm(u) or u for t in config.tasks for u in t["examples"]}
+    truth = {u: t for u, t in truth.items() if u not in (train_labels or {})}
+    # held out: the sample's labels (never seen); the example pages stay in training and are not scored
+    result, _, pages = classify_run(run_dir, config, extra_labels=train_labels, exclude=set(truth) - examples)
+    predicted = dict(zip(result.table["url"], result.table["task"]))
+    for source, i in pages.aliases.items():
+        predicted.setdefault(source, predicted.get(pages.urls[i]))
+    scored = [(u, t) for u, t in truth.items() if u not in examples]
+    missing = [u for u, _ in scored if predicted.get(u) is None]
+    scored = [(u, t) for u, t in scored if predicted.get(u) is not None]
+    if not scored:
+        raise ValueError(f"{labels_file}: none of the labelled URLs is a crawled page with content")
+    y_true = [t for _, t in scored]
+    y_pred = [predicted[u] for u, _ in scored]
+    labels = sorted(set(y_true) | set(y_pred), key=lambda c: (c == NONE, c))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    per_class = pd.DataFrame({"class": labels, "precision": p.round(3), "recall": r.round(3), "f1": f.round(3),
+                              "support": s})
+    present = sorted(set(y_true), key=lambda c: (c == NONE, c))
+    confusion = pd.DataFrame(confusion_matrix(y_true, y_pred, labels=labels), index=labels, columns=labels)
+    return {"macro_f1": round(float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)), 4),
+            "accuracy": round(sum(a == b for a, b in zip(y_true, y_pred)) / len(y_true), 4),
+            "scored": len(scored), "not_crawled": missing, "per_class": per_class, "confusion": confusion}

@@ -1,0 +1,79 @@
+"""A run folder: its crawl, the config it was made with, and what the classifier wrote there.
+
+Files: ``pages.jsonl`` (crawl), ``crawl.json`` (crawl summary), ``config.json`` (the resolved config,
+so later commands can re-use it), ``classification.csv`` and ``label_queue.csv`` (classify).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .config import Config, ConfigError, load_config, parse_config
+
+
+class RunError(RuntimeError):
+    """A run folder that lacks what a command needs; the message says what."""
+
+
+def save_config(run_dir, config: Config) -> None:
+    path = Path(run_dir) / "config.json"
+    path.write_text(json.dumps({**config.as_dict(), "fingerprint": config.fingerprint(), "source": config.source},
+                               indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def run_config(run_dir, config_file=None) -> Config:
+    """The config given (tasks or labels may have changed since the crawl), else the one saved with the run."""
+    if config_file:
+        return load_config(config_file)
+    path = Path(run_dir) / "config.json"
+    if not path.exists():
+        raise RunError(f"{path} not found: pass --config CONFIG (the crawl was made by an older longneck or by hand)")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    source = data.pop("source", None)
+    data.pop("fingerprint", None)
+    return parse_config(data, source=source)
+
+
+def pages_file(run_dir) -> Path:
+    path = Path(run_dir) / "pages.jsonl"
+    if not path.exists():
+        raise RunError(f"{path} not found: run 'longneck crawl CONFIG --out {run_dir}' first")
+    return path
+
+
+def iter_pages(run_dir):
+    from crawler.state import iter_records
+
+    yield from iter_records(pages_file(run_dir))
+
+
+def read_labels(path, task_ids) -> dict:
+    """{url: task} from a CSV with columns url,task. Every row is checked; all problems are reported at
+    once with their row numbers, and nothing is used unless all rows are valid."""
+    path = Path(path)
+    allowed = set(task_ids) | {"none"}
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            missing = {"url", "task"} - set(reader.fieldnames or ())
+            if missing:
+                raise ConfigError(f"{path}: expected columns url,task; missing {', '.join(sorted(missing))} "
+                                  f"(found {', '.join(reader.fieldnames or ['nothing'])})")
+            labels, problems = {}, []
+            for number, row in enumerate(reader, 2):
+                url, task = (row.get("url") or "").strip(), (row.get("task") or "").strip()
+                if not url.startswith(("http://", "https://")):
+                    problems.append(f"row {number}: url must be an absolute http(s) URL, found {url!r}")
+                elif task not in allowed:
+                    problems.append(f"row {number}: task must be one of {', '.join(sorted(allowed))}, found {task!r}")
+                else:
+                    labels[url] = task
+    except FileNotFoundError:
+        raise ConfigError(f"labels file not found: {path}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ConfigError(f"{path}: not a readable CSV file ({exc})") from None
+    if problems:
+        raise ConfigError(f"{path}: {len(problems)} invalid row(s), none used:\n  " + "\n  ".join(problems[:50]))
+    return labels

@@ -1,0 +1,130 @@
+"""Classifier accuracy on real documentation that no one here wrote, with ground truth from each
+site's own table of contents.
+
+    apt-get install apache2-doc          # once, as root
+    .venv/bin/python benchmarks/classify_accuracy.py
+
+For each set: serve it on 127.0.0.1, crawl it with `longneck crawl`, write the task config a site
+owner would (names, one-line descriptions, a few keywords, two example URLs per task), take the
+ground truth from the site's own table of contents (pages it lists under more than one section are
+left out as ambiguous), and score with the tasks' example pages held out:
+  1. with no labels beyond the examples;
+  2. after one round of 25 labels taken from the top of the label queue (answered from the truth).
+Prints macro-F1 over the tasks plus `none`, per-class figures and the confusion table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from audit.classify import classify_run, evaluate_run  # noqa: E402
+from audit.config import parse_config  # noqa: E402
+from audit.demo.server import SiteServer  # noqa: E402
+
+APACHE = Path("/usr/share/doc/apache2-doc/manual")
+APACHE_TASKS = [  # section of sitemap.html -> (task id, name, description, keywords, examples)
+    ("Apache Virtual Host documentation", "virtual-hosts", "Host several sites on one server",
+     "Serve more than one web site from one Apache server with virtual hosts", ["virtual host", "name-based"],
+     ["vhosts/name-based.html", "vhosts/examples.html"]),
+    ("URL Rewriting Guide", "rewrite-urls", "Rewrite and redirect URLs",
+     "Change, redirect or map request URLs with mod_rewrite rules", ["rewrite", "redirect", "RewriteRule"],
+     ["rewrite/intro.html", "rewrite/remapping.html"]),
+    ("Apache SSL/TLS Encryption", "ssl-tls", "Serve a site over HTTPS",
+     "Set up SSL/TLS encryption and certificates", ["ssl", "tls", "certificate", "https"],
+     ["ssl/ssl_howto.html", "ssl/ssl_faq.html"]),
+    ("Apache modules", "modules", "Look up a module or directive",
+     "Find what a module does and the syntax of its configuration directives", ["module", "directive", "syntax"],
+     ["mod/mod_alias.html", "mod/mod_dir.html"]),
+    ("Apache HTTP Server and Supporting Programs", "programs", "Run the server and its tools",
+     "Command-line programs that start, stop and support the server", ["command", "options", "apachectl"],
+     ["programs/apachectl.html", "programs/htpasswd.html"]),
+    ("Guides, Tutorials, and HowTos", "howto", "Follow a how-to guide",
+     "Step-by-step guides for common tasks such as authentication, CGI and SSI", ["how-to", "tutorial"],
+     ["howto/auth.html", "howto/cgi.html"]),
+    ("Developer Documentation", "develop-modules", "Write a module",
+     "Develop your own modules against the Apache API", ["api", "hooks", "module development"],
+     ["developer/modguide.html", "developer/hooks.html"]),
+    ("Using the Apache HTTP Server", "use-the-server", "Install and configure the server",
+     "Install, start, configure and run the server: configuration files, logs, URL mapping",
+     ["install", "configuration", "logs"], ["install.html", "configuring.html"]),
+]
+APACHE_NONE = ["Release Notes", "Platform-specific Notes", "Apache Miscellaneous Documentation", "Glossary and Index"]
+
+
+def apache_truth(base: str) -> tuple[dict, list]:
+    sitemap = (APACHE / "en" / "sitemap.html").read_text(encoding="utf-8", errors="replace")
+    owner = {section: task for section, task, *_ in APACHE_TASKS} | {s: "none" for s in APACHE_NONE}
+    seen: dict = {}
+    for block in re.findall(r'<div class="section"><h2>(.*?)</div>', sitemap, re.S):
+        title = re.sub("<[^>]+>", "", block.split("</h2>")[0]).strip()
+        for href in re.findall(r'href="([^"#]+)', block.split("</h2>", 1)[1]):
+            if title in owner:
+                seen.setdefault(f"{base}/manual/en/{href}", set()).add(owner[title])
+    truth = {u: next(iter(t)) for u, t in seen.items() if len(t) == 1}
+    tasks = [{"id": task, "name": name, "description": desc, "keywords": kw,
+              "examples": [f"{base}/manual/en/{e}" for e in ex]} for _, task, name, desc, kw, ex in APACHE_TASKS]
+    return truth, tasks
+
+
+def crawl(base: str, start: str, include: str, out: Path, tasks: list) -> Path:
+    config = {"site": {"name": "bench", "start_urls": [start], "include": [include], "autothrottle": False,
+                       "concurrency": 8}, "tasks": tasks}
+    cfg = out / "bench.toml"
+    lines = ["[site]", f"name = 'bench'", f"start_urls = [{json.dumps(start)}]", f"include = [{json.dumps(include)}]",
+             "autothrottle = false", "concurrency = 8"]
+    for t in tasks:
+        lines += ["[[tasks]]", f"id = {json.dumps(t['id'])}", f"name = {json.dumps(t['name'])}",
+                  f"description = {json.dumps(t['description'])}", f"keywords = {json.dumps(t['keywords'])}",
+                  f"examples = {json.dumps(t['examples'])}"]
+    cfg.write_text("\n".join(lines) + "\n")
+    run = out / "run"
+    subprocess.run([sys.executable, "-m", "audit.cli", "crawl", str(cfg), "--out", str(run), "-q"], check=True,
+                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    return run
+
+
+def score(name: str, run: Path, truth: dict) -> None:
+    config = parse_config(json.loads((run / "config.json").read_text()) | {"fingerprint": None} and
+                          {k: v for k, v in json.loads((run / "config.json").read_text()).items()
+                           if k not in ("fingerprint", "source")})
+    labels = run / "truth.csv"
+    labels.write_text("url,task\n" + "".join(f"{u},{t}\n" for u, t in truth.items()))
+    started = time.perf_counter()
+    zero = evaluate_run(run, config, labels)
+    seconds = time.perf_counter() - started
+    print(f"\n== {name}: {zero['scored']} pages scored; no labels beyond the examples (evaluate took {seconds:.1f} s)")
+    print(zero["per_class"].to_string(index=False))
+    print(f"macro-F1 {zero['macro_f1']:.3f}  accuracy {zero['accuracy']:.3f}")
+    print(zero["confusion"].to_string())
+    # one round of 25 labels from the top of the label queue, answered from the truth
+    examples = {u for t in config.tasks for u in t["examples"]}
+    _, queue, _ = classify_run(run, config, exclude=set(truth) - examples, queue_size=200)
+    answered = {u: truth[u] for u in queue["url"] if u in truth}
+    chosen = dict(list(answered.items())[:25])
+    one = evaluate_run(run, config, labels, train_labels=chosen)
+    print(f"\n== {name}: after {len(chosen)} labels from the label queue ({one['scored']} pages scored)")
+    print(one["per_class"].to_string(index=False))
+    print(f"macro-F1 {one['macro_f1']:.3f}  accuracy {one['accuracy']:.3f}")
+
+
+def main():
+    if not APACHE.is_dir():
+        sys.exit("apache2-doc is not installed: apt-get install apache2-doc")
+    with tempfile.TemporaryDirectory() as tmp, SiteServer(APACHE.parent) as server:
+        base = server.url
+        truth, tasks = apache_truth(base)
+        run = crawl(base, f"{base}/manual/en/index.html", r"/manual/en/", Path(tmp), tasks)
+        score("apache2-doc (Apache HTTP Server manual)", run, truth)
+
+
+if __name__ == "__main__":
+    main()

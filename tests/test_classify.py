@@ -1,0 +1,125 @@
+"""The task classifier and its commands, on the demo site (crawled once for the module)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from audit.classify import NONE, TaskClassifier, build_pages, label_queue
+from audit.config import ConfigError
+from audit.runs import read_labels
+
+from .conftest import longneck, path_of
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("classify") / "run"
+    longneck("demo", "--out", out, "-q")
+    return out
+
+
+def load(out):
+    records = [json.loads(line) for line in open(out / "pages.jsonl", encoding="utf-8")]
+    config = json.loads((out / "config.json").read_text())
+    return records, config
+
+
+def classify(out, labels=None, **kwargs):
+    records, config = load(out)
+    result = TaskClassifier(config["tasks"], **kwargs).fit_predict(records, labels or {})
+    return {path_of(u): row for u, row in zip(result.table["url"], result.table.to_dict("records"))}, result
+
+
+def test_task_pages_get_their_task_and_examples_are_seeds(demo_run):
+    by_path, _ = classify(demo_run)
+    assert by_path["/residents/parking/pay-a-parking-fine"]["seed"]
+    for path, task in [("/residents/parking/parking-fine-payment-plan", "pay-parking-fine"),
+                       ("/residents/passports-and-id/urgent-passport", "passport"),
+                       ("/residents/streets/report-graffiti", "report-street-problem"),
+                       ("/residents/council-tax/council-tax-bands", "council-tax"),
+                       ("/residents/births-deaths-marriages/register-a-death", "register-birth"),
+                       ("/documents/parking-permit-application-form.docx", "pay-parking-fine")]:
+        assert by_path[path]["task"] == task, (path, by_path[path])
+        assert 0 < by_path[path]["confidence"] <= 1 and by_path[path]["runner_up"] != task
+
+
+def test_pages_serving_no_task_are_none(demo_run):
+    by_path, _ = classify(demo_run)
+    for path in ["/events/summer-festival-2018", "/about/twin-towns", "/about/cookies"]:
+        assert by_path[path]["task"] == NONE, (path, by_path[path])
+
+
+def test_why_names_the_evidence(demo_run):
+    by_path, _ = classify(demo_run)
+    why = by_path["/residents/parking/parking-fine-payment-plan"]["why"]
+    assert "breadcrumb Home › Residents › Parking" in why and "folder /residents/parking/" in why
+    assert "given as example" in by_path["/residents/parking/pay-a-parking-fine"]["why"]
+
+
+def test_labels_override_and_none_labels_are_used(demo_run):
+    records, _ = load(demo_run)
+    base = records[0]["url"].rstrip("/")
+    by_path, _ = classify(demo_run, {f"{base}/about/budget": "council-tax", f"{base}/news/": NONE})
+    assert by_path["/about/budget"]["task"] == "council-tax" and by_path["/about/budget"]["seed"]
+    assert by_path["/news/"]["task"] == NONE
+
+
+def test_deterministic(demo_run):
+    _, a = classify(demo_run)
+    _, b = classify(demo_run)
+    assert a.table.equals(b.table)
+
+
+def test_label_queue_is_uncertain_first_and_spread_over_folders(demo_run):
+    records, config = load(demo_run)
+    pages = build_pages(records)
+    result = TaskClassifier(config["tasks"]).fit_predict(pages)
+    queue = label_queue(result, pages, size=20)
+    assert len(queue) == 20 and not set(queue["url"]) & set(result.table.loc[result.table["seed"], "url"])
+    assert list(queue["score"]) == sorted(queue["score"], reverse=True)
+    folder_of = dict(zip(pages.urls, pages.directories))
+    assert queue["url"].map(folder_of).value_counts().max() <= 3
+
+
+def test_classify_and_label_queue_commands_write_their_files(demo_run):
+    proc = longneck("classify", demo_run)
+    assert "pages classified" in proc.stdout
+    with open(demo_run / "classification.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert set(rows[0]) == {"url", "task", "confidence", "runner_up", "runner_up_confidence", "why", "seed"}
+    assert len(rows) >= 150
+    queue = longneck("label-queue", demo_run, "--size", "5").stdout.strip().splitlines()
+    assert len(queue) == 6 and queue[1].startswith("http://127.0.0.1:")
+
+
+def test_evaluate_holds_out_its_labels(demo_run, tmp_path):
+    records, _ = load(demo_run)
+    base = records[0]["url"].rstrip("/")
+    labels = tmp_path / "sample.csv"
+    labels.write_text("url,task\n"
+                      f"{base}/residents/waste/order-a-new-bin,bin-collection\n"
+                      f"{base}/residents/passports-and-id/urgent-passport,passport\n"
+                      f"{base}/events/river-run-2019,none\n"
+                      f"{base}/residents/parking/pay-a-parking-fine,pay-parking-fine\n")  # an example: not scored
+    proc = longneck("evaluate", demo_run, "--labels", labels)
+    assert "3 labelled pages scored" in proc.stdout and "macro-F1" in proc.stdout and "confusion" in proc.stdout
+
+
+def test_bad_labels_file_lists_every_bad_row_and_uses_none(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_text("url,task\nhttps://x.org/a,pay\nnot-a-url,none\nhttps://x.org/b,none\n")
+    with pytest.raises(ConfigError) as error:
+        read_labels(path, ["pay-fine"])
+    message = str(error.value)
+    assert "2 invalid row(s), none used" in message and "row 2:" in message and "row 3:" in message
+    path.write_text("address,task\n")
+    with pytest.raises(ConfigError, match="expected columns url,task; missing url"):
+        read_labels(path, ["pay-fine"])
+
+
+def test_classify_without_a_crawl_says_what_to_do(tmp_path):
+    proc = longneck("classify", tmp_path, check=False)
+    assert proc.returncode == 1 and "pages.jsonl not found" in proc.stderr
