@@ -54,6 +54,14 @@ def url_words(url: str) -> str:
     return " ".join(_WORDS.findall(path.lower().replace("_", " ").replace("-", " ")))
 
 
+def folder_tokens(url: str) -> str:
+    """One token per folder prefix of the URL ('zdir_manual_en_mod' ...), repeated for weight: lets the
+    text model learn that a folder belongs to a task from a few seeds."""
+    parts = [re.sub(r"[^a-z0-9]+", "", p.lower()) for p in urlsplit(url).path.split("/")[:-1] if p]
+    tokens = ["zdir_" + "_".join(parts[:i + 1]) for i in range(len(parts))]
+    return " ".join(tokens * 3)
+
+
 def build_pages(records) -> Pages:
     """Collect what the classifier reads from crawl records (an iterable of dicts)."""
     urls, texts, words, dirs, trails, titles, outs, aliases = [], [], [], [], [], [], [], {}
@@ -68,7 +76,7 @@ def build_pages(records) -> Pages:
         heading_text = " ".join(h["text"] for h in record.get("headings") or ())
         title = record.get("title") or ""
         texts.append(" ".join([title, title, heading_text, " ".join(crumbs), url_words(url),
-                               (record.get("main_text") or "")[:20000]]))
+                               folder_tokens(url), (record.get("main_text") or "")[:20000]]))
         words.append(url_words(url))
         path = urlsplit(url).path
         dirs.append(path.rsplit("/", 1)[0] + "/" if not path.endswith("/") else path.rstrip("/").rsplit("/", 1)[0] + "/")
@@ -95,7 +103,8 @@ def build_pages(records) -> Pages:
     return Pages(urls, texts, words, body, nav, dirs, trails, titles, aliases)
 
 
-def structure_graph(pages: Pages, nav_weight: float = 0.05) -> tuple[sparse.csr_matrix, int]:
+def structure_graph(pages: Pages, nav_weight: float = 0.05, folder_weight: float = 1.0,
+                    link_weight: float = 1.0) -> tuple[sparse.csr_matrix, int]:
     """Symmetric weighted adjacency over pages + virtual directory and trail nodes; returns (W, n_pages)."""
     n = len(pages.urls)
     rows, cols, vals = [], [], []
@@ -107,7 +116,7 @@ def structure_graph(pages: Pages, nav_weight: float = 0.05) -> tuple[sparse.csr_
     for i in range(n):
         for j in pages.body_links[i]:
             if j != i:
-                edge(i, j, 1.0)
+                edge(i, j, link_weight)
         for j in pages.nav_links[i]:
             if j != i:
                 edge(i, j, nav_weight)
@@ -120,7 +129,7 @@ def structure_graph(pages: Pages, nav_weight: float = 0.05) -> tuple[sparse.csr_
 
     for i in range(n):
         directory = pages.directories[i]
-        edge(i, node(("dir", directory)), 1.0)
+        edge(i, node(("dir", directory)), folder_weight)
         parts = directory.strip("/").split("/")
         for depth in range(len(parts) - 1, 0, -1):  # dir -> parent dir, weaker as it climbs
             child, parent = "/" + "/".join(parts[:depth + 1]) + "/", "/" + "/".join(parts[:depth]) + "/"
@@ -136,12 +145,19 @@ def structure_graph(pages: Pages, nav_weight: float = 0.05) -> tuple[sparse.csr_
     return W, n
 
 
-def spread(W: sparse.csr_matrix, seeds: np.ndarray, alpha: float = 0.9, iterations: int = 40) -> np.ndarray:
-    """Label spreading: F <- alpha * S F + (1 - alpha) * Y with S = D^-1/2 W D^-1/2."""
+def spread(W: sparse.csr_matrix, seeds: np.ndarray, alpha: float = 0.9, iterations: int = 40,
+           walk: bool = True) -> np.ndarray:
+    """Label spreading: F <- alpha * S F + (1 - alpha) * Y. With ``walk`` S = D^-1 W (each node takes the
+    weighted mean of its neighbours, so a large folder passes its task on undiluted); otherwise Zhou
+    et al.'s S = D^-1/2 W D^-1/2."""
     degree = np.asarray(W.sum(axis=1)).ravel()
     inv = np.zeros_like(degree)
-    inv[degree > 0] = 1.0 / np.sqrt(degree[degree > 0])
-    S = sparse.diags(inv) @ W @ sparse.diags(inv)
+    if walk:
+        inv[degree > 0] = 1.0 / degree[degree > 0]
+        S = sparse.diags(inv) @ W
+    else:
+        inv[degree > 0] = 1.0 / np.sqrt(degree[degree > 0])
+        S = sparse.diags(inv) @ W @ sparse.diags(inv)
     F = seeds.copy()
     for _ in range(iterations):
         F = alpha * (S @ F) + (1 - alpha) * seeds
@@ -156,6 +172,7 @@ class Result:
     classes: list
     probabilities: np.ndarray
     warnings: list
+    views: dict = field(default_factory=dict)  # per-view probabilities ("structure", "text"), for diagnosis
 
 
 class TaskClassifier:
@@ -165,8 +182,10 @@ class TaskClassifier:
     URLs are labels too. Deterministic: no randomness anywhere (lbfgs, fixed iteration counts).
     """
 
-    def __init__(self, tasks, threshold=0.35, nav_weight=0.05, alpha=0.9, pseudo_per_class=40, ground=0.01):
+    def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40, ground=0.1, walk=1.0, folder_weight=5.0, link_weight=0.2):
         self.tasks = list(tasks)
+        self.folder_weight, self.link_weight = folder_weight, link_weight
+        self.walk = bool(walk)
         self.ground = ground
         self.threshold = threshold
         self.nav_weight = nav_weight
@@ -213,7 +232,7 @@ class TaskClassifier:
 
         # structure view, with a "ground" node seeded none and joined weakly to every page: a page that
         # the tasks' seeds barely reach takes most of its mass from the ground, i.e. is none
-        W, _ = structure_graph(pages, self.nav_weight)
+        W, _ = structure_graph(pages, self.nav_weight, self.folder_weight, self.link_weight)
         size = W.shape[0] + 1
         ground = sparse.csr_matrix((np.full(n, self.ground), (np.arange(n), np.full(n, size - 1))), shape=(size, size))
         W = sparse.block_diag([W, sparse.csr_matrix((1, 1))], format="csr") + ground + ground.T
@@ -221,7 +240,7 @@ class TaskClassifier:
         Y[size - 1, classes.index(NONE)] = 1.0
         for i, task in seeds.items():
             Y[i, classes.index(task)] = 1.0
-        F = spread(W, Y, self.alpha)[:n]
+        F = spread(W, Y, self.alpha, walk=self.walk)[:n]
         reach = F.sum(axis=1)
         struct = (F + 1e-12) / (reach[:, None] + k * 1e-12)
 
@@ -278,7 +297,7 @@ class TaskClassifier:
         table = pd.DataFrame({"url": pages.urls, "task": tasks, "confidence": conf, "runner_up": runner,
                               "runner_up_confidence": runner_conf, "why": why,
                               "seed": [i in seeds for i in range(n)]})
-        return Result(table, classes, combined, warnings)
+        return Result(table, classes, combined, warnings, {"structure": struct, "text": text})
 
 
 def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classes) -> list:

@@ -107,7 +107,7 @@ TASK = {
 
 CLASSIFIER = {
     "labels": Key("str", default="", doc="CSV with columns url,task (a task id or 'none'); relative to the config."),
-    "threshold": Key("float", default=0.35, minimum=0,
+    "threshold": Key("float", default=0.2, minimum=0,
                      doc="Pages whose confidence for their best task is below this are 'none'."),
 }
 
