@@ -6,15 +6,17 @@ Two views of the site, combined (co-training in the sense of Blum & Mitchell, ke
    breadcrumb trail. Edges: links from the body (strong), links from navigation, header and footer
    (weak: site-wide menus join everything to everything), page to its directory and breadcrumb
    nodes, and directory to parent directory. Task labels spread from the seed pages (each task's
-   example URLs and any labelled pages) by label spreading (Zhou et al., 2004). The mass that reaches
-   a page says how strongly the site's own structure ties it to each task.
+   example URLs and any labelled pages) by label spreading (Zhou et al., 2004) with random-walk
+   normalisation. The mass of task k that reaches a page, relative to the mass at k's own seeds, is
+   the structural evidence; a page whose evidence is under ``evidence`` (5% of the seed level) for
+   every task leans to none.
 2. **Text.** TF-IDF over title, headings, breadcrumbs, URL words and main text. A logistic regression
    is trained on the seeds, the tasks' own names, descriptions and keywords, and the pages the
    structure view is most sure of (self-training). It predicts for every page.
 
-The two are multiplied and renormalised. ``none`` is a real class: a page is ``none`` when its
-evidence (the structural reach times the text model's probability) is below ``threshold`` (config
-``[classifier] threshold``), or when labels say so.
+The two are multiplied (geometric mean) and renormalised. ``none`` is a real class: a page is
+``none`` when that is its most probable class, when its best task's probability is below
+``threshold`` (config ``[classifier] threshold``), or when labels say so.
 """
 
 from __future__ import annotations
@@ -182,11 +184,13 @@ class TaskClassifier:
     URLs are labels too. Deterministic: no randomness anywhere (lbfgs, fixed iteration counts).
     """
 
-    def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40, ground=0.1, walk=1.0, folder_weight=5.0, link_weight=0.2):
+    def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40, walk=True,
+                 folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3):
         self.tasks = list(tasks)
+        self.none_spread = none_spread
+        self.evidence = evidence  # the fraction of a task's seed-level mass that counts as full evidence
         self.folder_weight, self.link_weight = folder_weight, link_weight
         self.walk = bool(walk)
-        self.ground = ground
         self.threshold = threshold
         self.nav_weight = nav_weight
         self.alpha = alpha
@@ -215,6 +219,34 @@ class TaskClassifier:
                 seeds[i] = task  # a label given later overrides an example
         return seeds, warnings
 
+    def _evidence_view(self, W, seeds, classes, n):
+        """Structure view where none is weak evidence: the mass of task k reaching a page, relative to the
+        mass at k's own seeds; below ``evidence`` (a fraction of the seed level) for every task -> none."""
+        k = len(classes)
+        none = classes.index(NONE)
+        Y = np.zeros((W.shape[0], k))
+        for i, task in seeds.items():
+            Y[i, classes.index(task)] = 1.0
+        F = spread(W, Y, self.alpha, walk=self.walk)[:n]
+        if self.none_spread < 1:  # a none page says little about its neighbours (a glossary beside task pages)
+            F[:, none] = self.none_spread * F[:, none] + (1 - self.none_spread) * Y[:n, none]
+        level = np.ones(k)
+        for c in range(k):
+            own = [i for i, t in seeds.items() if classes.index(t) == c]
+            if own:
+                level[c] = max(float(np.median(F[own, c])), 1e-12)
+        relative = F / level
+        relative[:, none] = 0.0
+        strength = np.clip(relative.max(axis=1) / self.evidence, 0, 1)
+        tasks_share = (F[:, :none] + 1e-12) / (F[:, :none].sum(axis=1, keepdims=True) + none * 1e-12)
+        struct = np.zeros((n, k))
+        struct[:, :none] = tasks_share * strength[:, None]
+        struct[:, none] = 1 - strength
+        labelled_none = F[:, none] > 0
+        struct[labelled_none, none] = np.maximum(struct[labelled_none, none], np.clip(F[labelled_none, none] / level[none], 0, 1))
+        struct = (struct + 1e-9) / (struct + 1e-9).sum(axis=1, keepdims=True)
+        return struct, strength
+
     def fit_predict(self, records, labels: dict | None = None) -> Result:
         import pandas as pd
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -230,19 +262,9 @@ class TaskClassifier:
             empty = pd.DataFrame(columns=["url", "task", "confidence", "runner_up", "runner_up_confidence", "why", "seed"])
             return Result(empty, classes, np.zeros((0, k)), warnings + ["nothing to classify"])
 
-        # structure view, with a "ground" node seeded none and joined weakly to every page: a page that
-        # the tasks' seeds barely reach takes most of its mass from the ground, i.e. is none
+        # structure view: label spreading over the site graph; none where the evidence for every task is weak
         W, _ = structure_graph(pages, self.nav_weight, self.folder_weight, self.link_weight)
-        size = W.shape[0] + 1
-        ground = sparse.csr_matrix((np.full(n, self.ground), (np.arange(n), np.full(n, size - 1))), shape=(size, size))
-        W = sparse.block_diag([W, sparse.csr_matrix((1, 1))], format="csr") + ground + ground.T
-        Y = np.zeros((size, k))
-        Y[size - 1, classes.index(NONE)] = 1.0
-        for i, task in seeds.items():
-            Y[i, classes.index(task)] = 1.0
-        F = spread(W, Y, self.alpha, walk=self.walk)[:n]
-        reach = F.sum(axis=1)
-        struct = (F + 1e-12) / (reach[:, None] + k * 1e-12)
+        struct, reach = self._evidence_view(W, seeds, classes, n)
 
         # text view, self-trained on the structure view's most certain pages
         vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=1, max_df=0.6, ngram_range=(1, 2),
