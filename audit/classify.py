@@ -267,7 +267,7 @@ class TaskClassifier:
         struct, reach = self._evidence_view(W, seeds, classes, n)
 
         # text view, self-trained on the structure view's most certain pages
-        vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=1, max_df=0.6, ngram_range=(1, 2),
+        vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.6, ngram_range=(1, 1),
                                      stop_words="english", max_features=200_000, dtype=np.float32)
         task_docs = [" ".join([t["name"]] * 2 + [t["description"]] + t["keywords"] * 2) for t in self.tasks]
         X_all = vectorizer.fit_transform(pages.texts + task_docs)
