@@ -38,12 +38,10 @@ class Pages:
 
     urls: list
     texts: list
-    url_words: list
     body_links: list          # list of lists of node ids
     nav_links: list
     directories: list         # directory path of each page
     trails: list              # breadcrumb trail (tuple of texts) of each page
-    titles: list
     aliases: dict = field(default_factory=dict)  # redirecting URL -> node id of its final page
 
 
@@ -66,7 +64,7 @@ def folder_tokens(url: str) -> str:
 
 def build_pages(records) -> Pages:
     """Collect what the classifier reads from crawl records (an iterable of dicts)."""
-    urls, texts, words, dirs, trails, titles, outs, aliases = [], [], [], [], [], [], [], {}
+    urls, texts, dirs, trails, outs, aliases = [], [], [], [], [], {}
     finals = {}
     for record in records:
         if record.get("final_url") and record["final_url"] != record["url"]:
@@ -79,11 +77,9 @@ def build_pages(records) -> Pages:
         title = record.get("title") or ""
         texts.append(" ".join([title, title, heading_text, " ".join(crumbs), url_words(url),
                                folder_tokens(url), (record.get("main_text") or "")[:20000]]))
-        words.append(url_words(url))
         path = urlsplit(url).path
         dirs.append(path.rsplit("/", 1)[0] + "/" if not path.endswith("/") else path.rstrip("/").rsplit("/", 1)[0] + "/")
         trails.append(crumbs[:-1] if crumbs and crumbs[-1] in title else crumbs)
-        titles.append(title)
         outs.append(record.get("outlinks") or ())
         urls.append(url)
     index = {u: i for i, u in enumerate(urls)}
@@ -102,7 +98,7 @@ def build_pages(records) -> Pages:
             (b if link.get("region") == "body" else n).add(j)
         body.append(sorted(b))
         nav.append(sorted(n - b))
-    return Pages(urls, texts, words, body, nav, dirs, trails, titles, aliases)
+    return Pages(urls, texts, body, nav, dirs, trails, aliases)
 
 
 def structure_graph(pages: Pages, nav_weight: float = 0.05, folder_weight: float = 1.0,
@@ -147,19 +143,14 @@ def structure_graph(pages: Pages, nav_weight: float = 0.05, folder_weight: float
     return W, n
 
 
-def spread(W: sparse.csr_matrix, seeds: np.ndarray, alpha: float = 0.9, iterations: int = 40,
-           walk: bool = True) -> np.ndarray:
-    """Label spreading: F <- alpha * S F + (1 - alpha) * Y. With ``walk`` S = D^-1 W (each node takes the
-    weighted mean of its neighbours, so a large folder passes its task on undiluted); otherwise Zhou
-    et al.'s S = D^-1/2 W D^-1/2."""
+def spread(W: sparse.csr_matrix, seeds: np.ndarray, alpha: float = 0.9, iterations: int = 40) -> np.ndarray:
+    """Label spreading with random-walk normalisation: F <- alpha * S F + (1 - alpha) * Y, S = D^-1 W.
+    Each node takes the weighted mean of its neighbours (a folder node the mean of its pages). Zhou et
+    al.'s symmetric S = D^-1/2 W D^-1/2 scored 0.54 against 0.66 on the Apache manual."""
     degree = np.asarray(W.sum(axis=1)).ravel()
     inv = np.zeros_like(degree)
-    if walk:
-        inv[degree > 0] = 1.0 / degree[degree > 0]
-        S = sparse.diags(inv) @ W
-    else:
-        inv[degree > 0] = 1.0 / np.sqrt(degree[degree > 0])
-        S = sparse.diags(inv) @ W @ sparse.diags(inv)
+    inv[degree > 0] = 1.0 / degree[degree > 0]
+    S = sparse.diags(inv) @ W
     F = seeds.copy()
     for _ in range(iterations):
         F = alpha * (S @ F) + (1 - alpha) * seeds
@@ -184,13 +175,12 @@ class TaskClassifier:
     URLs are labels too. Deterministic: no randomness anywhere (lbfgs, fixed iteration counts).
     """
 
-    def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40, walk=True,
+    def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
                  folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3):
         self.tasks = list(tasks)
         self.none_spread = none_spread
         self.evidence = evidence  # the fraction of a task's seed-level mass that counts as full evidence
         self.folder_weight, self.link_weight = folder_weight, link_weight
-        self.walk = bool(walk)
         self.threshold = threshold
         self.nav_weight = nav_weight
         self.alpha = alpha
@@ -227,7 +217,7 @@ class TaskClassifier:
         Y = np.zeros((W.shape[0], k))
         for i, task in seeds.items():
             Y[i, classes.index(task)] = 1.0
-        F = spread(W, Y, self.alpha, walk=self.walk)[:n]
+        F = spread(W, Y, self.alpha)[:n]
         if self.none_spread < 1:  # a none page says little about its neighbours (a glossary beside task pages)
             F[:, none] = self.none_spread * F[:, none] + (1 - self.none_spread) * Y[:n, none]
         level = np.ones(k)
@@ -264,7 +254,7 @@ class TaskClassifier:
 
         # structure view: label spreading over the site graph; none where the evidence for every task is weak
         W, _ = structure_graph(pages, self.nav_weight, self.folder_weight, self.link_weight)
-        struct, reach = self._evidence_view(W, seeds, classes, n)
+        struct, strength = self._evidence_view(W, seeds, classes, n)
 
         # text view, self-trained on the structure view's most certain pages
         vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.6, ngram_range=(1, 1),
@@ -273,11 +263,11 @@ class TaskClassifier:
         X_all = vectorizer.fit_transform(pages.texts + task_docs)
         X, X_tasks = X_all[:n], X_all[n:]
         train_rows, train_y = [], []
-        order = np.argsort(-(struct.max(axis=1) * reach), kind="stable")
+        order = np.argsort(-(struct.max(axis=1) * strength), kind="stable")
         taken = {c: 0 for c in classes}
         for i in order:
             c = classes[int(struct[i].argmax())]
-            if i in seeds or taken[c] >= self.pseudo_per_class or reach[i] <= 0:
+            if i in seeds or taken[c] >= self.pseudo_per_class or strength[i] <= 0:
                 continue
             taken[c] += 1
             train_rows.append(i)
@@ -358,14 +348,13 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
 
 def label_queue(result: Result, pages: Pages, size: int = 50) -> "object":
     """Pages whose label would most improve the model: uncertain (small margin between the two best
-    classes), in a cluster (folder) with many unlabelled pages, and not near-copies of each other.
-    Best first; at most three per folder so the queue covers the site."""
+    classes) and in a large folder. Best first; at most three per folder so the queue covers the site."""
     import pandas as pd
 
     P = result.probabilities
     if len(P) == 0:
         return pd.DataFrame(columns=["url", "task", "runner_up", "uncertainty", "folder_pages", "score"])
-    top2 = np.sort(P, axis=1)[:, -2:] if P.shape[1] > 1 else np.hstack([np.zeros((len(P), 1)), P])
+    top2 = np.sort(P, axis=1)[:, -2:]  # at least two classes: the tasks and none
     uncertainty = 1 - (top2[:, 1] - top2[:, 0])
     folder_size: dict = {}
     for d in pages.directories:
@@ -392,16 +381,14 @@ def label_queue(result: Result, pages: Pages, size: int = 50) -> "object":
 def classify_run(run_dir, config, extra_labels: dict | None = None, exclude: set | None = None,
                  queue_size: int = 50):
     """Classify the crawl in ``run_dir``: returns (Result, label queue, Pages). ``exclude``: URLs whose
-    labels are held out (for evaluation)."""
+    labels are held out (for evaluation); the tasks' examples always stay seeds."""
     from .runs import iter_pages, read_labels
 
     task_ids = [t["id"] for t in config.tasks]
     labels = read_labels(config.classifier["labels"], task_ids) if config.classifier["labels"] else {}
     labels.update(extra_labels or {})
     classifier = TaskClassifier.from_config(config)
-    if exclude:
-        labels = {u: t for u, t in labels.items() if u not in exclude}
-        classifier.tasks = [{**t, "examples": [u for u in t["examples"] if u not in exclude]} for t in classifier.tasks]
+    labels = {u: t for u, t in labels.items() if u not in (exclude or ())}
     pages = build_pages(iter_pages(run_dir))
     result = classifier.fit_predict(pages, labels)
     return result, label_queue(result, pages, queue_size), pages
@@ -422,7 +409,7 @@ def evaluate_run(run_dir, config, labels_file, train_labels: dict | None = None)
 
     from crawler.urls import UrlNormalizer
 
-    from .runs import read_labels
+    from .runs import RunError, read_labels
 
     norm = UrlNormalizer()
     truth = {norm(u) or u: t for u, t in read_labels(labels_file, [t["id"] for t in config.tasks]).items()}
@@ -437,7 +424,7 @@ def evaluate_run(run_dir, config, labels_file, train_labels: dict | None = None)
     missing = [u for u, _ in scored if predicted.get(u) is None]
     scored = [(u, t) for u, t in scored if predicted.get(u) is not None]
     if not scored:
-        raise ValueError(f"{labels_file}: none of the labelled URLs is a crawled page with content")
+        raise RunError(f"{labels_file}: none of the labelled URLs is a crawled page with content")
     y_true = [t for _, t in scored]
     y_pred = [predicted[u] for u, _ in scored]
     labels = sorted(set(y_true) | set(y_pred), key=lambda c: (c == NONE, c))

@@ -73,11 +73,10 @@ def cmd_demo(args) -> int:
 
 def _classified(args):
     from .classify import classify_run, write_classification
-    from .runs import pages_file, read_labels, run_config
+    from .runs import read_labels, run_config
 
-    pages_file(args.run_dir)  # say first when there is no crawl at all
     config = run_config(args.run_dir, args.config)
-    extra = read_labels(args.labels, [t["id"] for t in config.tasks]) if getattr(args, "labels", None) else {}
+    extra = read_labels(args.labels, [t["id"] for t in config.tasks]) if args.labels else {}
     result, queue, _ = classify_run(args.run_dir, config, extra_labels=extra, queue_size=args.size)
     write_classification(args.run_dir, result, queue)
     for warning in result.warnings:
@@ -105,9 +104,8 @@ def cmd_label_queue(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .classify import evaluate_run
-    from .runs import pages_file, run_config
+    from .runs import run_config
 
-    pages_file(args.run_dir)
     report = evaluate_run(args.run_dir, run_config(args.run_dir, args.config), args.labels)
     print(f"{report['scored']} labelled pages scored (their labels and the example pages held out)")
     print(report["per_class"].to_string(index=False))

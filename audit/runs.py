@@ -24,7 +24,9 @@ def save_config(run_dir, config: Config) -> None:
 
 
 def run_config(run_dir, config_file=None) -> Config:
-    """The config given (tasks or labels may have changed since the crawl), else the one saved with the run."""
+    """The config given (tasks or labels may have changed since the crawl), else the one saved with the run.
+    A folder without a crawl is refused first, whatever config is given."""
+    pages_file(run_dir)
     if config_file:
         return load_config(config_file)
     path = Path(run_dir) / "config.json"

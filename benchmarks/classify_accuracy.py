@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from audit.classify import classify_run, evaluate_run  # noqa: E402
-from audit.config import parse_config  # noqa: E402
+from audit.runs import run_config  # noqa: E402
 from audit.demo.server import SiteServer  # noqa: E402
 
 APACHE = Path("/usr/share/doc/apache2-doc/manual")
@@ -76,8 +76,6 @@ def apache_truth(base: str) -> tuple[dict, list]:
 
 
 def crawl(base: str, start: str, include: str, out: Path, tasks: list) -> Path:
-    config = {"site": {"name": "bench", "start_urls": [start], "include": [include], "autothrottle": False,
-                       "concurrency": 8}, "tasks": tasks}
     cfg = out / "bench.toml"
     lines = ["[site]", f"name = 'bench'", f"start_urls = [{json.dumps(start)}]", f"include = [{json.dumps(include)}]",
              "autothrottle = false", "concurrency = 8"]
@@ -93,9 +91,7 @@ def crawl(base: str, start: str, include: str, out: Path, tasks: list) -> Path:
 
 
 def score(name: str, run: Path, truth: dict) -> None:
-    config = parse_config(json.loads((run / "config.json").read_text()) | {"fingerprint": None} and
-                          {k: v for k, v in json.loads((run / "config.json").read_text()).items()
-                           if k not in ("fingerprint", "source")})
+    config = run_config(run)
     labels = run / "truth.csv"
     labels.write_text("url,task\n" + "".join(f"{u},{t}\n" for u, t in truth.items()))
     started = time.perf_counter()
@@ -106,8 +102,7 @@ def score(name: str, run: Path, truth: dict) -> None:
     print(f"macro-F1 {zero['macro_f1']:.3f}  accuracy {zero['accuracy']:.3f}")
     print(zero["confusion"].to_string())
     # one round of 25 labels from the top of the label queue, answered from the truth
-    examples = {u for t in config.tasks for u in t["examples"]}
-    _, queue, _ = classify_run(run, config, exclude=set(truth) - examples, queue_size=200)
+    _, queue, _ = classify_run(run, config, exclude=set(truth), queue_size=200)
     answered = {u: truth[u] for u in queue["url"] if u in truth}
     chosen = dict(list(answered.items())[:25])
     one = evaluate_run(run, config, labels, train_labels=chosen)

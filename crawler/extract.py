@@ -2,8 +2,8 @@
 
 Each HTML page is parsed once, with Resiliparse's lexbor-based HTML5 parser, and every field is read
 from that tree. Collections are always read with ``.values()``: iterating a Resiliparse collection
-directly re-materialises it for every item (quadratic; 4 ms on a page with 25 links). Main text comes from the page's ``<main>`` landmark when it has one, otherwise from the
-body minus navigation, header, footer, asides and other boilerplate; Resiliparse's ``extract_plain_text``
+directly re-materialises it for every item (quadratic; 4 ms on a page with 25 links). Main text
+comes from the page's ``<main>`` landmark when it has one, otherwise from the body minus navigation, header, footer, asides and other boilerplate; Resiliparse's ``extract_plain_text``
 turns the tree into text with block structure and list items kept. (Its own ``main_content`` heuristic
 drops lists, which on a service page are often the steps of the task, so it is not used.)
 

@@ -4,6 +4,7 @@ from an entry point such as the CLI, once per process), then finalize and summar
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -34,8 +35,6 @@ def crawl(site: dict, out_dir, resume: bool = False, scrapy_overrides: dict | No
     settings = build_settings(site, out_dir, resume=resume, scrapy_overrides=scrapy_overrides, progress=progress)
     started = time.time()
     process = CrawlerProcess(settings)
-    import logging
-
     # every failed fetch becomes a record with its error; Scrapy's own error lines would repeat them
     for name in ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt", "scrapy.core.scraper"):
         logging.getLogger(name).setLevel(logging.CRITICAL)

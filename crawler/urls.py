@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
@@ -31,22 +32,14 @@ class UrlNormalizer:
     def __init__(self, strip_params=()):
         self.strip = TRACKING_PARAMS | {p.lower() for p in strip_params}
         # navigation links repeat on every page: remember recent answers (bounded, so memory stays flat)
-        self._cache: dict[str, str | None] = {}
+        self._cached = lru_cache(maxsize=self.CACHE_SIZE)(self._normalise)
 
     def _is_tracking(self, name: str) -> bool:
         name = name.lower()
         return name in self.strip or name.startswith(TRACKING_PREFIXES)
 
     def __call__(self, url: str) -> str | None:
-        try:
-            return self._cache[url]
-        except KeyError:
-            pass
-        result = self._normalise(url)
-        if len(self._cache) >= self.CACHE_SIZE:
-            self._cache.clear()
-        self._cache[url] = result
-        return result
+        return self._cached(url)
 
     def _normalise(self, url: str) -> str | None:
         url = url.strip()

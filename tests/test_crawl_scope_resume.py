@@ -88,17 +88,23 @@ def wait_for_records(out, count, proc, deadline_s=60):
     raise AssertionError(f"no {count} records within {deadline_s} s")
 
 
+def interrupt(server, tmp_path, after: int, sig):
+    """Start a crawl of ``server``, wait for ``after`` records, send ``sig``; returns (config, out, proc)."""
+    config = write_config(tmp_path / "c.toml", {"start_urls": [server.url + "/"], "concurrency": 2})
+    out = tmp_path / "out"
+    proc = start_crawl(config, out)
+    wait_for_records(out, after, proc)
+    proc.send_signal(sig)
+    return config, out, proc
+
+
 def complete_urls(out):
     lines = (out / "pages.jsonl").read_bytes().split(b"\n")
     return {json.loads(line)["url"] for line in lines if line.strip() and line.endswith(b"}")}
 
 
 def test_resume_after_kill_9_loses_and_duplicates_nothing(slow_demo, reference, tmp_path):
-    config = write_config(tmp_path / "c.toml", {"start_urls": [slow_demo.url + "/"], "concurrency": 2})
-    out = tmp_path / "out"
-    proc = start_crawl(config, out)
-    wait_for_records(out, 40, proc)
-    proc.send_signal(signal.SIGKILL)
+    config, out, proc = interrupt(slow_demo, tmp_path, 40, signal.SIGKILL)
     proc.wait()
     before = complete_urls(out)
     assert 40 <= len(before) < len(reference)
@@ -118,11 +124,7 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(slow_demo, reference, 
 
 
 def test_ctrl_c_stops_cleanly_and_resumes(slow_demo, reference, tmp_path):
-    config = write_config(tmp_path / "c.toml", {"start_urls": [slow_demo.url + "/"], "concurrency": 2})
-    out = tmp_path / "out"
-    proc = start_crawl(config, out)
-    wait_for_records(out, 30, proc)
-    proc.send_signal(signal.SIGINT)
+    config, out, proc = interrupt(slow_demo, tmp_path, 30, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 3, stderr
     assert "--resume" in stdout
