@@ -59,15 +59,54 @@ def cmd_crawl(args) -> int:
     return 0 if summary["complete"] else 3
 
 
+def _report(audit, path) -> None:
+    summary = audit.summary
+    print(f"{summary['urls']} URLs audited; {summary['no_task']} of {summary['classified']} classified pages "
+          f"({summary['no_task_share']:.0%}) serve no top task")
+    for rec, count in sorted(summary["recommendations"].items(), key=lambda kv: -kv[1]):
+        print(f"  {rec:<10} {count:>6}")
+    for note in audit.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"workbook: {path}")
+
+
+def cmd_run(args) -> int:
+    from crawler.run import format_summary
+
+    from .pipeline import run
+
+    config = load_config(args.config, _pairs(args.set, "--set"))
+    path, summary, audit = run(config, args.out, progress=_progress(args), announce=lambda _: None)
+    print(format_summary(summary))
+    _report(audit, path)
+    return 0 if summary["complete"] else 3
+
+
+def cmd_audit(args) -> int:
+    from .pipeline import audit_run, write_audit
+    from .runs import run_config
+
+    config = run_config(args.run_dir, args.config)
+    if args.set:
+        from .config import parse_config
+
+        data = config.as_dict()
+        config = parse_config(data, source=config.source, overrides=_pairs(args.set, "--set"))
+    audit = audit_run(args.run_dir, config)
+    _report(audit, write_audit(args.run_dir, audit, args.output))
+    return 0
+
+
 def cmd_demo(args) -> int:
     from crawler.run import format_summary
 
     from .demo import run_demo
 
-    out, summary = run_demo(args.out, progress=_progress(args))
+    out, summary, audit, path = run_demo(args.out, progress=_progress(args))
     print(format_summary(summary))
     print(f"pages: {out / 'pages.jsonl'}")
     print(f"crawl summary: {out / 'crawl.json'}")
+    _report(audit, path)
     return 0
 
 
@@ -156,6 +195,27 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "the one saved with the run")
         p.add_argument("--labels", metavar="FILE", help=labels_help)
         p.add_argument("--size", type=int, default=50, metavar="N", help="length of the label queue (default 50)")
+
+    p = sub.add_parser("run", help="crawl, classify, audit and write DIR/audit.xlsx",
+                       description="The whole audit: crawl the site CONFIG describes into DIR/pages.jsonl, classify "
+                                   "every page into a top task or none, apply the audit rules and write the "
+                                   "workbook DIR/audit.xlsx. Exit status: 0 complete, 1 error, 2 bad config, "
+                                   "3 crawl stopped early (the workbook covers what was crawled).")
+    p.add_argument("config", metavar="CONFIG", help="TOML config file (see config/example.toml)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for this run's files")
+    common(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("audit", help="re-run the audit and the workbook on an existing crawl",
+                       description="Classify, apply the audit rules and write RUN_DIR/audit.xlsx from an existing "
+                                   "crawl, without re-crawling: after changing thresholds, rules, tasks, labels or "
+                                   "analytics exports.")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="folder of a crawl (holds pages.jsonl)")
+    p.add_argument("--config", metavar="CONFIG", help="use this config instead of the one saved with the run")
+    p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
+                   help="override a key, e.g. --set audit.thin_words=100 (repeatable)")
+    p.add_argument("--output", metavar="FILE", help="workbook to write (default RUN_DIR/audit.xlsx)")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("classify", help="map every page of a crawl to a top task or none",
                        description="Classify the pages of an existing crawl (no re-crawl) into the config's top "

@@ -111,9 +111,40 @@ CLASSIFIER = {
                      doc="Pages whose confidence for their best task is below this are 'none'."),
 }
 
+def _ratio(value: float) -> str | None:
+    return None if 0 <= value <= 1 else "a number from 0 to 1"
+
+
 AUDIT = {
     "protect": Key("list[str]", default=[], check=_regex,
-                   doc="URL regexes never recommended for removal or noindex."),
+                   doc="URL regexes never recommended for removal or noindex (protected pages keep)."),
+    "rules": Key("str", default="",
+                 doc="TOML file with the ordered rule list; default: the shipped config/rules.toml. "
+                     "Relative to the config."),
+    "near_duplicate_threshold": Key("float", default=0.90, minimum=0,
+                                    doc="Estimated Jaccard similarity of main-text shingles (MinHash) "
+                                        "from which two pages are near-duplicates."),
+    "thin_words": Key("int", default=150, minimum=0, doc="Pages with fewer words of main text are thin."),
+    "stale_days": Key("int", default=730, minimum=1,
+                      doc="Pages whose newest date is older than this many days (at crawl time) are stale."),
+    "deep_clicks": Key("int", default=3, minimum=0,
+                       doc="Top-task pages more clicks than this from a start page are deep."),
+    "hub_links": Key("int", default=3, minimum=1,
+                     doc="A no-task page whose content links to at least this many top-task pages is a hub (kept)."),
+    "low_confidence": Key("float", default=0.5, minimum=0,
+                          doc="Task confidence below this adds the reason low-confidence (check the task)."),
+    "low_traffic": Key("int", default=10, minimum=0,
+                       doc="With analytics: pages with fewer page views than this are low-traffic."),
+    "redirect_similarity": Key("float", default=0.3, minimum=0,
+                               doc="Minimum text similarity (TF-IDF cosine) for a removed page to be "
+                                   "redirected (301) to a top-task page instead of answering 410."),
+    "analytics": Key("list[str]", default=[],
+                     doc="Analytics CSV exports (GA4, Matomo, Plausible page views; Search Console clicks "
+                         "and impressions), format detected from the header; relative to the config."),
+    "cost_web": Key("float", default=1.0, minimum=0, doc="Cost of one web visit (EUR), for the Tasks sheet estimate."),
+    "cost_phone": Key("float", default=7.0, minimum=0, doc="Cost of one phone call (EUR)."),
+    "cost_email": Key("float", default=20.0, minimum=0, doc="Cost of one letter or e-mail (EUR)."),
+    "cost_counter": Key("float", default=50.0, minimum=0, doc="Cost of one counter visit (EUR)."),
 }
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -235,12 +266,24 @@ def parse_config(data: dict, source: str | None = None, overrides: dict | None =
     for name in scrapy:
         if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
             raise ConfigError(f"scrapy.{name}: expected an upper-case Scrapy setting name such as SCHEDULER")
-    if classifier["labels"] and source:
-        path = Path(classifier["labels"])
-        if not path.is_absolute():
-            classifier["labels"] = str((Path(source).parent / path).resolve())
+    for ratio in ("near_duplicate_threshold", "low_confidence", "redirect_similarity"):
+        problem = _ratio(audit[ratio])
+        if problem:
+            raise ConfigError(f"audit.{ratio}: expected {problem}, found {audit[ratio]!r}")
+    if source:  # file names in the config are relative to it
+        base = Path(source).parent
+        if classifier["labels"]:
+            classifier["labels"] = _relative(base, classifier["labels"])
+        if audit["rules"]:
+            audit["rules"] = _relative(base, audit["rules"])
+        audit["analytics"] = [_relative(base, name) for name in audit["analytics"]]
     return Config(site=site, tasks=tuple(tasks), classifier=classifier, audit=audit, scrapy=dict(scrapy),
                   source=source)
+
+
+def _relative(base: Path, name: str) -> str:
+    path = Path(name)
+    return str(path if path.is_absolute() else (base / path).resolve())
 
 
 def load_config(path: str | Path, overrides: dict | None = None) -> Config:

@@ -11,9 +11,12 @@ CONFIG = Path(__file__).parent / "demo.toml"
 DEMO_ORIGIN = "http://riverton.example"
 
 
-def run_demo(out=None, progress: bool | None = None, announce=print) -> tuple[Path, dict]:
-    """Serve the demo site on 127.0.0.1 and run the whole pipeline on it; returns (run folder, summary)."""
+def run_demo(out=None, progress: bool | None = None, announce=print):
+    """Serve the demo site on 127.0.0.1 and run the whole pipeline on it; returns (run folder, crawl
+    summary, audit, workbook path)."""
     from crawler.run import crawl
+
+    from ..pipeline import audit_run, write_audit
 
     from ..config import parse_config
     from .server import SiteServer
@@ -28,4 +31,5 @@ def run_demo(out=None, progress: bool | None = None, announce=print) -> tuple[Pa
         out.mkdir(parents=True, exist_ok=True)
         save_config(out, config)
         summary = crawl(config.site, out, progress=progress)
-    return out, summary
+    audit = audit_run(out, config)
+    return out, summary, audit, write_audit(out, audit)

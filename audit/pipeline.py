@@ -1,0 +1,297 @@
+"""The audit: classification + signals + rules -> one recommendation per URL, and the workbook.
+
+``audit_run(run_dir, config)`` works on an existing crawl (``longneck audit``); ``run(config, out)``
+crawls first (``longneck run``). Both write ``RUN_DIR/audit.xlsx`` through :mod:`reports.workbook`,
+which takes the tables built here and knows nothing of crawling or classifying.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .classify import NONE
+from .rules import load_rules, recommend
+
+MERGE, REMOVE, FIX = "merge", "remove", "fix"
+
+
+@dataclass
+class Audit:
+    pages: "object"        # pandas DataFrame, one row per crawled URL (see reports.workbook.PAGES_COLUMNS)
+    tasks: "object"        # per task (and none)
+    duplicates: "object"   # one row per page in a duplicate cluster
+    redirects: "object"    # from, to, status: ready for the server
+    label_queue: "object"
+    summary: dict
+    settings: list         # (name, value) rows
+    notes: list = field(default_factory=list)
+    costs: str = ""        # the channel costs behind the Tasks sheet's estimate, as text
+
+
+def _best_of(table, rows, with_traffic: bool):
+    """The cluster's (or task's) best page: top task first, then most inlinks, then shallowest, then most
+    traffic; ties go to the shorter, then alphabetically first URL (deterministic)."""
+    def key(i):
+        task = table["task"].iat[i]
+        depth = table["depth"].iat[i]
+        return (0 if (task and task != NONE) else 1,
+                -(table["inlinks_body"].iat[i] + table["inlinks_nav"].iat[i]),
+                depth if depth == depth and depth is not None else 10 ** 6,
+                -(table["views"].iat[i] or 0) if with_traffic else 0,
+                len(table["url"].iat[i]), table["url"].iat[i])
+    return min(rows, key=key)
+
+
+def _nearest_task_pages(texts_by_url: dict, queries: list, candidates: list) -> dict:
+    """{query url: (candidate url, cosine)} by TF-IDF over the classifier's page texts, in chunks."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    queries = [u for u in queries if u in texts_by_url]
+    candidates = [u for u in candidates if u in texts_by_url]
+    if not queries or not candidates:
+        return {}
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", max_df=0.5, dtype=np.float32)
+    vectorizer.fit([texts_by_url[u] for u in candidates + queries])
+    C = vectorizer.transform([texts_by_url[u] for u in candidates]).T.tocsr()
+    out = {}
+    for start in range(0, len(queries), 2000):
+        chunk = queries[start:start + 2000]
+        S = (vectorizer.transform([texts_by_url[u] for u in chunk]) @ C).toarray()
+        best = S.argmax(axis=1)
+        for row, url in enumerate(chunk):
+            out[url] = (candidates[best[row]], float(S[row, best[row]]))
+    return out
+
+
+def audit_run(run_dir, config, progress=print) -> Audit:
+    """Audit the crawl in ``run_dir`` with ``config``'s tasks and thresholds."""
+    import pandas as pd
+
+    from . import analytics, signals
+    from .classify import classify_run, write_classification
+    from .runs import iter_pages
+
+    started = time.time()
+    settings = dict(config.audit)
+    rules = load_rules(settings["rules"] or None)  # a bad rule list fails before any work
+    result, queue, pages = classify_run(run_dir, config)
+    write_classification(run_dir, result, queue)
+    valued = set(result.table.loc[result.table["task"] != NONE, "url"]) if len(result.table) else set()
+    table, hashes = signals.collect(iter_pages(run_dir), settings["protect"], valued)
+    if table.empty:
+        from .runs import RunError
+
+        raise RunError(f"{Path(run_dir) / 'pages.jsonl'} holds no pages: nothing to audit")
+
+    cls = result.table.set_index("url")
+    for column in ("task", "confidence", "runner_up", "why", "seed"):
+        values = table["url"].map(cls[column]) if len(cls) else pd.Series([None] * len(table))
+        table[column] = pd.Series([None if v is None or v != v else v for v in values], dtype=object)
+    table["seed"] = table["seed"].map(bool)
+    for column in ("views", "clicks", "impressions"):
+        table[column] = None
+    notes = analytics.join(table, settings["analytics"]) if settings["analytics"] else []
+    has_traffic = bool(settings["analytics"])
+    settings["analytics"] = has_traffic
+
+    # duplicate clusters and their best pages
+    clusters = signals.duplicate_clusters(table, hashes, settings["near_duplicate_threshold"])
+    n = len(table)
+    duplicate_of, kind, similarity, cluster_id = [None] * n, [None] * n, [None] * n, [None] * n
+    by_cluster: dict[int, list] = {}
+    for i, c in clusters.items():
+        by_cluster.setdefault(c, []).append(i)
+    best_of_cluster = {}
+    for c, rows in by_cluster.items():
+        best = _best_of(table, rows, has_traffic)
+        best_of_cluster[c] = best
+        for i in rows:
+            cluster_id[i] = c
+            similarity[i] = signals.similarity(hashes, table, i, best) if i != best else 1.0
+            if i != best:
+                duplicate_of[i] = table["url"].iat[best]
+                same = table["content_hash"].iat[i] == table["content_hash"].iat[best]
+                kind[i] = "exact" if same else "near"
+    table["duplicate_of"], table["duplicate_kind"] = duplicate_of, kind
+    table["similarity"], table["cluster"] = similarity, cluster_id
+
+    # the rules
+    recommendations, reasons = [], []
+    for page in table.itertuples(index=False, name="Page"):
+        rec, why = recommend(page, rules, settings)
+        recommendations.append(rec)
+        reasons.append("; ".join(why))
+    table["recommendation"], table["reasons"] = recommendations, reasons
+
+    _redirect_targets(table, pages, settings)
+    tasks = _task_table(table, config, has_traffic)
+    duplicates = _duplicate_table(table, best_of_cluster)
+    redirects = table.loc[table["redirect_status"].notna(), ["url", "redirect_to", "redirect_status", "recommendation", "reasons"]]
+    redirects = redirects.rename(columns={"url": "from", "redirect_to": "to", "redirect_status": "status"})
+    summary = _summary(table, tasks, config, run_dir)
+    versions = _versions()
+    crawl_file = Path(run_dir) / "crawl.json"
+    crawl = json.loads(crawl_file.read_text(encoding="utf-8")) if crawl_file.exists() else {}
+    settings_rows = [("run folder", str(Path(run_dir).resolve())),
+                     ("audited at (UTC)", time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())),
+                     ("crawl finished", crawl.get("finished_at") or crawl.get("finished") or ""),
+                     ("config file", config.source or ""), ("config fingerprint", config.fingerprint()),
+                     *[(f"version {name}", value) for name, value in versions.items()],
+                     ("rules", settings_rows_rules(rules))]
+    for section, values in (("site", config.site), ("classifier", config.classifier), ("audit", config.audit)):
+        for key, value in values.items():
+            settings_rows.append((f"{section}.{key}", json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value))
+    for task in config.tasks:
+        settings_rows.append((f"task {task['id']}", json.dumps(task, ensure_ascii=False)))
+    notes += result.warnings
+    notes.append(f"audit took {time.time() - started:.1f} s")
+    costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
+    return Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
+                 costs)
+
+
+def settings_rows_rules(rules) -> str:
+    return ", ".join(f"{r.name}->{r.recommend or '(explains)'}" for r in rules)
+
+
+def _redirect_targets(table, pages, settings) -> None:
+    """Redirect to / Redirect status per row: merges 301 to the cluster's best page; removals 301 to the
+    closest kept top-task page when something still points at them, else 410; redirect chains 301 to
+    their end. Targets that are themselves redirected are followed, so the list never makes a chain."""
+    n = len(table)
+    target, code = [None] * n, [None] * n
+    rec = table["recommendation"].to_numpy()
+    kept_task_pages = table.loc[table["recommendation"].isin(["keep", "improve"]) & table["task"].notna()
+                                & (table["task"] != NONE) & (table["status"] == 200), "url"].tolist()
+    removing = [i for i in range(n) if rec[i] == REMOVE]
+    texts = dict(zip(pages.urls, pages.texts))
+    nearest = _nearest_task_pages(texts, [table["url"].iat[i] for i in removing], kept_task_pages)
+    for i in range(n):
+        if rec[i] == MERGE and table["duplicate_of"].iat[i]:
+            target[i], code[i] = table["duplicate_of"].iat[i], 301
+        elif rec[i] == REMOVE:
+            used = (table["inlinks_body"].iat[i] + table["inlinks_nav"].iat[i] > 0
+                    or (table["views"].iat[i] or 0) > 0 or (table["clicks"].iat[i] or 0) > 0
+                    or (table["impressions"].iat[i] or 0) > 0)
+            close = nearest.get(table["url"].iat[i])
+            if used and close and close[1] >= settings["redirect_similarity"]:
+                target[i], code[i] = close[0], 301
+            else:
+                code[i] = 410
+        elif rec[i] == FIX and table["redirect_hops"].iat[i] >= 2 and not table["redirect_loop"].iat[i]:
+            target[i], code[i] = table["final_url"].iat[i], 301
+    where = {table["url"].iat[i]: i for i in range(n) if code[i]}
+    for i in range(n):  # follow targets that are themselves redirected or removed
+        seen = {i}
+        while target[i] in where and where[target[i]] not in seen:
+            j = where[target[i]]
+            seen.add(j)
+            target[i], code[i] = target[j], code[j]
+            if code[i] == 410:
+                break
+    table["redirect_to"] = target
+    table["redirect_status"] = code
+
+
+def _task_table(table, config, has_traffic: bool):
+    import pandas as pd
+
+    audit = config.audit
+    rows = []
+    names = {t["id"]: t["name"] for t in config.tasks}
+    for task_id in [t["id"] for t in config.tasks] + [NONE]:
+        members = np.flatnonzero((table["task"] == task_id).to_numpy())
+        live = [i for i in members if table["status"].iat[i] == 200]
+        best = _best_of(table, live, has_traffic) if live and task_id != NONE else None
+        views = float(table["views"].iloc[members].fillna(0).sum()) if has_traffic else None
+        html = [i for i in live if table["content_type"].iat[i] == "text/html"]
+        rows.append({
+            "task": task_id, "name": names.get(task_id, "serves no top task"), "pages": len(members),
+            "share": round(len(members) / max(1, int(table["task"].notna().sum())), 4),
+            "best_page": table["url"].iat[best] if best is not None else None,
+            "best_depth": table["depth"].iat[best] if best is not None else None,
+            "competing_duplicates": int(sum(1 for i in members if table["recommendation"].iat[i] == MERGE)),
+            "thin_share": round(sum(table["word_count"].iat[i] < audit["thin_words"] for i in html) / len(html), 4) if html else None,
+            "stale_share": round(sum((table["age_days"].iat[i] or 0) > audit["stale_days"] for i in live) / len(live), 4) if live else None,
+            "views": views,
+            "at_stake": round(views * (audit["cost_phone"] - audit["cost_web"]), 2) if has_traffic and task_id != NONE else None,
+        })
+    frame = pd.DataFrame(rows)
+    top = frame[frame["task"] != NONE].sort_values(["pages", "task"], ascending=[False, True], kind="stable")
+    return pd.concat([top, frame[frame["task"] == NONE]], ignore_index=True)
+
+
+def _duplicate_table(table, best_of_cluster):
+    import pandas as pd
+
+    rows = []
+    for c in sorted(best_of_cluster):
+        members = np.flatnonzero((table["cluster"] == c).to_numpy())
+        best = best_of_cluster[c]
+        exact = all(table["content_hash"].iat[i] == table["content_hash"].iat[best] for i in members)
+        for i in sorted(members, key=lambda i: (i != best, -(table["similarity"].iat[i] or 0), table["url"].iat[i])):
+            rows.append({"cluster": c, "kind": "exact" if exact else "near", "url": table["url"].iat[i],
+                         "best_page": table["url"].iat[best], "is_best": i == best,
+                         "similarity": table["similarity"].iat[i], "task": table["task"].iat[i],
+                         "words": int(table["word_count"].iat[i]), "recommendation": table["recommendation"].iat[i]})
+    return pd.DataFrame(rows, columns=["cluster", "kind", "url", "best_page", "is_best", "similarity", "task",
+                                       "words", "recommendation"])
+
+
+def _summary(table, tasks, config, run_dir) -> dict:
+    classified = int(table["task"].notna().sum())
+    none = int((table["task"] == NONE).sum())
+    return {
+        "site": config.site["name"],
+        "run": str(run_dir),
+        "urls": len(table),
+        "pages": int((table["status"] == 200).sum()),
+        "classified": classified,
+        "no_task": none,
+        "no_task_share": round(none / classified, 4) if classified else 0.0,
+        "recommendations": table["recommendation"].value_counts().to_dict(),
+        "tasks": tasks[["task", "name", "pages"]].to_dict("records"),
+    }
+
+
+def _versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"longneck": __version__, "python": platform.python_version()}
+    for name in ("scrapy", "scikit-learn", "pandas", "openpyxl", "datasketch", "resiliparse"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def write_audit(run_dir, audit: Audit, path=None) -> Path:
+    from reports.workbook import write_workbook
+
+    path = Path(path or Path(run_dir) / "audit.xlsx")
+    write_workbook(path, audit)
+    return path
+
+
+def run(config, out, progress=None, announce=print) -> tuple[Path, dict, Audit]:
+    """Crawl, classify, audit and write the workbook: ``longneck run``."""
+    from crawler.run import crawl
+
+    from .runs import save_config
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(out, config)
+    summary = crawl(config.site, out, progress=progress)
+    audit = audit_run(out, config)
+    path = write_audit(out, audit)
+    announce(f"workbook: {path}")
+    return path, summary, audit

@@ -1,0 +1,337 @@
+"""The audit's rules: small functions, each with a reason code, applied in the order of a rule list.
+
+A rule takes a page (a row of the audit table, attribute access) and the settings, and returns the
+detail of its reason ("404", "3 hops") when it fires, else None. The rule list (``config/rules.toml``,
+overridable with ``[audit] rules``) orders the rules and gives each its recommendation: for every
+page every rule is tried, each one that fires adds ``code: detail`` to the Reasons column, and the
+first one that fires *with* a recommendation decides the page. Rules listed with ``recommend = ""``
+only explain. A page no deciding rule fires for is kept.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .config import ConfigError, _suggest
+
+RECOMMENDATIONS = ("keep", "improve", "merge", "demote", "noindex", "remove", "fix")
+NONE = "none"
+
+# reason code -> what it means (documented in the README; a test checks every code is)
+REASONS = {
+    "error": "The URL answers 4xx/5xx or gives no usable response.",
+    "redirect": "The URL redirects (a chain of two or more hops, or a loop, needs fixing).",
+    "noindex": "The page carries noindex (a conflict when robots.txt blocks it or it also names a canonical elsewhere).",
+    "canonicalised": "The page's canonical URL is another URL.",
+    "protected": "The URL matches an [audit] protect pattern.",
+    "home": "A start URL of the crawl (the home page): the way in to every task.",
+    "hub": "A no-task page whose content links to several top-task pages: a route to them.",
+    "blocked": "robots.txt disallows the URL, so it was not fetched.",
+    "duplicate": "The same main text as the cluster's best page.",
+    "near-duplicate": "Main text nearly the same as the cluster's best page (MinHash similarity).",
+    "no-task": "The page serves none of the top tasks.",
+    "low-confidence": "The classifier is unsure of the page's task: check it.",
+    "low-traffic": "Fewer page views than [audit] low_traffic (with analytics).",
+    "broken-links": "The page links to internal URLs that answer 4xx/5xx or nothing.",
+    "thin": "Fewer words of main text than [audit] thin_words.",
+    "stale": "Newest date older than [audit] stale_days.",
+    "deep": "A top-task page more clicks from the home page than [audit] deep_clicks.",
+    "orphan": "In a sitemap, but no crawled page links to it.",
+}
+
+
+def _task_page(p) -> bool:
+    return isinstance(p.task, str) and p.task != NONE
+
+
+def _no_task(p) -> bool:
+    return p.task == NONE
+
+
+def _views(p) -> float:
+    return p.views if isinstance(p.views, (int, float)) and p.views == p.views else 0
+
+
+def error(p, s):
+    """4xx and 5xx answers and URLs with no usable response (DNS, timeout, size cap) need fixing:
+    remove the links to them, restore them, or redirect them."""
+    if p.status is not None and p.status >= 400:
+        return f"HTTP {p.status}"
+    if p.status is None and not p.robots_blocked:
+        return p.error or "no response"
+    return None
+
+
+def redirect_chain(p, s):
+    """Two or more hops (or a loop) cost time and link equity: point the first URL at the end directly."""
+    if p.redirect_loop:
+        return f"redirect loop after {p.redirect_hops} hops"
+    if p.redirect_hops >= 2:
+        return f"{p.redirect_hops} hops to {p.final_url}"
+    return None
+
+
+def redirect(p, s):
+    """A single redirect is fine: the page it leads to is audited on its own row."""
+    if p.redirect_hops == 1:
+        return f"{p.status} to {p.final_url}"
+    return None
+
+
+def noindex_conflict(p, s):
+    """noindex that search engines cannot see (robots.txt blocks the page) or that contradicts a
+    canonical pointing elsewhere: the two signals fight, and engines may ignore both."""
+    if p.noindex and p.robots_blocked:
+        return "noindex on a page robots.txt blocks (the noindex is never seen)"
+    if p.noindex and p.canonicalised:
+        return f"noindex together with a canonical to {p.canonical}"
+    return None
+
+
+def protected(p, s):
+    """Pages the team protects (privacy statement, accessibility, contact) are kept whatever else fires."""
+    return "matches [audit] protect" if p.protected else None
+
+
+def blocked(p, s):
+    """robots.txt disallows the URL; it was not fetched, so nothing else is known about it."""
+    return "disallowed by robots.txt" if p.robots_blocked else None
+
+
+def duplicate(p, s):
+    """Exact copies compete with each other in search and in the site search: merge into the best page."""
+    if p.duplicate_of and p.duplicate_kind == "exact":
+        return f"same text as {p.duplicate_of}"
+    return None
+
+
+def near_duplicate(p, s):
+    """The same content written twice (once per audience, say): merge into the best page."""
+    if p.duplicate_of and p.duplicate_kind == "near":
+        return f"{p.similarity:.0%} similar to {p.duplicate_of}"
+    return None
+
+
+def canonicalised(p, s):
+    """The page tells search engines that another URL is the one to show."""
+    return f"canonical is {p.canonical}" if p.canonicalised and not p.noindex else None
+
+
+def noindex(p, s):
+    """The page already asks search engines not to index it."""
+    return "already noindex" if p.noindex and p.status == 200 else None
+
+
+def low_confidence(p, s):
+    """The classifier's confidence in the page's task is low: the task (and so the advice) needs a check."""
+    if _task_page(p) and not p.seed and p.confidence is not None and p.confidence < s["low_confidence"]:
+        return f"confidence {p.confidence:.2f}, runner-up {p.runner_up}"
+    return None
+
+
+def low_traffic(p, s):
+    """With analytics: few people use the page."""
+    if s["analytics"] and p.status == 200 and _views(p) < s["low_traffic"]:
+        return f"{_views(p):g} page views"
+    return None
+
+
+def start_page(p, s):
+    """A start URL (the home page) is the way in to every task: never removed, whatever its task."""
+    return "a start URL of the crawl" if p.found_via == "start" and p.status == 200 else None
+
+
+def hub(p, s):
+    """A page that serves no task itself but links from its content to several top-task pages is a route
+    to them (a section page): keep it."""
+    if _no_task(p) and p.links_to_tasks >= s["hub_links"]:
+        return f"links to {p.links_to_tasks} top-task pages"
+    return None
+
+
+def _used(p, s) -> bool:
+    """Still used: traffic (with analytics, at least [audit] low_traffic page views), links from the content
+    of top-task or start pages, or (without analytics, when use cannot be measured) a place in the navigation."""
+    if p.inlinks_valued > 0:
+        return True
+    if s["analytics"]:
+        return _views(p) >= s["low_traffic"]
+    return p.inlinks_nav > 0
+
+
+def no_task_unused(p, s):
+    """A page that serves no top task and is not used (no traffic, no links from the content of top-task
+    pages): remove it, with a 410, or a 301 to the closest top-task page when something still points at it."""
+    if _no_task(p) and not _used(p, s):
+        traffic = f"{_views(p):g} page views" if s["analytics"] else "not in the navigation"
+        return f"serves no top task, {traffic}, no links from top-task pages"
+    return None
+
+
+def no_task_in_nav(p, s):
+    """A page that serves no top task but is still used, and sits in the navigation: take it out of the
+    navigation so the top tasks come first."""
+    if _no_task(p) and _used(p, s) and p.inlinks_nav > 0:
+        return f"serves no top task, in the navigation of {p.inlinks_nav} pages"
+    return None
+
+
+def no_task(p, s):
+    """A page that serves no top task, still used, not in the navigation: noindex, so it stays reachable
+    (never block it in robots.txt, or the noindex is never seen) without crowding out the top tasks."""
+    if _no_task(p) and _used(p, s) and p.inlinks_nav == 0:
+        views = f"{_views(p):g} page views, " if s["analytics"] else ""
+        return f"serves no top task, {views}{p.inlinks_valued} links from top-task pages"
+    return None
+
+
+def broken_links(p, s):
+    """The page links to internal URLs that fail: fix the links."""
+    return f"{p.broken_links} broken internal link{'s' if p.broken_links > 1 else ''}" if p.broken_links else None
+
+
+def thin(p, s):
+    """Little main text: a top-task page this short rarely answers the customer's question."""
+    if p.status == 200 and p.content_type == "text/html" and p.word_count < s["thin_words"]:
+        return f"{p.word_count} words"
+    return None
+
+
+def stale(p, s):
+    """Not updated for a long time: check that it is still right."""
+    if p.age_days is not None and p.age_days > s["stale_days"]:
+        return f"newest date {p.newest_date} ({p.age_days // 365} years {p.age_days % 365 // 30} months old)"
+    return None
+
+
+def deep(p, s):
+    """A top-task page many clicks from the home page is hard to find: link it from higher up."""
+    if _task_page(p) and p.depth is not None and p.depth > s["deep_clicks"]:
+        return f"{int(p.depth)} clicks from the home page"
+    if _task_page(p) and p.depth is None and p.status == 200:
+        return "no link path from the home page"
+    return None
+
+
+def orphan(p, s):
+    """Listed in the sitemap but linked from nowhere: visitors cannot find it by browsing."""
+    return "in the sitemap, no links to it" if p.orphan else None
+
+
+RULE_FUNCTIONS: dict[str, tuple[str, Callable]] = {
+    "error": ("error", error),
+    "redirect_chain": ("redirect", redirect_chain),
+    "noindex_conflict": ("noindex", noindex_conflict),
+    "protected": ("protected", protected),
+    "start_page": ("home", start_page),
+    "hub": ("hub", hub),
+    "redirect": ("redirect", redirect),
+    "blocked": ("blocked", blocked),
+    "duplicate": ("duplicate", duplicate),
+    "near_duplicate": ("near-duplicate", near_duplicate),
+    "canonicalised": ("canonicalised", canonicalised),
+    "noindex": ("noindex", noindex),
+    "low_confidence": ("low-confidence", low_confidence),
+    "low_traffic": ("low-traffic", low_traffic),
+    "no_task_unused": ("no-task", no_task_unused),
+    "no_task_in_nav": ("no-task", no_task_in_nav),
+    "no_task": ("no-task", no_task),
+    "broken_links": ("broken-links", broken_links),
+    "thin": ("thin", thin),
+    "stale": ("stale", stale),
+    "deep": ("deep", deep),
+    "orphan": ("orphan", orphan),
+}
+
+SHIPPED_RULES = Path(__file__).resolve().parent.parent / "config" / "rules.toml"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    code: str
+    recommend: str  # "" = explains only
+    check: Callable
+
+
+def load_rules(path=None) -> list[Rule]:
+    """The ordered rule list from a TOML file (``[[rule]]`` tables with name and recommend); default: the
+    shipped ``config/rules.toml``, or the same list built in when the package is installed without it."""
+    if not path and not SHIPPED_RULES.exists():
+        return [Rule(name, *RULE_FUNCTIONS[name][:1], rec, RULE_FUNCTIONS[name][1]) for name, rec in DEFAULT_ORDER]
+    path = Path(path or SHIPPED_RULES)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"rules file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: not a readable TOML rule list ({exc})") from None
+    raw = data.get("rule")
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(f"{path}: expected [[rule]] tables (name, recommend), found none")
+    rules, seen = [], set()
+    for i, entry in enumerate(raw):
+        where = f"{path}: rule[{i}]"
+        if not isinstance(entry, dict) or set(entry) - {"name", "recommend"}:
+            raise ConfigError(f"{where}: expected the keys name and recommend, found {entry!r}")
+        name, rec = entry.get("name"), entry.get("recommend", "")
+        if name not in RULE_FUNCTIONS:
+            raise ConfigError(f"{where}.name: unknown rule {name!r}.{_suggest(str(name), RULE_FUNCTIONS)}")
+        if rec not in RECOMMENDATIONS + ("",):
+            raise ConfigError(f"{where}.recommend: expected one of {', '.join(RECOMMENDATIONS)} or \"\" "
+                              f"(explains only), found {rec!r}")
+        if name in seen:
+            raise ConfigError(f"{where}.name: rule {name!r} listed twice")
+        seen.add(name)
+        code, check = RULE_FUNCTIONS[name]
+        rules.append(Rule(name, code, rec, check))
+    return rules
+
+
+# the shipped order (config/rules.toml holds the same list; a test checks they agree)
+DEFAULT_ORDER = [
+    ("error", "fix"), ("redirect_chain", "fix"), ("noindex_conflict", "fix"), ("protected", "keep"),
+    ("start_page", "keep"),
+    ("redirect", "keep"), ("blocked", "keep"), ("duplicate", "merge"), ("near_duplicate", "merge"),
+    ("canonicalised", ""), ("noindex", ""), ("low_confidence", ""), ("low_traffic", ""),
+    ("hub", "keep"), ("no_task_unused", "remove"), ("no_task_in_nav", "demote"), ("no_task", "noindex"),
+    ("broken_links", "fix"), ("thin", "improve"), ("stale", "improve"), ("deep", "improve"),
+    ("orphan", "improve"),
+]
+
+
+def recommend(page, rules: list[Rule], settings: dict) -> tuple[str, list[str]]:
+    """(recommendation, ["code: detail", ...]) for one page."""
+    decision, reasons = None, []
+    for rule in rules:
+        detail = rule.check(page, settings)
+        if detail is None:
+            continue
+        reasons.append(f"{rule.code}: {detail}")
+        if decision is None and rule.recommend:
+            decision = rule.recommend
+    return decision or "keep", reasons
+
+
+def rules_toml(order=None) -> str:
+    """The rule list as TOML, each rule preceded by its reason code and docstring: how
+    ``config/rules.toml`` is made (``python -m audit.rules > config/rules.toml``; a test checks it)."""
+    lines = ["# longneck's audit rules, in order. Point [audit] rules at your own copy to change them.",
+             "#",
+             "# For every page, every rule is tried. Each rule that fires adds \"code: detail\" to the Reasons",
+             "# column; the first rule that fires with a recommendation decides the page's Recommendation.",
+             "# recommend = \"\" makes a rule explain without deciding. A page no deciding rule fires for is kept.",
+             f"# Recommendations: {', '.join(RECOMMENDATIONS)}.",
+             "# Each rule is a small function in audit/rules.py; the comment above it is its docstring.", ""]
+    for name, rec in order or DEFAULT_ORDER:
+        code, check = RULE_FUNCTIONS[name]
+        lines += [f"# [{code}] {' '.join(check.__doc__.split())}", "[[rule]]", f'name = "{name}"',
+                  f'recommend = "{rec}"', ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(rules_toml(), end="")

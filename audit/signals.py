@@ -1,0 +1,257 @@
+"""Per-page signals for the audit, from one streamed pass over ``pages.jsonl``.
+
+What each page gets (the columns of :data:`SIGNALS`): inlinks from the body and from navigation,
+broken links on the page, redirect hops, indexability (noindex, canonicalised, conflicts), newest date
+and age, thin, orphan, protected, exact and near-duplicate clusters (MinHash/LSH on main-text word
+shingles, datasketch), and analytics joined on the URL. Memory: one MinHash signature (128 integers)
+and a tuple of link ids per page; main text is read once and not kept.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import numpy as np
+
+NUM_PERM = 128
+SHINGLE_WORDS = 5
+MIN_DUPLICATE_WORDS = 10  # pages with less text than this are not compared (empty pages all look alike)
+
+# newest content date first; the HTTP Last-Modified of a static server is only the file's copy time
+CONTENT_DATES = ("meta_modified", "jsonld_modified", "office_modified", "pdf_modified", "sitemap_lastmod",
+                 "meta_published", "jsonld_published", "office_created", "pdf_created")
+
+SIGNALS = {
+    "inlinks_body": "Crawled pages linking here from their main content.",
+    "inlinks_nav": "Crawled pages linking here from navigation, header or footer.",
+    "inlinks_valued": "Crawled top-task pages and start pages linking here from their main content.",
+    "links_to_tasks": "Top-task pages this page links to from its main content.",
+    "broken_links": "Internal links on this page to URLs that answer 4xx/5xx or not at all.",
+    "redirect_hops": "Redirects followed from this URL to its final URL.",
+    "noindex": "noindex (or none) in meta robots or the X-Robots-Tag header.",
+    "canonicalised": "The canonical URL names another URL.",
+    "newest_date": "The newest content date found (meta, JSON-LD, document properties, sitemap lastmod; "
+                   "HTTP Last-Modified only when there is no other).",
+    "age_days": "Days from newest_date to the crawl.",
+    "orphan": "Listed in a sitemap but linked from no crawled page.",
+    "protected": "Matches a [audit] protect pattern.",
+}
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _noindex(*values) -> bool:
+    for value in values:
+        for token in re.split(r"[\s,]+", (value or "").lower()):
+            if token in ("noindex", "none"):
+                return True
+    return False
+
+
+def parse_date(text) -> date | None:
+    if not text:
+        return None
+    text = str(text).strip()
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return value.date()
+    except ValueError:
+        pass
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if match:
+        try:
+            return date(*map(int, match.groups()))
+        except ValueError:
+            return None
+    return None
+
+
+def newest_date(dates: dict) -> date | None:
+    found = [d for d in (parse_date(dates.get(k)) for k in CONTENT_DATES) if d]
+    if not found and dates.get("http_last_modified"):
+        found = [d for d in [parse_date(dates["http_last_modified"])] if d]
+    return max(found) if found else None
+
+
+def minhash(text: str):
+    """MinHash signature of the text's word shingles, or None when the text is too short to compare."""
+    from datasketch import MinHash
+
+    words = _WORD.findall(text.lower())
+    if len(words) < MIN_DUPLICATE_WORDS:
+        return None
+    k = min(SHINGLE_WORDS, len(words))
+    shingles = {" ".join(words[i:i + k]).encode("utf-8") for i in range(len(words) - k + 1)}
+    m = MinHash(num_perm=NUM_PERM)
+    m.update_batch(list(shingles))
+    return m
+
+
+def collect(records, protect=(), valued=frozenset(), with_minhash=True):
+    """Stream crawl records once; returns (pandas DataFrame of signals per URL, MinHash list by row).
+    ``valued``: URLs whose content links count as use in ``inlinks_valued`` (top-task pages)."""
+    import pandas as pd
+
+    protect_re = [re.compile(p) for p in protect]
+    index: dict[str, int] = {}
+    rows: list[dict] = []
+    links: list[tuple] = []
+    hashes: list = []
+    for record in records:
+        url = record["url"]
+        if url in index:
+            continue
+        index[url] = len(rows)
+        status = record.get("status")
+        dates = record.get("dates") or {}
+        newest = newest_date(dates)
+        fetched = parse_date(record.get("fetched_at"))
+        chain = record.get("redirect_chain") or []
+        canonical = record.get("canonical")
+        html_ok = status == 200 and bool(record.get("main_text"))
+        rows.append({
+            "url": url,
+            "final_url": record.get("final_url") or url,
+            "status": status,
+            "error": record.get("error"),
+            "content_type": record.get("content_type"),
+            "title": record.get("title"),
+            "word_count": record.get("word_count") or 0,
+            "depth": record.get("depth"),
+            "found_via": record.get("found_via"),
+            "in_sitemap": bool(record.get("in_sitemap")),
+            "robots_blocked": bool(record.get("robots_blocked")),
+            "meta_robots": record.get("meta_robots"),
+            "x_robots_tag": record.get("x_robots_tag"),
+            "canonical": canonical,
+            "canonicalised": bool(canonical) and canonical != url,
+            "noindex": _noindex(record.get("meta_robots"), record.get("x_robots_tag")),
+            "redirect_hops": len(chain),
+            "redirect_loop": bool(chain) and (record.get("final_url") in {h["url"] for h in chain}),
+            "newest_date": newest.isoformat() if newest else None,
+            "age_days": (fetched - newest).days if newest and fetched else None,
+            "language": record.get("language"),
+            "content_hash": record.get("content_hash") if html_ok else None,
+            "protected": any(p.search(url) for p in protect_re),
+        })
+        targets = []
+        for link in record.get("outlinks") or ():
+            if link.get("internal") and link.get("url"):
+                targets.append((link["url"], "body" if link.get("region") == "body" else "nav"))
+        links.append(tuple(set(targets)))
+        text = record.get("main_text") or ""
+        hashes.append(minhash(text) if with_minhash and html_ok and (record.get("word_count") or 0)
+                      >= MIN_DUPLICATE_WORDS else None)
+
+    n = len(rows)
+    table = pd.DataFrame(rows)
+    if n == 0:
+        return table, hashes
+    # inlinks (one per linking page and region) and broken links, now that every URL has a row
+    body = np.zeros(n, dtype=np.int64)
+    nav = np.zeros(n, dtype=np.int64)
+    finals = [index.get(u) for u in table["final_url"]]
+    table_urls = table["url"].tolist()
+    for column in ("status", "depth", "age_days"):  # whole numbers or empty, never 404.0
+        table[column] = pd.Series([None if v is None or v != v else int(v) for v in table[column]], dtype=object)
+    status = table["status"].to_numpy(dtype=object)
+    blocked = table["robots_blocked"].to_numpy()
+
+    def broken(i):
+        j = finals[i] if finals[i] is not None else i
+        code = status[j]
+        return (code is None and not blocked[j]) or (code is not None and code >= 400)
+
+    broken_count = np.zeros(n, dtype=np.int64)
+    valued_body = np.zeros(n, dtype=np.int64)
+    to_tasks = np.zeros(n, dtype=np.int64)
+    start = (table["found_via"] == "start").to_numpy()
+    for source, targets in enumerate(links):
+        seen_body, seen_nav, bad = set(), set(), set()
+        if status[source] != 200:
+            continue
+        for target_url, region in targets:
+            t = index.get(target_url)
+            if t is None or t == source:
+                continue
+            hit = {t}
+            if finals[t] is not None and finals[t] != t:
+                hit.add(finals[t])  # a link to a redirect also reaches where it ends
+            (seen_body if region == "body" else seen_nav).update(hit)
+            if broken(t):
+                bad.add(t)
+        for t in seen_body:
+            body[t] += 1
+        to_tasks[source] = sum(1 for t in seen_body if table_urls[t] in valued)
+        if start[source] or table_urls[source] in valued:
+            for t in seen_body:
+                valued_body[t] += 1
+        for t in seen_nav - seen_body:
+            nav[t] += 1
+        broken_count[source] = len(bad)
+    table["inlinks_body"] = body
+    table["inlinks_valued"] = valued_body
+    table["links_to_tasks"] = to_tasks
+    table["inlinks_nav"] = nav
+    table["broken_links"] = broken_count
+    table["orphan"] = table["in_sitemap"] & (body + nav == 0) & (table["found_via"] != "start")
+    return table, hashes
+
+
+def duplicate_clusters(table, hashes, threshold: float = 0.9):
+    """Clusters of pages with the same main text (exact) or similar main text (near, MinHash/LSH with
+    estimated Jaccard >= ``threshold``). Only indexable 200 pages take part: a page already noindexed or
+    canonicalised elsewhere is not competing. Returns {row: cluster number}; the caller picks each
+    cluster's best page."""
+    from datasketch import MinHashLSH
+
+    eligible = (table["status"] == 200) & table["content_hash"].notna() & ~table["noindex"] & ~table["canonicalised"]
+    parent: dict[int, int] = {}
+
+    def find(i):
+        while parent.get(i, i) != i:
+            parent[i] = parent.get(parent[i], parent[i])
+            i = parent[i]
+        return i
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    by_hash: dict[str, int] = {}
+    for i in np.flatnonzero(eligible.to_numpy()):
+        h = table["content_hash"].iat[i]
+        if (table["word_count"].iat[i] or 0) < MIN_DUPLICATE_WORDS:
+            continue
+        parent.setdefault(i, i)
+        if h in by_hash:
+            union(by_hash[h], i)
+        else:
+            by_hash[h] = i
+    representatives = [i for i in by_hash.values() if hashes[i] is not None]
+    if threshold < 1 and representatives:
+        lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        for i in representatives:
+            for j in lsh.query(hashes[i]):
+                if hashes[i].jaccard(hashes[j]) >= threshold:
+                    union(i, j)
+            lsh.insert(i, hashes[i])
+    members: dict[int, list] = {}
+    for i in parent:
+        members.setdefault(find(i), []).append(i)
+    clusters = {}
+    for number, (_, rows) in enumerate(sorted((r, m) for r, m in members.items() if len(m) > 1), 1):
+        for i in rows:
+            clusters[int(i)] = number
+    return clusters
+
+
+def similarity(hashes, table, a: int, b: int) -> float:
+    """Estimated Jaccard similarity of two pages' main texts (1.0 for the same content hash)."""
+    if table["content_hash"].iat[a] == table["content_hash"].iat[b]:
+        return 1.0
+    if hashes[a] is None or hashes[b] is None:
+        return 0.0
+    return round(float(hashes[a].jaccard(hashes[b])), 3)

@@ -1,0 +1,314 @@
+"""The audit workbook (openpyxl, write-only: rows stream to disk, so memory stays flat on big sites).
+
+Sheets: Summary, Pages (split into "Pages 2", "Pages 3" ... past Excel's row limit), Tasks, Duplicates,
+Redirects, Label queue, Settings. :data:`PAGES_COLUMNS` is the documented column list of the Pages
+sheet (the README's table and a test are checked against it).
+
+Safety: every string goes through :func:`safe_text`: characters XML 1.0 forbids are removed, text
+that a spreadsheet would read as a formula (starting with = + - @, tab or CR; OWASP CSV injection) is
+prefixed with an apostrophe and stored as text, and cells are capped at Excel's 32,767 characters.
+Hyperlinks are added only for http(s) URLs, and at most 65,000 per sheet (Excel's limit is 65,530).
+
+This module takes tables (pandas DataFrames) and plain values; it imports neither crawler nor audit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_CELL = 32_767
+MAX_HYPERLINKS = 65_000
+RECOMMENDATIONS = ("keep", "improve", "merge", "demote", "noindex", "remove", "fix")
+FILLS = {"keep": "C6EFCE", "improve": "FFEB9C", "merge": "BDD7EE", "demote": "E4DFEC",
+         "noindex": "FCE4D6", "remove": "FFC7CE", "fix": "F8CBAD"}
+
+# header: (field of the audit table, column width, meaning)
+PAGES_COLUMNS: dict[str, tuple[str | None, int, str]] = {
+    "URL": ("url", 60, "The crawled URL (normalised), clickable."),
+    "Status": ("status", 8, "HTTP status; empty when no response came (see Reasons)."),
+    "Title": ("title", 40, "The page title."),
+    "Task": ("task", 20, "The top task the page serves, or none; empty for URLs without content (errors, redirects)."),
+    "Confidence": ("confidence", 11, "The classifier's confidence in Task (0-1)."),
+    "Runner-up": ("runner_up", 20, "The next most likely task."),
+    "Recommendation": ("recommendation", 16, "keep, improve, merge, demote, noindex, remove or fix: the first deciding rule that fired."),
+    "Reasons": ("reasons", 70, "Every rule that fired, '; '-separated, each 'code: detail'."),
+    "Duplicate of": ("duplicate_of", 45, "The best page of this page's duplicate cluster."),
+    "Redirect to": ("redirect_to", 45, "Where to redirect this URL (merge, remove with a close top-task page, chain fix)."),
+    "Redirect status": ("redirect_status", 10, "301 (redirect to Redirect to) or 410 (gone) for the server."),
+    "Decision": (None, 12, "For the reviewer: one of the seven recommendations (dropdown)."),
+    "Corrected task": (None, 18, "For the reviewer: the right task when Task is wrong (dropdown; becomes a training label)."),
+    "Notes": (None, 40, "For the reviewer."),
+    "Why task": ("why", 50, "Why the classifier chose Task (breadcrumb, links, folder, words)."),
+    "Words": ("word_count", 8, "Words of main text."),
+    "Depth": ("depth", 7, "Clicks from a start page; empty when no link reaches it."),
+    "Inlinks body": ("inlinks_body", 9, "Crawled pages linking here from their main content."),
+    "Inlinks nav": ("inlinks_nav", 9, "Crawled pages linking here only from navigation, header or footer."),
+    "Broken links": ("broken_links", 9, "Internal links on this page to URLs that fail."),
+    "Newest date": ("newest_date", 12, "The newest content date found on or for the page."),
+    "Age (days)": ("age_days", 9, "Days from Newest date to the crawl."),
+    "In sitemap": ("in_sitemap", 9, "Listed in a sitemap."),
+    "Orphan": ("orphan", 8, "In a sitemap, linked from no crawled page."),
+    "Noindex": ("noindex", 8, "noindex in meta robots or X-Robots-Tag."),
+    "Meta robots": ("meta_robots", 16, "The meta robots value."),
+    "X-Robots-Tag": ("x_robots_tag", 16, "The X-Robots-Tag header."),
+    "Canonical": ("canonical", 40, "The canonical URL the page declares."),
+    "Robots blocked": ("robots_blocked", 9, "robots.txt disallows the URL (not fetched)."),
+    "Final URL": ("final_url", 40, "Where the URL's redirects end."),
+    "Redirect hops": ("redirect_hops", 8, "Redirects from URL to Final URL."),
+    "Content type": ("content_type", 16, "Media type of the response."),
+    "Language": ("language", 8, "Language of the page."),
+    "Similarity": ("similarity", 10, "Similarity of the main text to Duplicate of (1 = identical)."),
+    "Page views": ("views", 10, "Page views from the analytics exports (empty without analytics)."),
+    "Clicks": ("clicks", 9, "Search Console clicks (empty without an export)."),
+    "Impressions": ("impressions", 11, "Search Console impressions (empty without an export)."),
+    "Protected": ("protected", 9, "Matches an [audit] protect pattern."),
+    "Found via": ("found_via", 9, "start, link, redirect or sitemap."),
+    "Content hash": ("content_hash", 14, "Hash of the main text: equal hashes, equal text."),
+}
+
+TASKS_COLUMNS = {"Task": "task", "Name": "name", "Pages": "pages", "Share": "share", "Best page": "best_page",
+                 "Best page depth": "best_depth", "Competing duplicates": "competing_duplicates",
+                 "Thin share": "thin_share", "Stale share": "stale_share", "Visits": "views",
+                 "At stake (estimate, EUR)": "at_stake"}
+DUPLICATES_COLUMNS = {"Cluster": "cluster", "Kind": "kind", "URL": "url", "Best page": "best_page",
+                      "Is best": "is_best", "Similarity": "similarity", "Task": "task", "Words": "words",
+                      "Recommendation": "recommendation"}
+REDIRECTS_COLUMNS = {"From": "from", "To": "to", "Status": "status", "Recommendation": "recommendation",
+                     "Reasons": "reasons"}
+QUEUE_COLUMNS = {"URL": "url", "Task now": "task", "Runner-up": "runner_up", "Uncertainty": "uncertainty",
+                 "Folder pages": "folder_pages", "Label": None}
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_BOLD = Font(bold=True)
+_LINK = Font(color="0563C1", underline="single")
+_WRAP = Alignment(wrap_text=False, vertical="top")
+
+
+def safe_text(value: str) -> str:
+    """Text as a spreadsheet stores it, never as a formula: forbidden characters removed, a leading
+    = + - @ tab or CR made harmless with an apostrophe, capped at 32,767 characters."""
+    text = _ILLEGAL.sub("", value)
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    if len(text) > EXCEL_MAX_CELL:
+        text = text[:EXCEL_MAX_CELL - 1] + "…"
+    return text
+
+
+def _plain(value):
+    """A Python value openpyxl can store: numpy and pandas scalars unwrapped, NaN/None empty, lists joined."""
+    if value is None or isinstance(value, Cell):
+        return value
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str):
+        return safe_text(value) if value else None
+    if isinstance(value, (bool, int, float)):
+        return value
+    return safe_text(str(value))
+
+
+class _Sheet:
+    """A write-only sheet with a bold, frozen, filterable header row and column widths."""
+
+    def __init__(self, wb, title, headers, widths=None, links=(), filter=True):
+        self.ws = wb.create_sheet(title)
+        self.headers = list(headers)
+        for i, header in enumerate(self.headers, 1):
+            self.ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(header, max(10, len(header) + 2))
+        self.ws.freeze_panes = "A2"
+        self.links = {self.headers.index(h) for h in links}
+        self.link_count = 0
+        self.rows = 0
+        self.filter = filter
+        self.append([self._bold(h) for h in self.headers], header=True)
+
+    def _bold(self, text):
+        cell = WriteOnlyCell(self.ws, value=text)
+        cell.font = _BOLD
+        return cell
+
+    def append(self, values, header=False, fill=None, fill_column=None):
+        if not header:
+            cells = []
+            for col, value in enumerate(values):
+                value = _plain(value)
+                if (col in self.links and isinstance(value, str) and value.startswith(("http://", "https://"))
+                        and self.link_count < MAX_HYPERLINKS):
+                    cell = WriteOnlyCell(self.ws, value=value)
+                    cell.hyperlink = value
+                    cell.font = _LINK
+                    self.link_count += 1
+                    value = cell
+                elif fill is not None and col == fill_column and value is not None:
+                    cell = WriteOnlyCell(self.ws, value=value)
+                    cell.fill = fill
+                    value = cell
+                cells.append(value)
+            values = cells
+        self.ws.append(values)
+        self.rows += 1
+
+    def close(self):
+        if self.filter and self.rows:
+            self.ws.auto_filter.ref = f"A1:{get_column_letter(len(self.headers))}{self.rows}"
+
+
+def _records(frame, columns: dict):
+    """Rows of ``frame`` as lists in the order of ``columns`` (header -> field; None = empty column)."""
+    fields = [f for f in columns.values()]
+    data = {f: frame[f].tolist() if f in frame else [None] * len(frame) for f in fields if f}
+    for i in range(len(frame)):
+        yield [data[f][i] if f else None for f in fields]
+
+
+def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
+    """Write the audit workbook to ``path`` (atomically: a half-written file never replaces a good one).
+    ``audit`` has the tables pages, tasks, duplicates, redirects, label_queue, the dict summary, the
+    (name, value) list settings and the list of notes. ``max_rows``: rows per sheet (header included)."""
+    path = Path(path)
+    wb = Workbook(write_only=True)
+    pages, tasks = audit.pages, audit.tasks
+    per_sheet = max_rows - 1
+    parts = max(1, math.ceil(len(pages) / per_sheet))
+    notes = list(audit.notes)
+    if parts > 1:
+        notes.insert(0, f"{len(pages):,} URLs: more than Excel's {per_sheet:,} rows per sheet, so the Pages sheet "
+                        f"is split into {parts} sheets (Pages, " + ", ".join(f"Pages {k}" for k in range(2, parts + 1)) + ")")
+    if min(len(pages), per_sheet) > MAX_HYPERLINKS:
+        notes.append(f"URLs are clickable in the first {MAX_HYPERLINKS:,} rows of each Pages sheet "
+                     "(Excel allows 65,530 links per sheet)")
+    _summary_sheet(wb, audit, notes)
+
+    task_ids = tasks["task"].tolist()
+    widths = {h: w for h, (_, w, _) in PAGES_COLUMNS.items()}
+    headers = list(PAGES_COLUMNS)
+    columns = {h: f for h, (f, _, _) in PAGES_COLUMNS.items()}
+    rec_col = headers.index("Recommendation")
+    fills = {r: PatternFill("solid", start_color=c, end_color=c) for r, c in FILLS.items()}
+    rows = _records(pages, columns)
+    for part in range(parts):
+        sheet = _Sheet(wb, "Pages" if part == 0 else f"Pages {part + 1}", headers, widths, links=["URL"])
+        count = min(per_sheet, len(pages) - part * per_sheet)
+        for _ in range(count):
+            row = next(rows)
+            sheet.append(row, fill=fills.get(row[rec_col]), fill_column=rec_col)
+        last = max(2, sheet.rows)
+        decision = DataValidation(type="list", formula1='"' + ",".join(RECOMMENDATIONS) + '"', allow_blank=True,
+                                  showErrorMessage=True, errorTitle="Decision",
+                                  error="Choose keep, improve, merge, demote, noindex, remove or fix.")
+        decision.add(f"{get_column_letter(headers.index('Decision') + 1)}2:{get_column_letter(headers.index('Decision') + 1)}{last}")
+        corrected = DataValidation(type="list", formula1=f"=Tasks!$A$2:$A${len(task_ids) + 1}", allow_blank=True,
+                                   showErrorMessage=True, errorTitle="Corrected task",
+                                   error="Choose a task id from the Tasks sheet, or none.")
+        col = get_column_letter(headers.index("Corrected task") + 1)
+        corrected.add(f"{col}2:{col}{last}")
+        sheet.ws.data_validations.append(decision)
+        sheet.ws.data_validations.append(corrected)
+        sheet.close()
+
+    sheet = _Sheet(wb, "Tasks", list(TASKS_COLUMNS), {"Name": 32, "Best page": 50, "At stake (estimate, EUR)": 24},
+                   links=["Best page"], filter=False)
+    for row in _records(tasks, TASKS_COLUMNS):
+        sheet.append(row)
+    sheet.append([])
+    sheet.append(["Shares are of the classified pages; thin and stale shares of each task's live pages."])
+    if tasks["views"].notna().any():
+        sheet.append([f"At stake is an estimate: the task's visits x (phone cost - web cost), the cost if those "
+                      f"visitors had to call instead ({audit.costs})."])
+    else:
+        sheet.append(["Visits and At stake need analytics: list your exports in [audit] analytics."])
+    sheet.close()
+
+    for title, frame, columns, links, wide in (
+            ("Duplicates", audit.duplicates, DUPLICATES_COLUMNS, ["URL", "Best page"], {"URL": 60, "Best page": 60}),
+            ("Redirects", audit.redirects, REDIRECTS_COLUMNS, [], {"From": 60, "To": 60, "Reasons": 70}),
+            ("Label queue", audit.label_queue, QUEUE_COLUMNS, ["URL"], {"URL": 70, "Task now": 20, "Runner-up": 20})):
+        sheet = _Sheet(wb, title, list(columns), wide, links=links)
+        for row in _records(frame, columns):
+            sheet.append(row)
+        if title == "Label queue":
+            label = DataValidation(type="list", formula1=f"=Tasks!$A$2:$A${len(task_ids) + 1}", allow_blank=True)
+            label.add(f"F2:F{max(2, sheet.rows)}")
+            sheet.ws.data_validations.append(label)
+        sheet.close()
+
+    sheet = _Sheet(wb, "Settings", ["Setting", "Value"], {"Setting": 34, "Value": 100}, filter=False)
+    for name, value in audit.settings:
+        sheet.append([name, value])
+    sheet.close()
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    wb.save(partial)
+    partial.replace(path)
+    return path
+
+
+def _summary_sheet(wb, audit, notes):
+    s = audit.summary
+    ws = wb.create_sheet("Summary")
+    ws.column_dimensions["A"].width = 44
+    ws.column_dimensions["B"].width = 34
+    ws.column_dimensions["C"].width = 12
+
+    def bold(text):
+        cell = WriteOnlyCell(ws, value=safe_text(text))
+        cell.font = _BOLD
+        return cell
+
+    row = 0
+
+    def put(*values):
+        nonlocal row
+        ws.append([_plain(v) for v in values])
+        row += 1
+
+    put(bold(f"Content audit: {s['site']}"))
+    put("URLs crawled", s["urls"])
+    put("Pages (HTTP 200)", s["pages"])
+    put("Pages classified", s["classified"])
+    put("Pages serving no top task", s["no_task"], s["no_task_share"])
+    put()
+    put(bold("Recommendation"), bold("URLs"), bold("Share"))
+    total = max(1, s["urls"])
+    for rec in RECOMMENDATIONS:
+        count = s["recommendations"].get(rec, 0)
+        cell = WriteOnlyCell(ws, value=rec)
+        cell.fill = PatternFill("solid", start_color=FILLS[rec], end_color=FILLS[rec])
+        put(cell, count, round(count / total, 4))
+    put()
+    put(bold("Pages per task (the long neck)"), bold("Name"), bold("Pages"))
+    first = row + 1
+    for task in s["tasks"]:
+        put(task["task"], task["name"], task["pages"])
+    last = row
+    put()
+    for note in notes:
+        put(note)
+    if last >= first:
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = "Pages per task, largest first"
+        chart.y_axis.title = "Pages"
+        chart.legend = None
+        data = Reference(ws, min_col=3, min_row=first - 1, max_row=last)
+        cats = Reference(ws, min_col=1, min_row=first, max_row=last)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(cats)
+        chart.width, chart.height = 22, 10
+        ws.add_chart(chart, "E2")
