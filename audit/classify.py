@@ -166,6 +166,7 @@ class Result:
     probabilities: np.ndarray
     warnings: list
     views: dict = field(default_factory=dict)  # per-view probabilities ("structure", "text"), for diagnosis
+    features: "object" = None  # the TF-IDF matrix of the pages (rows L2-normalised, in table order)
 
 
 class TaskClassifier:
@@ -309,7 +310,7 @@ class TaskClassifier:
         table = pd.DataFrame({"url": pages.urls, "task": tasks, "confidence": conf, "runner_up": runner,
                               "runner_up_confidence": runner_conf, "why": why,
                               "seed": [i in seeds for i in range(n)]})
-        return Result(table, classes, combined, warnings, {"structure": struct, "text": text})
+        return Result(table, classes, combined, warnings, {"structure": struct, "text": text}, X)
 
 
 def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classes) -> list:

@@ -124,7 +124,7 @@ AUDIT = {
     "near_duplicate_threshold": Key("float", default=0.90, minimum=0,
                                     doc="Estimated Jaccard similarity of main-text shingles (MinHash) "
                                         "from which two pages are near-duplicates."),
-    "thin_words": Key("int", default=150, minimum=0, doc="Pages with fewer words of main text are thin."),
+    "thin_words": Key("int", default=200, minimum=0, doc="Pages with fewer words of main text are thin."),
     "stale_days": Key("int", default=730, minimum=1,
                       doc="Pages whose newest date is older than this many days (at crawl time) are stale."),
     "deep_clicks": Key("int", default=3, minimum=0,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from . import __version__
 from .classify import NONE
@@ -35,35 +36,31 @@ class Audit:
     costs: str = ""        # the channel costs behind the Tasks sheet's estimate, as text
 
 
-def _best_of(table, rows, with_traffic: bool):
+def _best_of(cols: dict, rows, with_traffic: bool):
     """The cluster's (or task's) best page: top task first, then most inlinks, then shallowest, then most
-    traffic; ties go to the shorter, then alphabetically first URL (deterministic)."""
+    traffic; ties go to the shorter, then alphabetically first URL (deterministic). ``cols``: the audit
+    table's columns as lists (fast to index in a loop)."""
+    task, depth, url = cols["task"], cols["depth"], cols["url"]
+    body, nav, views = cols["inlinks_body"], cols["inlinks_nav"], cols["views"]
+
     def key(i):
-        task = table["task"].iat[i]
-        depth = table["depth"].iat[i]
-        return (0 if (task and task != NONE) else 1,
-                -(table["inlinks_body"].iat[i] + table["inlinks_nav"].iat[i]),
-                depth if depth == depth and depth is not None else 10 ** 6,
-                -(table["views"].iat[i] or 0) if with_traffic else 0,
-                len(table["url"].iat[i]), table["url"].iat[i])
+        return (0 if (isinstance(task[i], str) and task[i] != NONE) else 1, -(body[i] + nav[i]),
+                depth[i] if depth[i] is not None else 10 ** 6,
+                -(views[i] or 0) if with_traffic else 0, len(url[i]), url[i])
     return min(rows, key=key)
 
 
-def _nearest_task_pages(texts_by_url: dict, queries: list, candidates: list) -> dict:
-    """{query url: (candidate url, cosine)} by TF-IDF over the classifier's page texts, in chunks."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    queries = [u for u in queries if u in texts_by_url]
-    candidates = [u for u in candidates if u in texts_by_url]
-    if not queries or not candidates:
+def _nearest(features, row_of: dict, queries: list, candidates: list) -> dict:
+    """{query url: (candidate url, cosine)} over the classifier's TF-IDF rows (L2-normalised), in chunks."""
+    queries = [u for u in queries if u in row_of]
+    candidates = [u for u in candidates if u in row_of]
+    if features is None or not queries or not candidates:
         return {}
-    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", max_df=0.5, dtype=np.float32)
-    vectorizer.fit([texts_by_url[u] for u in candidates + queries])
-    C = vectorizer.transform([texts_by_url[u] for u in candidates]).T.tocsr()
+    C = features[[row_of[u] for u in candidates]].T.tocsr()
     out = {}
     for start in range(0, len(queries), 2000):
         chunk = queries[start:start + 2000]
-        S = (vectorizer.transform([texts_by_url[u] for u in chunk]) @ C).toarray()
+        S = (features[[row_of[u] for u in chunk]] @ C).toarray()
         best = S.argmax(axis=1)
         for row, url in enumerate(chunk):
             out[url] = (candidates[best[row]], float(S[row, best[row]]))
@@ -104,23 +101,25 @@ def audit_run(run_dir, config, progress=print) -> Audit:
     # duplicate clusters and their best pages
     clusters = signals.duplicate_clusters(table, hashes, settings["near_duplicate_threshold"])
     n = len(table)
+    cols = {c: table[c].tolist() for c in ("url", "task", "depth", "inlinks_body", "inlinks_nav", "views",
+                                            "content_hash")}
     duplicate_of, kind, similarity, cluster_id = [None] * n, [None] * n, [None] * n, [None] * n
     by_cluster: dict[int, list] = {}
     for i, c in clusters.items():
         by_cluster.setdefault(c, []).append(i)
     best_of_cluster = {}
     for c, rows in by_cluster.items():
-        best = _best_of(table, rows, has_traffic)
+        best = _best_of(cols, rows, has_traffic)
         best_of_cluster[c] = best
         for i in rows:
             cluster_id[i] = c
             similarity[i] = signals.similarity(hashes, table, i, best) if i != best else 1.0
             if i != best:
-                duplicate_of[i] = table["url"].iat[best]
-                same = table["content_hash"].iat[i] == table["content_hash"].iat[best]
-                kind[i] = "exact" if same else "near"
+                duplicate_of[i] = cols["url"][best]
+                kind[i] = "exact" if cols["content_hash"][i] == cols["content_hash"][best] else "near"
     table["duplicate_of"], table["duplicate_kind"] = duplicate_of, kind
-    table["similarity"], table["cluster"] = similarity, cluster_id
+    table["similarity"] = similarity
+    table["cluster"] = pd.Series(cluster_id, dtype=object)
 
     # the rules
     recommendations, reasons = [], []
@@ -130,7 +129,8 @@ def audit_run(run_dir, config, progress=print) -> Audit:
         reasons.append("; ".join(why))
     table["recommendation"], table["reasons"] = recommendations, reasons
 
-    _redirect_targets(table, pages, settings)
+    row_of = {u: i for i, u in enumerate(result.table["url"])} if len(result.table) else {}
+    _redirect_targets(table, result.features, row_of, settings)
     tasks = _task_table(table, config, has_traffic)
     duplicates = _duplicate_table(table, best_of_cluster)
     redirects = table.loc[table["redirect_status"].notna(), ["url", "redirect_to", "redirect_status", "recommendation", "reasons"]]
@@ -161,33 +161,34 @@ def settings_rows_rules(rules) -> str:
     return ", ".join(f"{r.name}->{r.recommend or '(explains)'}" for r in rules)
 
 
-def _redirect_targets(table, pages, settings) -> None:
+def _redirect_targets(table, features, row_of, settings) -> None:
     """Redirect to / Redirect status per row: merges 301 to the cluster's best page; removals 301 to the
     closest kept top-task page when something still points at them, else 410; redirect chains 301 to
     their end. Targets that are themselves redirected are followed, so the list never makes a chain."""
+    cols = {c: table[c].tolist() for c in ("url", "recommendation", "task", "status", "duplicate_of", "inlinks_body",
+                                            "inlinks_nav", "views", "clicks", "impressions", "redirect_hops",
+                                            "redirect_loop", "final_url")}
     n = len(table)
     target, code = [None] * n, [None] * n
-    rec = table["recommendation"].to_numpy()
-    kept_task_pages = table.loc[table["recommendation"].isin(["keep", "improve"]) & table["task"].notna()
-                                & (table["task"] != NONE) & (table["status"] == 200), "url"].tolist()
-    removing = [i for i in range(n) if rec[i] == REMOVE]
-    texts = dict(zip(pages.urls, pages.texts))
-    nearest = _nearest_task_pages(texts, [table["url"].iat[i] for i in removing], kept_task_pages)
+    rec = cols["recommendation"]
+    kept_task_pages = [cols["url"][i] for i in range(n) if rec[i] in ("keep", "improve") and cols["status"][i] == 200
+                       and isinstance(cols["task"][i], str) and cols["task"][i] != NONE]
+    removing = [cols["url"][i] for i in range(n) if rec[i] == REMOVE]
+    nearest = _nearest(features, row_of, removing, kept_task_pages)
     for i in range(n):
-        if rec[i] == MERGE and table["duplicate_of"].iat[i]:
-            target[i], code[i] = table["duplicate_of"].iat[i], 301
+        if rec[i] == MERGE and cols["duplicate_of"][i]:
+            target[i], code[i] = cols["duplicate_of"][i], 301
         elif rec[i] == REMOVE:
-            used = (table["inlinks_body"].iat[i] + table["inlinks_nav"].iat[i] > 0
-                    or (table["views"].iat[i] or 0) > 0 or (table["clicks"].iat[i] or 0) > 0
-                    or (table["impressions"].iat[i] or 0) > 0)
-            close = nearest.get(table["url"].iat[i])
+            used = (cols["inlinks_body"][i] + cols["inlinks_nav"][i] > 0 or (cols["views"][i] or 0) > 0
+                    or (cols["clicks"][i] or 0) > 0 or (cols["impressions"][i] or 0) > 0)
+            close = nearest.get(cols["url"][i])
             if used and close and close[1] >= settings["redirect_similarity"]:
                 target[i], code[i] = close[0], 301
             else:
                 code[i] = 410
-        elif rec[i] == FIX and table["redirect_hops"].iat[i] >= 2 and not table["redirect_loop"].iat[i]:
-            target[i], code[i] = table["final_url"].iat[i], 301
-    where = {table["url"].iat[i]: i for i in range(n) if code[i]}
+        elif rec[i] == FIX and cols["redirect_hops"][i] >= 2 and not cols["redirect_loop"][i]:
+            target[i], code[i] = cols["final_url"][i], 301
+    where = {cols["url"][i]: i for i in range(n) if code[i]}
     for i in range(n):  # follow targets that are themselves redirected or removed
         seen = {i}
         while target[i] in where and where[target[i]] not in seen:
@@ -197,29 +198,36 @@ def _redirect_targets(table, pages, settings) -> None:
             if code[i] == 410:
                 break
     table["redirect_to"] = target
-    table["redirect_status"] = code
+    table["redirect_status"] = pd.Series(code, dtype=object)
 
 
 def _task_table(table, config, has_traffic: bool):
     import pandas as pd
 
     audit = config.audit
-    rows = []
+    cols = {c: table[c].tolist() for c in ("url", "task", "depth", "inlinks_body", "inlinks_nav", "views", "status",
+                                            "content_type", "word_count", "age_days", "recommendation")}
+    members_of: dict = {}
+    for i, task in enumerate(cols["task"]):
+        if isinstance(task, str):
+            members_of.setdefault(task, []).append(i)
+    classified = sum(len(m) for m in members_of.values())
     names = {t["id"]: t["name"] for t in config.tasks}
+    rows = []
     for task_id in [t["id"] for t in config.tasks] + [NONE]:
-        members = np.flatnonzero((table["task"] == task_id).to_numpy())
-        live = [i for i in members if table["status"].iat[i] == 200]
-        best = _best_of(table, live, has_traffic) if live and task_id != NONE else None
-        views = float(table["views"].iloc[members].fillna(0).sum()) if has_traffic else None
-        html = [i for i in live if table["content_type"].iat[i] == "text/html"]
+        members = members_of.get(task_id, [])
+        live = [i for i in members if cols["status"][i] == 200]
+        best = _best_of(cols, live, has_traffic) if live and task_id != NONE else None
+        views = float(sum(cols["views"][i] or 0 for i in members)) if has_traffic else None
+        html = [i for i in live if cols["content_type"][i] == "text/html"]
         rows.append({
             "task": task_id, "name": names.get(task_id, "serves no top task"), "pages": len(members),
-            "share": round(len(members) / max(1, int(table["task"].notna().sum())), 4),
-            "best_page": table["url"].iat[best] if best is not None else None,
-            "best_depth": table["depth"].iat[best] if best is not None else None,
-            "competing_duplicates": int(sum(1 for i in members if table["recommendation"].iat[i] == MERGE)),
-            "thin_share": round(sum(table["word_count"].iat[i] < audit["thin_words"] for i in html) / len(html), 4) if html else None,
-            "stale_share": round(sum((table["age_days"].iat[i] or 0) > audit["stale_days"] for i in live) / len(live), 4) if live else None,
+            "share": round(len(members) / max(1, classified), 4),
+            "best_page": cols["url"][best] if best is not None else None,
+            "best_depth": cols["depth"][best] if best is not None else None,
+            "competing_duplicates": sum(1 for i in members if cols["recommendation"][i] == MERGE),
+            "thin_share": round(sum(cols["word_count"][i] < audit["thin_words"] for i in html) / len(html), 4) if html else None,
+            "stale_share": round(sum((cols["age_days"][i] or 0) > audit["stale_days"] for i in live) / len(live), 4) if live else None,
             "views": views,
             "at_stake": round(views * (audit["cost_phone"] - audit["cost_web"]), 2) if has_traffic and task_id != NONE else None,
         })
@@ -231,16 +239,21 @@ def _task_table(table, config, has_traffic: bool):
 def _duplicate_table(table, best_of_cluster):
     import pandas as pd
 
+    cols = {c: table[c].tolist() for c in ("url", "cluster", "content_hash", "similarity", "task", "word_count",
+                                            "recommendation")}
+    members_of: dict = {}
+    for i, c in enumerate(cols["cluster"]):
+        if c is not None and c == c:
+            members_of.setdefault(int(c), []).append(i)
     rows = []
     for c in sorted(best_of_cluster):
-        members = np.flatnonzero((table["cluster"] == c).to_numpy())
-        best = best_of_cluster[c]
-        exact = all(table["content_hash"].iat[i] == table["content_hash"].iat[best] for i in members)
-        for i in sorted(members, key=lambda i: (i != best, -(table["similarity"].iat[i] or 0), table["url"].iat[i])):
-            rows.append({"cluster": c, "kind": "exact" if exact else "near", "url": table["url"].iat[i],
-                         "best_page": table["url"].iat[best], "is_best": i == best,
-                         "similarity": table["similarity"].iat[i], "task": table["task"].iat[i],
-                         "words": int(table["word_count"].iat[i]), "recommendation": table["recommendation"].iat[i]})
+        members, best = members_of[c], best_of_cluster[c]
+        exact = all(cols["content_hash"][i] == cols["content_hash"][best] for i in members)
+        for i in sorted(members, key=lambda i: (i != best, -(cols["similarity"][i] or 0), cols["url"][i])):
+            rows.append({"cluster": c, "kind": "exact" if exact else "near", "url": cols["url"][i],
+                         "best_page": cols["url"][best], "is_best": i == best, "similarity": cols["similarity"][i],
+                         "task": cols["task"][i], "words": int(cols["word_count"][i]),
+                         "recommendation": cols["recommendation"][i]})
     return pd.DataFrame(rows, columns=["cluster", "kind", "url", "best_page", "is_best", "similarity", "task",
                                        "words", "recommendation"])
 

@@ -10,6 +10,7 @@ and a tuple of link ids per page; main text is read once and not kept.
 from __future__ import annotations
 
 import re
+import zlib
 from datetime import date, datetime
 
 import numpy as np
@@ -74,17 +75,28 @@ def newest_date(dates: dict) -> date | None:
     return max(found) if found else None
 
 
+_TEMPLATE = None
+
+
 def minhash(text: str):
-    """MinHash signature of the text's word shingles, or None when the text is too short to compare."""
+    """MinHash signature of the text's word shingles, or None when the text is too short to compare.
+    Shingles are hashed with CRC-32 of each word, combined in numpy (fast, and the same in every run)."""
     from datasketch import MinHash
 
     words = _WORD.findall(text.lower())
     if len(words) < MIN_DUPLICATE_WORDS:
         return None
     k = min(SHINGLE_WORDS, len(words))
-    shingles = {" ".join(words[i:i + k]).encode("utf-8") for i in range(len(words) - k + 1)}
-    m = MinHash(num_perm=NUM_PERM)
-    m.update_batch(list(shingles))
+    codes = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    count = len(words) - k + 1
+    shingles = np.zeros(count, dtype=np.uint64)
+    for j in range(k):
+        shingles = (shingles * np.uint64(1_000_003) + codes[j:j + count]) & np.uint64(0xFFFFFFFF)
+    global _TEMPLATE
+    if _TEMPLATE is None:  # the permutations are drawn once (seeded), not per page
+        _TEMPLATE = MinHash(num_perm=NUM_PERM)
+    m = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
+    m.update_batch(np.unique(shingles).tolist())
     return m
 
 
@@ -221,9 +233,10 @@ def duplicate_clusters(table, hashes, threshold: float = 0.9):
             parent[max(ra, rb)] = min(ra, rb)
 
     by_hash: dict[str, int] = {}
-    for i in np.flatnonzero(eligible.to_numpy()):
-        h = table["content_hash"].iat[i]
-        if (table["word_count"].iat[i] or 0) < MIN_DUPLICATE_WORDS:
+    content_hash, words = table["content_hash"].tolist(), table["word_count"].tolist()
+    for i in np.flatnonzero(eligible.to_numpy()).tolist():
+        h = content_hash[i]
+        if (words[i] or 0) < MIN_DUPLICATE_WORDS:
             continue
         parent.setdefault(i, i)
         if h in by_hash:

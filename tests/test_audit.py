@@ -181,3 +181,18 @@ def test_shipped_rule_list_matches_the_code():
     assert {code for code, _ in RULE_FUNCTIONS.values()} == set(REASONS)
     for name, (_, check) in RULE_FUNCTIONS.items():
         assert check.__doc__, f"rule {name} has no docstring"
+
+
+@pytest.mark.parametrize("name, fmt, metrics", [
+    ("analytics-ga4.csv", "ga4", {"views": 8400}),
+    ("analytics-matomo.csv", "matomo", {"views": 8400}),
+    ("analytics-plausible.csv", "plausible", {"views": 8400}),
+    ("search-console.csv", "search-console", {"clicks": 1800, "impressions": 14200}),
+])
+def test_sample_analytics_exports_are_read_and_joined_on_the_path(name, fmt, metrics):
+    from audit.analytics import page_key, read_export
+
+    found, data = read_export(ROOT / "config" / name)
+    assert found == fmt
+    assert data[page_key("/parking/pay-a-fine")] == metrics
+    assert page_key("https://www.example.org/parking/pay-a-fine?utm_source=x") == "/parking/pay-a-fine"
