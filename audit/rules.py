@@ -163,8 +163,9 @@ def _used(p, s) -> bool:
 
 
 def no_task_unused(p, s):
-    """A page that serves no top task and is not used (no traffic, no links from the content of top-task
-    pages): remove it, with a 410, or a 301 to the closest top-task page when something still points at it."""
+    """A page that serves no top task and is not used (with analytics: fewer page views than low_traffic;
+    without: not in the navigation; and no links from the content of top-task or start pages): remove it,
+    with a 410, or a 301 to the closest top-task page when something still points at it."""
     if _no_task(p) and not _used(p, s):
         traffic = f"{_views(p):g} page views" if s["analytics"] else "not in the navigation"
         return f"serves no top task, {traffic}, no links from top-task pages"

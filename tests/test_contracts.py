@@ -61,5 +61,21 @@ def test_demo_command_runs_the_pipeline_and_says_where_the_output_is(tmp_path):
 
     proc = longneck("demo", "--out", tmp_path / "demo", "-q")
     assert f"pages: {tmp_path / 'demo' / 'pages.jsonl'}" in proc.stdout
+    assert f"workbook: {tmp_path / 'demo' / 'audit.xlsx'}" in proc.stdout
+    assert (tmp_path / "demo" / "audit.xlsx").stat().st_size > 10_000
     records = read_records(tmp_path / "demo")
     assert sum(1 for r in records if r["status"] == 200 and r["content_type"] == "text/html") >= 150
+
+
+def test_every_workbook_column_reason_code_and_rule_is_documented_in_the_readme():
+    from audit.rules import REASONS, RULE_FUNCTIONS
+    from reports.workbook import PAGES_COLUMNS
+
+    for header in PAGES_COLUMNS:
+        assert re.search(rf"^\| {re.escape(header)} \|", README, re.MULTILINE), f"README lacks the column {header}"
+    for code in REASONS:
+        assert re.search(rf"^\| `{re.escape(code)}` \|", README, re.MULTILINE), f"README lacks the reason {code}"
+    for name in RULE_FUNCTIONS:
+        assert f"| `{name}` |" in README, f"README lacks the rule {name}"
+    for sheet in ("Summary", "Pages", "Tasks", "Duplicates", "Redirects", "Label queue", "Settings"):
+        assert re.search(rf"^\| {sheet} \|", README, re.MULTILINE), f"README lacks the sheet {sheet}"
