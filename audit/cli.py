@@ -76,7 +76,8 @@ def cmd_run(args) -> int:
     from .pipeline import run
 
     config = load_config(args.config, _pairs(args.set, "--set"))
-    path, summary, audit = run(config, args.out, progress=_progress(args), announce=lambda _: None)
+    path, summary, audit = run(config, args.out, progress=_progress(args), announce=lambda _: None,
+                               resume=args.resume)
     print(format_summary(summary))
     _report(audit, path)
     return 0 if summary["complete"] else 3
@@ -203,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "3 crawl stopped early (the workbook covers what was crawled).")
     p.add_argument("config", metavar="CONFIG", help="TOML config file (see config/example.toml)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for this run's files")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted crawl in DIR, then audit it")
     common(p)
     p.set_defaults(func=cmd_run)
 

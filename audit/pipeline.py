@@ -294,16 +294,18 @@ def write_audit(run_dir, audit: Audit, path=None) -> Path:
     return path
 
 
-def run(config, out, progress=None, announce=print) -> tuple[Path, dict, Audit]:
-    """Crawl, classify, audit and write the workbook: ``longneck run``."""
+def run(config, out, progress=None, announce=print, resume: bool = False) -> tuple[Path, dict, Audit]:
+    """Crawl, classify, audit and write the workbook: ``longneck run``. ``resume``: continue an
+    interrupted crawl in ``out`` first."""
     from crawler.run import crawl
 
     from .runs import save_config
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    save_config(out, config)
-    summary = crawl(config.site, out, progress=progress)
+    if not resume or not (out / "config.json").exists():
+        save_config(out, config)
+    summary = crawl(config.site, out, resume=resume, progress=progress)
     audit = audit_run(out, config)
     path = write_audit(out, audit)
     announce(f"workbook: {path}")

@@ -98,7 +98,7 @@ def protected(p, s):
 
 def blocked(p, s):
     """robots.txt disallows the URL; it was not fetched, so nothing else is known about it."""
-    return "disallowed by robots.txt" if p.robots_blocked else None
+    return "disallowed by robots.txt, not fetched" if p.robots_blocked and p.status is None else None
 
 
 def duplicate(p, s):

@@ -4,6 +4,8 @@
   exact whatever order responses arrived in; null for pages no link reaches (sitemap-only orphans).
 - ``final_url`` and ``redirect_chain``: each redirect followed through the records (loops stop).
 - ``in_sitemap`` and ``dates.sitemap_lastmod`` from the sitemaps read during the crawl.
+- ``robots_blocked`` for pages fetched although robots.txt disallows them (a crawl with
+  ``obey_robots_txt = false``, as a site owner may run it), from the robots.txt files read (Protego).
 
 The file is streamed twice and replaced atomically; memory holds one integer per link, not pages.
 """
@@ -77,6 +79,7 @@ def finalize(out_dir: Path) -> dict:
             if entry.get("url"):
                 sitemap.setdefault(entry["url"], entry.get("lastmod"))
 
+    disallowed = _robots_rules(out_dir)
     urls = list(index)
     tmp = pages.with_suffix(".jsonl.tmp")
     written = set()
@@ -104,6 +107,8 @@ def finalize(out_dir: Path) -> dict:
             record["final_url"] = final
             record["depth"] = depth[i]
             record["in_sitemap"] = url in sitemap
+            if not record.get("robots_blocked") and disallowed(url):
+                record["robots_blocked"] = True
             key = ("robots-blocked" if record.get("robots_blocked") else
                    f"{record['status'] // 100}xx" if record.get("status") else "no response")
             by_status[key] = by_status.get(key, 0) + 1
@@ -115,3 +120,26 @@ def finalize(out_dir: Path) -> dict:
     os.replace(tmp, pages)
     return {"records": len(urls), "by_status": dict(sorted(by_status.items())), "duplicates_dropped": duplicates,
             "unreachable_by_links": sum(1 for d in depth if d is None), "in_sitemap": len(sitemap.keys() & index.keys())}
+
+
+def _robots_rules(out_dir: Path):
+    """A function url -> True when the robots.txt of its origin (as read during the crawl) disallows it
+    for longneck."""
+    from urllib.parse import urlsplit
+
+    from protego import Protego
+
+    from .settings import ROBOTS_AGENT
+
+    parsers = {}
+    path = out_dir / "robots_txt.jsonl"
+    if path.exists():
+        repair_tail(path)
+        for entry in iter_records(path):
+            parsers[entry["origin"]] = Protego.parse(entry.get("text") or "")
+
+    def disallowed(url: str) -> bool:
+        parts = urlsplit(url)
+        parser = parsers.get(f"{parts.scheme}://{parts.netloc}")
+        return parser is not None and not parser.can_fetch(url, ROBOTS_AGENT)
+    return disallowed

@@ -41,7 +41,7 @@ PAGE_FIELDS: dict[str, str] = {
     "breadcrumbs": "The breadcrumb trail (JSON-LD BreadcrumbList or breadcrumb markup): [{text, url}].",
     "in_sitemap": "True when a sitemap lists the URL.",
     "content_hash": "SHA-1 of main_text with case and white space folded (of the body for non-HTML).",
-    "robots_blocked": "True when robots.txt disallows the URL (it was then not fetched).",
+    "robots_blocked": "True when robots.txt disallows the URL (not fetched, unless obey_robots_txt is false).",
     "error": "Why a page has no usable response: DNS, TLS, timeout, size cap, charset repair ...",
 }
 

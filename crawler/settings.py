@@ -16,11 +16,13 @@ try:
 except PackageNotFoundError:  # running from a checkout that was not installed
     VERSION = "0+unknown"
 
+ROBOTS_AGENT = "longneck"  # the product token robots.txt rules are matched against
+
 DEFAULTS = {
     "BOT_NAME": "longneck",
     "SPIDER_MODULES": [],
     "ROBOTSTXT_OBEY": True,
-    "ROBOTSTXT_USER_AGENT": "longneck",
+    "ROBOTSTXT_USER_AGENT": ROBOTS_AGENT,
     # breadth first: shallow requests first (priority = -depth), FIFO within a depth
     "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
     "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",

@@ -157,6 +157,10 @@ class SiteSpider(scrapy.Spider):
     def parse_robots(self, response):
         if response.status != 200 or not isinstance(response, TextResponse):
             return
+        # kept for finalize: with obey_robots_txt off, pages robots.txt disallows are still marked
+        root = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
+        with open(self.out_dir / "robots_txt.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"origin": root, "text": response.text[:500_000]}) + "\n")
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             request = self._sitemap_request(url)
             if request is not None:

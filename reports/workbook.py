@@ -126,13 +126,14 @@ def _plain(value):
 class _Sheet:
     """A write-only sheet with a bold, frozen, filterable header row and column widths."""
 
-    def __init__(self, wb, title, headers, widths=None, links=(), filter=True):
+    def __init__(self, wb, title, headers, widths=None, links=(), filter=True, formats=None):
         self.ws = wb.create_sheet(title)
         self.headers = list(headers)
         for i, header in enumerate(self.headers, 1):
             self.ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(header, max(10, len(header) + 2))
         self.ws.freeze_panes = "A2"
         self.links = {self.headers.index(h) for h in links}
+        self.formats = {self.headers.index(h): f for h, f in (formats or {}).items()}
         self.link_count = 0
         self.rows = 0
         self.filter = filter
@@ -146,7 +147,7 @@ class _Sheet:
 
     def append(self, values, header=False, fill=None, fill_column=None):
         """Append a row; values from _records are already storable (see _column)."""
-        if not header and (self.links or fill is not None):
+        if not header and (self.links or fill is not None or self.formats):
             values = list(values)
             for col in self.links:
                 value = values[col] if col < len(values) else None
@@ -156,6 +157,9 @@ class _Sheet:
                     cell.hyperlink = value
                     self.link_count += 1
                     values[col] = cell
+            for col, number_format in self.formats.items():
+                if col < len(values) and isinstance(values[col], (int, float)) and not isinstance(values[col], bool):
+                    values[col] = self._styled(values[col], number_format, number_format=number_format)
             if fill is not None and fill_column < len(values) and values[fill_column] is not None:
                 values[fill_column] = self._styled(values[fill_column], fill.fgColor.rgb, fill=fill)
         self.ws.append(values)
@@ -237,7 +241,9 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
         sheet.close()
 
     sheet = _Sheet(wb, "Tasks", list(TASKS_COLUMNS), {"Name": 32, "Best page": 50, "At stake (estimate, EUR)": 24},
-                   links=["Best page"], filter=False)
+                   links=["Best page"], filter=False,
+                   formats={"Share": "0.0%", "Thin share": "0.0%", "Stale share": "0.0%", "Visits": "#,##0",
+                            "At stake (estimate, EUR)": "#,##0"})
     for row in _records(tasks, TASKS_COLUMNS):
         sheet.append(row)
     sheet.append([])
@@ -288,6 +294,11 @@ def _summary_sheet(wb, audit, notes):
 
     row = 0
 
+    def percent(value):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = "0.0%"
+        return cell
+
     def put(*values):
         nonlocal row
         ws.append([_plain(v) for v in values])
@@ -297,7 +308,7 @@ def _summary_sheet(wb, audit, notes):
     put("URLs crawled", s["urls"])
     put("Pages (HTTP 200)", s["pages"])
     put("Pages classified", s["classified"])
-    put("Pages serving no top task", s["no_task"], s["no_task_share"])
+    put("Pages serving no top task", s["no_task"], percent(s["no_task_share"]))
     put()
     put(bold("Recommendation"), bold("URLs"), bold("Share"))
     total = max(1, s["urls"])
@@ -305,20 +316,22 @@ def _summary_sheet(wb, audit, notes):
         count = s["recommendations"].get(rec, 0)
         cell = WriteOnlyCell(ws, value=rec)
         cell.fill = PatternFill("solid", start_color=FILLS[rec], end_color=FILLS[rec])
-        put(cell, count, round(count / total, 4))
+        put(cell, count, percent(round(count / total, 4)))
     put()
     put(bold("Pages per task (the long neck)"), bold("Name"), bold("Pages"))
     first = row + 1
+    last = row
     for task in s["tasks"]:
         put(task["task"], task["name"], task["pages"])
-    last = row
+        if task["task"] != "none":  # the chart shows the tasks; none is the row below them
+            last = row
     put()
     for note in notes:
         put(note)
     if last >= first:
         chart = BarChart()
         chart.type = "col"
-        chart.title = "Pages per task, largest first"
+        chart.title = "Pages per top task, largest first"
         chart.y_axis.title = "Pages"
         chart.legend = None
         data = Reference(ws, min_col=3, min_row=first - 1, max_row=last)

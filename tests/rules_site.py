@@ -52,7 +52,7 @@ PAGES = {
     "/parking/": ("Parking fines", "Everything about parking in Testville: fines, appeals and permits, in one place.", ["/parking/pay", "/parking/appeal", "/parking/permits",
                                              "/parking/pay-copy", "/parking/pay-business", "/parking/old-rates",
                                              "/parking/fines-2015", "/parking/more", "/parking/broken",
-                                             "/older", "/private/x"], ""),
+                                             "/older", "/private/x", "/private/noindexed"], ""),
     "/parking/pay": ("Pay a parking fine", PARKING, [], ""),
     "/parking/pay-copy": ("Pay a parking fine", PARKING, [], ""),
     "/parking/pay-business": ("Pay a parking fine (businesses)", PARKING_B, [], ""),
@@ -82,6 +82,7 @@ PAGES = {
     "/news/linked-from-task": ("Parking news", ("Car park news: the new multi-storey car park opens next spring with spaces for bicycles, electric "
                                                 "car chargers and a lift to every floor, the council said on Monday at the town hall."), [], ""),
     "/privacy": ("Privacy", PRIVACY, [], ""),
+    "/private/noindexed": ("Staff only", "Internal staff notes. " + bins(5), [], '<meta name="robots" content="noindex">'),
     # crawled text that a spreadsheet would run as a formula, and characters XML forbids
     "/bins/hostile": ('=HYPERLINK("http://evil.example","click") \x01', "@SUM(1+1) " + bins(4) + " \x0b+cmd", [], ""),
 }

@@ -67,6 +67,22 @@ def test_every_reason_code_fired_somewhere_and_is_known(site):
     assert set(REASONS) - seen <= {"low-confidence", "low-traffic", "hub"}
 
 
+def test_noindex_on_a_page_robots_txt_blocks_is_a_conflict_to_fix(site, tmp_path):
+    """Search engines never see a noindex robots.txt hides. A site owner crawling their own site with
+    obey_robots_txt = false sees it: the page is fetched, still marked robots_blocked, and fixed."""
+    config = rules_site.write_config(tmp_path, site["origin"])
+    config.write_text(config.read_text().replace("autothrottle = false", "autothrottle = false\nobey_robots_txt = false"))
+    longneck("run", config, "--out", tmp_path / "run", "-q")
+    pages = by_path(rows_of(openpyxl.load_workbook(tmp_path / "run" / "audit.xlsx")["Pages"]), site["origin"])
+    row = pages["/private/noindexed"]
+    assert row["Status"] == 200 and row["Robots blocked"] is True
+    assert row["Recommendation"] == "fix" and "noindex" in codes(row["Reasons"])
+    assert "robots.txt" in row["Reasons"]
+    # the same page in the polite crawl: not fetched, nothing known, nothing to fix
+    polite = by_path(rows_of(site["book"]["Pages"]), site["origin"])["/private/noindexed"]
+    assert polite["Status"] is None and polite["Recommendation"] == "keep" and codes(polite["Reasons"]) == {"blocked"}
+
+
 def test_merges_and_removals_name_their_target_and_status(site):
     origin = site["origin"]
     pages = by_path(rows_of(site["book"]["Pages"]), origin)
