@@ -177,9 +177,10 @@ class TaskClassifier:
     """
 
     def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
-                 folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3):
+                 folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3, folder_vote=0.7):
         self.tasks = list(tasks)
         self.none_spread = none_spread
+        self.folder_vote = folder_vote
         self.evidence = evidence  # the fraction of a task's seed-level mass that counts as full evidence
         self.folder_weight, self.link_weight = folder_weight, link_weight
         self.threshold = threshold
@@ -238,6 +239,31 @@ class TaskClassifier:
         struct = (struct + 1e-9) / (struct + 1e-9).sum(axis=1, keepdims=True)
         return struct, strength
 
+    def _folder_vote(self, pages: Pages, seeds: dict, classes: list, struct, strength):
+        """A URL folder is a section of the site: pages in a folder whose other seeds agree take their class
+        with the folder's confidence, however many pages the folder holds (label spreading dilutes a few
+        seeds over a large folder). The vote is the seeds' class shares with half a seed of doubt; it is
+        blended with the graph evidence (``folder_vote`` of the weight), and only where the folder has seeds."""
+        if self.folder_vote <= 0 or not seeds:
+            return struct, strength
+        k = len(classes)
+        counts: dict = {}
+        for i, task in seeds.items():
+            counts.setdefault(pages.directories[i], np.zeros(k))[classes.index(task)] += 1
+        struct = struct.copy()
+        strength = strength.copy()
+        none = classes.index(NONE)
+        for i, folder in enumerate(pages.directories):
+            votes = counts.get(folder)
+            if votes is None or i in seeds:
+                continue
+            total = votes.sum()
+            vote = votes / (total + 0.5)
+            vote[none] += 0.5 / (total + 0.5)
+            struct[i] = (1 - self.folder_vote) * struct[i] + self.folder_vote * vote
+            strength[i] = max(strength[i], 1 - vote[none])
+        return struct, strength
+
     def fit_predict(self, records, labels: dict | None = None) -> Result:
         import pandas as pd
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -256,6 +282,7 @@ class TaskClassifier:
         # structure view: label spreading over the site graph; none where the evidence for every task is weak
         W, _ = structure_graph(pages, self.nav_weight, self.folder_weight, self.link_weight)
         struct, strength = self._evidence_view(W, seeds, classes, n)
+        struct, strength = self._folder_vote(pages, seeds, classes, struct, strength)
 
         # text view, self-trained on the structure view's most certain pages
         vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.6, ngram_range=(1, 1),

@@ -112,12 +112,18 @@ def score(name: str, run: Path, truth: dict) -> None:
 
 
 def main():
+    """``--keep DIR``: crawl into DIR once and re-use it on later runs (to iterate on the classifier)."""
     if not APACHE.is_dir():
         sys.exit("apache2-doc is not installed: apt-get install apache2-doc")
-    with tempfile.TemporaryDirectory() as tmp, SiteServer(APACHE.parent) as server:
+    keep = Path(sys.argv[sys.argv.index("--keep") + 1]) if "--keep" in sys.argv else None
+    with tempfile.TemporaryDirectory() as tmp, SiteServer(APACHE.parent, port=8731 if keep else 0) as server:
         base = server.url
         truth, tasks = apache_truth(base)
-        run = crawl(base, f"{base}/manual/en/index.html", r"/manual/en/", Path(tmp), tasks)
+        folder = keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        run = folder / "run"
+        if not (run / "crawl.json").exists():
+            run = crawl(base, f"{base}/manual/en/index.html", r"/manual/en/", folder, tasks)
         score("apache2-doc (Apache HTTP Server manual)", run, truth)
 
 
