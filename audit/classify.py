@@ -177,10 +177,12 @@ class TaskClassifier:
     """
 
     def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
-                 folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3, folder_vote=0.7):
+                 folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3, folder_vote=0.7,
+                 hub_vote=0.5, graph_trust=-1.0, hub_support=1.0):
         self.tasks = list(tasks)
         self.none_spread = none_spread
         self.folder_vote = folder_vote
+        self.hub_vote, self.graph_trust, self.hub_support = hub_vote, graph_trust, hub_support
         self.evidence = evidence  # the fraction of a task's seed-level mass that counts as full evidence
         self.folder_weight, self.link_weight = folder_weight, link_weight
         self.threshold = threshold
@@ -239,20 +241,68 @@ class TaskClassifier:
         struct = (struct + 1e-9) / (struct + 1e-9).sum(axis=1, keepdims=True)
         return struct, strength
 
+    def _hub_votes(self, pages: Pages, seeds: dict, classes: list):
+        """Hub pages list a section's pages (a chapter's table of contents, a module index): a page listed
+        by a hub whose other listed seeds agree takes their class. Per page: the sum over the hubs that
+        link to it from their content of the hub's seed shares, each weighted by purity squared and by
+        how many seeds back it (n / (n + 0.5)). Returns (votes, weight): votes normalised to shares."""
+        k = len(classes)
+        n = len(pages.urls)
+        votes = np.zeros((n, k))
+        seed_class = {i: classes.index(t) for i, t in seeds.items()}
+        none = classes.index(NONE)
+        unit = np.ones(k)
+        unit[none] = self.none_spread  # a none page says little about the pages listed beside it
+        per_class = np.ones(k)
+        for c in seed_class.values():
+            per_class[c] += unit[c]
+        for h in range(n):
+            targets = pages.body_links[h]
+            if len(targets) < 2:
+                continue
+            counts = np.zeros(k)
+            for j in targets:
+                c = seed_class.get(j)
+                if c is not None:
+                    counts[c] += unit[c]
+            total = counts.sum()
+            if total == 0:
+                continue
+            for j in targets:
+                own = counts.copy()
+                c = seed_class.get(j)
+                if c is not None:
+                    own[c] -= unit[c]  # a page does not vote for itself
+                t = own.sum()
+                if t == 0:
+                    continue
+                # the share of each class's seeds that the hub lists: a site map lists all of every
+                # class (no vote), a chapter's contents all of one class (a vote), however many seeds
+                # each class has
+                reach = own / per_class
+                purity = reach.max() / reach.sum()
+                votes[j] += (reach / reach.sum()) * purity ** 2 * t / (t + self.hub_support)
+        weight = votes.sum(axis=1)
+        shares = np.divide(votes, weight[:, None], out=np.zeros_like(votes), where=weight[:, None] > 0)
+        return shares, weight
+
     def _folder_vote(self, pages: Pages, seeds: dict, classes: list, struct, strength):
         """A URL folder is a section of the site: pages in a folder whose other seeds agree take their class
         with the folder's confidence, however many pages the folder holds (label spreading dilutes a few
         seeds over a large folder). The vote is the seeds' class shares with half a seed of doubt; it is
-        blended with the graph evidence (``folder_vote`` of the weight), and only where the folder has seeds."""
+        blended with the graph evidence, with weight ``folder_vote`` x purity squared (purity: the largest
+        class share among the folder's seeds), so a folder of one section decides and the one folder of
+        a flat site does not; only where the folder has seeds."""
         if self.folder_vote <= 0 or not seeds:
             return struct, strength
         k = len(classes)
         counts: dict = {}
+        none = classes.index(NONE)
         for i, task in seeds.items():
-            counts.setdefault(pages.directories[i], np.zeros(k))[classes.index(task)] += 1
+            c = classes.index(task)
+            counts.setdefault(pages.directories[i], np.zeros(k))[c] += self.none_spread if c == none else 1
         struct = struct.copy()
         strength = strength.copy()
-        none = classes.index(NONE)
         for i, folder in enumerate(pages.directories):
             votes = counts.get(folder)
             if votes is None or i in seeds:
@@ -260,8 +310,10 @@ class TaskClassifier:
             total = votes.sum()
             vote = votes / (total + 0.5)
             vote[none] += 0.5 / (total + 0.5)
-            struct[i] = (1 - self.folder_vote) * struct[i] + self.folder_vote * vote
-            strength[i] = max(strength[i], 1 - vote[none])
+            purity = votes.max() / total  # a folder whose seeds disagree (a flat site) says little
+            weight = self.folder_vote * purity ** 2
+            struct[i] = (1 - weight) * struct[i] + weight * vote
+            strength[i] = max(strength[i], weight * (1 - vote[none]))
         return struct, strength
 
     def fit_predict(self, records, labels: dict | None = None) -> Result:
@@ -283,6 +335,19 @@ class TaskClassifier:
         W, _ = structure_graph(pages, self.nav_weight, self.folder_weight, self.link_weight)
         struct, strength = self._evidence_view(W, seeds, classes, n)
         struct, strength = self._folder_vote(pages, seeds, classes, struct, strength)
+        if self.hub_vote > 0 and seeds:
+            shares, weight = self._hub_votes(pages, seeds, classes)
+            confident = weight / (weight + 0.5)
+            a = self.hub_vote * confident
+            has = weight > 0
+            struct[has] = (1 - a[has, None]) * struct[has] + a[has, None] * shares[has]
+            trust = self.graph_trust
+            if trust < 0:  # adaptive: evidence every page has is no evidence
+                trust = 1.0 - float(np.mean(strength >= 0.999))
+            strength = np.maximum(strength * trust, confident * (1 - shares[:, classes.index(NONE)]))
+            none_col = classes.index(NONE)
+            struct[:, none_col] = np.maximum(struct[:, none_col], 1 - strength)
+            struct = struct / struct.sum(axis=1, keepdims=True)
 
         # text view, self-trained on the structure view's most certain pages
         vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.6, ngram_range=(1, 1),
@@ -376,7 +441,9 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
 
 def label_queue(result: Result, pages: Pages, size: int = 50) -> "object":
     """Pages whose label would most improve the model: uncertain (small margin between the two best
-    classes) and in a large folder. Best first; at most three per folder so the queue covers the site."""
+    classes) and in a large folder. At most three per folder (or the folder's share of the queue, when
+    larger), and taken in turns from each predicted class, so the queue covers the site and every class;
+    within a class, best first."""
     import pandas as pd
 
     P = result.probabilities
@@ -390,20 +457,29 @@ def label_queue(result: Result, pages: Pages, size: int = 50) -> "object":
     mass = np.array([np.log1p(folder_size[d]) for d in pages.directories])
     score = uncertainty * mass
     seed = result.table["seed"].to_numpy()
-    rows, per_folder = [], {}
+    tasks = result.table["task"].tolist()
+    n = len(pages.urls)
+    # candidates per predicted class, best first; then taken in turns so every class is asked about
+    queues: dict = {}
+    per_folder: dict = {}
     for i in np.argsort(-score, kind="stable"):
         if seed[i]:
             continue
         folder = pages.directories[i]
-        if per_folder.get(folder, 0) >= 3:
+        # at most three per folder, or the folder's share of the queue if larger (a flat site is one folder)
+        if per_folder.get(folder, 0) >= max(3, int(np.ceil(size * folder_size[folder] / n))):
             continue
         per_folder[folder] = per_folder.get(folder, 0) + 1
-        rows.append({"url": pages.urls[i], "task": result.table["task"].iat[i],
-                     "runner_up": result.table["runner_up"].iat[i], "uncertainty": round(float(uncertainty[i]), 3),
-                     "folder_pages": folder_size[folder], "score": round(float(score[i]), 3)})
-        if len(rows) >= size:
-            break
-    return pd.DataFrame(rows)
+        queues.setdefault(tasks[i], []).append(i)
+    order = []
+    while len(order) < size and any(queues.values()):
+        for c in sorted(queues, key=lambda c: -score[queues[c][0]] if queues[c] else 0):
+            if queues[c] and len(order) < size:
+                order.append(queues[c].pop(0))
+    rows = [{"url": pages.urls[i], "task": tasks[i], "runner_up": result.table["runner_up"].iat[i],
+             "uncertainty": round(float(uncertainty[i]), 3), "folder_pages": folder_size[pages.directories[i]],
+             "score": round(float(score[i]), 3)} for i in order]
+    return pd.DataFrame(rows, columns=["url", "task", "runner_up", "uncertainty", "folder_pages", "score"])
 
 
 def classify_run(run_dir, config, extra_labels: dict | None = None, exclude: set | None = None,

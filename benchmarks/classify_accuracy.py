@@ -75,6 +75,53 @@ def apache_truth(base: str) -> tuple[dict, list]:
     return truth, tasks
 
 
+HANDBOOK = Path("/usr/share/doc/debian-handbook/html")
+HANDBOOK_TASKS = [  # chapter page -> (task id, name, description, keywords, two section pages as examples)
+    ("packaging-system.html", "dpkg", "Understand and handle .deb packages",
+     "Inspect, install and remove .deb packages with dpkg and understand their structure",
+     ["dpkg", "package", ".deb", "control file"],
+     ["sect.manipulating-packages-with-dpkg.html", "sect.package-meta-information.html"]),
+    ("apt.html", "apt", "Install and upgrade software with APT",
+     "Keep the system up to date and install software with apt, apt-get and aptitude",
+     ["apt", "upgrade", "sources.list", "aptitude"], ["sect.apt-get.html", "sect.regular-upgrades.html"]),
+    ("basic-configuration.html", "basic-config", "Configure network, accounts and printing",
+     "Basic system configuration: network, host name, user accounts, locale, printing, boot loader",
+     ["network", "user account", "locale", "printer"], ["sect.network-config.html", "sect.creating-accounts.html"]),
+    ("unix-services.html", "unix-services", "Manage system services",
+     "Run and manage the system's services: boot, remote login, rights, logs, scheduled tasks, backups",
+     ["systemd", "ssh", "cron", "syslog"], ["sect.remote-login.html", "sect.syslog.html"]),
+    ("network-infrastructure.html", "network-infra", "Build the network infrastructure",
+     "Certificates, VPN, routing, IPv6, DNS and DHCP for the network", ["vpn", "dns", "dhcp", "routing"],
+     ["sect.virtual-private-network.html", "sect.dhcp.html"]),
+    ("network-services.html", "network-services", "Run network services",
+     "Set up mail, web, file sharing, proxy and directory servers", ["postfix", "apache", "samba", "nfs", "ldap"],
+     ["sect.http-web-server.html", "sect.windows-file-server-with-samba.html"]),
+    ("workstation.html", "workstation", "Set up a desktop workstation",
+     "Graphical desktop, office and web tools, and emulation on a workstation", ["desktop", "gnome", "browser", "office"],
+     ["sect.graphical-desktops.html", "sect.web-browsers.html"]),
+    ("security.html", "security", "Secure a system",
+     "Firewall, monitoring, AppArmor, SELinux and dealing with a compromised machine",
+     ["firewall", "security", "apparmor", "selinux"], ["sect.firewall-packet-filtering.html", "sect.apparmor.html"]),
+]
+
+
+def handbook_truth(base: str) -> tuple[dict, list]:
+    """Ground truth from the book's table of contents: every page belongs to the chapter whose entry
+    precedes it; chapters that are not tasks are none."""
+    toc = (HANDBOOK / "en-US" / "index.html").read_text(encoding="utf-8")
+    toc = toc[toc.find('class="toc"'):]
+    owner = {chapter: task for chapter, task, *_ in HANDBOOK_TASKS}
+    truth, current = {}, None
+    for kind, href in re.findall(r'<span class="(chapter|preface|appendix|section)"><a href="([^"]+)"', toc):
+        page = href.split("#")[0]
+        if kind != "section":
+            current = owner.get(page, "none")
+        truth.setdefault(f"{base}/en-US/{page}", current)
+    tasks = [{"id": task, "name": name, "description": desc, "keywords": kw,
+              "examples": [f"{base}/en-US/{e}" for e in ex]} for _, task, name, desc, kw, ex in HANDBOOK_TASKS]
+    return truth, tasks
+
+
 def crawl(base: str, start: str, include: str, out: Path, tasks: list) -> Path:
     cfg = out / "bench.toml"
     lines = ["[site]", f"name = 'bench'", f"start_urls = [{json.dumps(start)}]", f"include = [{json.dumps(include)}]",
@@ -111,20 +158,31 @@ def score(name: str, run: Path, truth: dict) -> None:
     print(f"macro-F1 {one['macro_f1']:.3f}  accuracy {one['accuracy']:.3f}")
 
 
+SETS = {  # name: (package, folder served, truth, start path, include, fixed port for --keep)
+    "apache": ("apache2-doc", APACHE.parent, apache_truth, "/manual/en/index.html", r"/manual/en/", 8731),
+    "handbook": ("debian-handbook", HANDBOOK, handbook_truth, "/en-US/index.html", r"/en-US/", 8732),
+}
+
+
 def main():
-    """``--keep DIR``: crawl into DIR once and re-use it on later runs (to iterate on the classifier)."""
-    if not APACHE.is_dir():
-        sys.exit("apache2-doc is not installed: apt-get install apache2-doc")
+    """``.venv/bin/python benchmarks/classify_accuracy.py [apache] [handbook] [--keep DIR]``; ``--keep DIR``:
+    crawl into DIR once and re-use it on later runs (to iterate on the classifier)."""
     keep = Path(sys.argv[sys.argv.index("--keep") + 1]) if "--keep" in sys.argv else None
-    with tempfile.TemporaryDirectory() as tmp, SiteServer(APACHE.parent, port=8731 if keep else 0) as server:
-        base = server.url
-        truth, tasks = apache_truth(base)
-        folder = keep or Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
-        run = folder / "run"
-        if not (run / "crawl.json").exists():
-            run = crawl(base, f"{base}/manual/en/index.html", r"/manual/en/", folder, tasks)
-        score("apache2-doc (Apache HTTP Server manual)", run, truth)
+    chosen = [a for a in sys.argv[1:] if a in SETS] or list(SETS)
+    for name in chosen:
+        package, served, truth_of, start, include, port = SETS[name]
+        if not served.is_dir():
+            print(f"{name}: {package} is not installed (apt-get install {package}); skipped")
+            continue
+        with tempfile.TemporaryDirectory() as tmp, SiteServer(served, port=port if keep else 0) as server:
+            base = server.url
+            truth, tasks = truth_of(base)
+            folder = (keep / name) if keep else Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            run = folder / "run"
+            if not (run / "crawl.json").exists():
+                run = crawl(base, f"{base}{start}", include, folder, tasks)
+            score(f"{package}", run, truth)
 
 
 if __name__ == "__main__":

@@ -45,9 +45,8 @@ def test_task_pages_get_their_task_and_examples_are_seeds(demo_run):
         assert 0 < by_path[path]["confidence"] <= 1 and by_path[path]["runner_up"] != task
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness: a document in a mixed /documents/ folder follows its folder "
-                                       "(weighted 5x, for the Apache manual) over the one page that links to it")
 def test_document_linked_from_a_task_page_gets_that_task(demo_run):
+    """The document sits in a mixed /documents/ folder; the task page that lists it (a hub) decides."""
     by_path, _ = classify(demo_run)
     assert by_path["/documents/parking-permit-application-form.docx"]["task"] == "pay-parking-fine"
 
@@ -79,13 +78,16 @@ def test_deterministic(demo_run):
     assert a.table.equals(b.table)
 
 
-def test_label_queue_is_uncertain_first_and_spread_over_folders(demo_run):
+def test_label_queue_is_uncertain_first_and_spread_over_folders_and_classes(demo_run):
     records, config = load(demo_run)
     pages = build_pages(records)
     result = TaskClassifier(config["tasks"]).fit_predict(pages)
     queue = label_queue(result, pages, size=20)
     assert len(queue) == 20 and not set(queue["url"]) & set(result.table.loc[result.table["seed"], "url"])
-    assert list(queue["score"]) == sorted(queue["score"], reverse=True)
+    for _, rows in queue.groupby("task", sort=False):  # within a predicted class: most uncertain first
+        assert list(rows["score"]) == sorted(rows["score"], reverse=True)
+    classes = queue["task"].nunique()
+    assert classes >= 3 and queue["task"].head(classes).nunique() == classes  # classes take turns
     folder_of = dict(zip(pages.urls, pages.directories))
     assert queue["url"].map(folder_of).value_counts().max() <= 3
 
