@@ -76,11 +76,40 @@ def cmd_run(args) -> int:
     from .pipeline import run
 
     config = load_config(args.config, _pairs(args.set, "--set"))
-    path, summary, audit = run(config, args.out, progress=_progress(args), announce=lambda _: None,
-                               resume=args.resume)
+    if args.dated:
+        from .schedule import dated_folder, run_lock
+
+        root = Path(args.out)
+        with run_lock(root):
+            out = dated_folder(root)
+            path, summary, audit = run(config, out, progress=_progress(args), announce=lambda _: None,
+                                       history=not args.no_history)
+    else:
+        path, summary, audit = run(config, args.out, progress=_progress(args), announce=lambda _: None,
+                                   resume=args.resume, history=not args.no_history)
     print(format_summary(summary))
     _report(audit, path)
     return 0 if summary["complete"] else 3
+
+
+def cmd_schedule(args) -> int:
+    from .schedule import cron_line, install, slug, systemd_units
+
+    config_path = Path(args.config)
+    config = load_config(config_path)
+    root = Path(args.out or Path("audits") / slug(config.site["name"]))
+    if args.print:
+        if args.cron:
+            print(cron_line(config.site["name"], config_path, root, args.every))
+        else:
+            for name, text in systemd_units(config.site["name"], config_path, root, args.every).items():
+                print(f"# ~/.config/systemd/user/{name}\n{text}")
+            print("# or, where there is no systemd user session, this crontab line:")
+            print(cron_line(config.site["name"], config_path, root, args.every))
+        return 0
+    print(install(config.site["name"], config_path, root, args.every, cron=args.cron))
+    print(f"each run writes {root.resolve()}/YYYY-MM-DD/audit.xlsx and records it in the history")
+    return 0
 
 
 def cmd_audit(args) -> int:
@@ -93,8 +122,55 @@ def cmd_audit(args) -> int:
 
         data = config.as_dict()
         config = parse_config(data, source=config.source, overrides=_pairs(args.set, "--set"))
-    audit = audit_run(args.run_dir, config)
+    audit = audit_run(args.run_dir, config, history=not args.no_history)
     _report(audit, write_audit(args.run_dir, audit, args.output))
+    return 0
+
+
+def cmd_review_import(args) -> int:
+    from .review import import_review
+
+    result = import_review(args.workbook, args.database)
+    print(f"imported {result['reviews']} reviewed row(s) for run {result['run_id']} "
+          f"({result['decisions']} decisions, {result['corrected']} corrected tasks) into {result['database']}")
+    print("they take effect at the next `longneck run` or `longneck audit` of this site")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .changes import compare_runs, summary_counts, tasks_then_and_now
+    from .history import History, database_url
+    from .runs import RunError, run_config
+
+    config = run_config(args.run_b)
+    store = History(args.database and database_url(args.database, args.run_b)
+                    or database_url(config.history["database"], args.run_b))
+    try:
+        ids = []
+        for folder in (args.run_a, args.run_b):
+            run = store.run_for_folder(folder)
+            if run is None:
+                raise RunError(f"{folder} is not in the history {store.url}: run `longneck audit {folder}` first")
+            ids.append(run["id"])
+        changes = compare_runs(store, *ids)
+        tasks = tasks_then_and_now(store, *ids)
+        runs = {r["id"]: r for r in store.runs()}
+    finally:
+        store.close()
+    a, b = runs[ids[0]], runs[ids[1]]
+    print(f"{args.run_a} (run {a['id']}, {a['audited_at']}): {a['urls']} URLs, {a['no_task']} of {a['classified']} "
+          f"classified pages serve no top task")
+    print(f"{args.run_b} (run {b['id']}, {b['audited_at']}): {b['urls']} URLs, {b['no_task']} of {b['classified']} "
+          f"classified pages serve no top task")
+    counts = summary_counts(changes)
+    print("changes: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+    print(tasks.to_string(index=False))
+    if args.csv:
+        changes.to_csv(args.csv, index=False)
+        print(f"changed pages: {args.csv}")
+    else:
+        for row in changes.itertuples():
+            print(f"  {row.change:<28} {row.url}")
     return 0
 
 
@@ -206,8 +282,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for this run's files")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted crawl in DIR, then audit it")
+    p.add_argument("--no-history", action="store_true",
+                   help="do not record this audit in the history (nor carry earlier decisions forward)")
+    p.add_argument("--dated", action="store_true",
+                   help="DIR is a folder of runs: write a new DIR/YYYY-MM-DD and hold DIR/.longneck.lock "
+                        "(what scheduled runs do)")
     common(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("schedule", help="re-audit the site every quarter (systemd timer or crontab)",
+                       description="Install a systemd user timer (Persistent: a run missed while the machine was "
+                                   "off happens at the next start) or, without a systemd user session or with --cron, "
+                                   "a crontab entry that runs `longneck run CONFIG --dated --out DIR`. Each run writes "
+                                   "a new dated folder (a reviewed workbook is never overwritten) and takes a lock so "
+                                   "two runs never overlap.")
+    p.add_argument("config", metavar="CONFIG", help="TOML config file")
+    p.add_argument("--every", choices=["quarter", "month", "week"], default="quarter",
+                   help="how often (default quarter: 1 January, April, July and October)")
+    p.add_argument("--out", metavar="DIR", help="folder for the dated runs (default audits/SITE)")
+    p.add_argument("--print", action="store_true", help="show the timer (or crontab line) without installing it")
+    p.add_argument("--cron", action="store_true", help="use crontab even where systemd is available")
+    p.set_defaults(func=cmd_schedule)
 
     p = sub.add_parser("audit", help="re-run the audit and the workbook on an existing crawl",
                        description="Classify, apply the audit rules and write RUN_DIR/audit.xlsx from an existing "
@@ -218,7 +313,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
                    help="override a key, e.g. --set audit.thin_words=100 (repeatable)")
     p.add_argument("--output", metavar="FILE", help="workbook to write (default RUN_DIR/audit.xlsx)")
+    p.add_argument("--no-history", action="store_true",
+                   help="do not record this audit in the history (nor carry earlier decisions forward)")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("review", help="import a reviewed workbook",
+                       description="Reviewer decisions: `longneck review import WORKBOOK` stores the Decision, Notes "
+                                   "and Corrected task columns of a reviewed audit workbook in the history.")
+    review = p.add_subparsers(dest="review_command", metavar="ACTION", required=True,
+                              help="import: store a reviewed workbook's decisions")
+    q = review.add_parser("import", help="store a reviewed workbook's decisions, notes and corrected tasks",
+                          description="Read the Decision, Notes and Corrected task columns of WORKBOOK (as saved by "
+                                      "Excel or LibreOffice), check every row (problems are listed with their row "
+                                      "numbers and nothing is stored) and store them in the history for the run the "
+                                      "workbook was written for. Decisions carry forward to the next audit; corrected "
+                                      "tasks become training labels.")
+    q.add_argument("workbook", metavar="WORKBOOK", help="the reviewed audit.xlsx")
+    q.add_argument("--database", metavar="URL", help="history database (default: the one named in the workbook's "
+                                                     "Settings sheet)")
+    q.set_defaults(func=cmd_review_import)
+    p.set_defaults(func=cmd_review_import)
+
+    p = sub.add_parser("compare", help="what changed between two audits",
+                       description="Compare two audited runs of a site from the history: pages new and gone, task, "
+                                   "recommendation, content and status changed, and pages per task then and now.")
+    p.add_argument("run_a", metavar="RUN_A", help="the earlier run folder")
+    p.add_argument("run_b", metavar="RUN_B", help="the later run folder")
+    p.add_argument("--database", metavar="URL", help="history database (default: the one RUN_B's config names)")
+    p.add_argument("--csv", metavar="FILE", help="write the changed pages to FILE instead of listing them")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("classify", help="map every page of a crawl to a top task or none",
                        description="Classify the pages of an existing crawl (no re-crawl) into the config's top "

@@ -147,11 +147,19 @@ AUDIT = {
     "cost_counter": Key("float", default=50.0, minimum=0, doc="Cost of one counter visit (EUR)."),
 }
 
+HISTORY = {
+    "database": Key("str", default="",
+                    doc="Where the history of runs and reviews is kept: a SQLAlchemy URL (postgresql://user@host/db "
+                        "for a shared history) or a SQLite file path; default history.sqlite in the folder "
+                        "that holds the run folders."),
+}
+
 SCHEMA: dict[str, dict[str, Key]] = {
     "site": SITE,
     "tasks": TASK,  # an array of tables: [[tasks]]
     "classifier": CLASSIFIER,
     "audit": AUDIT,
+    "history": HISTORY,
     "scrapy": {},  # free-form Scrapy settings, passed through (e.g. SCHEDULER for scrapy-redis)
 }
 ARRAY_SECTIONS = {"tasks"}
@@ -169,14 +177,17 @@ class Config:
     audit: dict
     scrapy: dict = field(default_factory=dict)
     source: str | None = None
+    history: dict = field(default_factory=lambda: {"database": ""})
 
     def as_dict(self) -> dict:
         return {"site": self.site, "tasks": list(self.tasks), "classifier": self.classifier,
-                "audit": self.audit, "scrapy": self.scrapy}
+                "audit": self.audit, "scrapy": self.scrapy, "history": self.history}
 
     def fingerprint(self) -> str:
-        """A short stable hash of the resolved settings (not of the file's formatting)."""
-        blob = json.dumps(self.as_dict(), sort_keys=True, default=str).encode()
+        """A short stable hash of the resolved settings (not of the file's formatting, nor of where the
+        history is kept)."""
+        settings = {k: v for k, v in self.as_dict().items() if k != "history"}
+        blob = json.dumps(settings, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 
 
@@ -240,7 +251,7 @@ def parse_config(data: dict, source: str | None = None, overrides: dict | None =
     for dotted, value in (overrides or {}).items():
         section, _, name = dotted.partition(".")
         if section not in SCHEMA or section in ARRAY_SECTIONS or not name:
-            raise ConfigError(f"override '{dotted}': expected SECTION.KEY with SECTION one of site, classifier, audit")
+            raise ConfigError(f"override '{dotted}': expected SECTION.KEY with SECTION one of site, classifier, audit, history")
         data.setdefault(section, {})[name] = value
     for name in data:
         if name not in SCHEMA:
@@ -260,6 +271,7 @@ def parse_config(data: dict, source: str | None = None, overrides: dict | None =
         tasks.append(task)
     classifier = _fill("classifier", CLASSIFIER, data.get("classifier", {}))
     audit = _fill("audit", AUDIT, data.get("audit", {}))
+    history = _fill("history", HISTORY, data.get("history", {}))
     scrapy = data.get("scrapy", {})
     if not isinstance(scrapy, dict):
         raise ConfigError(f"scrapy: expected a table of Scrapy settings, found {scrapy!r}")
@@ -277,8 +289,10 @@ def parse_config(data: dict, source: str | None = None, overrides: dict | None =
         if audit["rules"]:
             audit["rules"] = _relative(base, audit["rules"])
         audit["analytics"] = [_relative(base, name) for name in audit["analytics"]]
+        if history["database"] and "://" not in history["database"]:
+            history["database"] = _relative(base, history["database"])
     return Config(site=site, tasks=tuple(tasks), classifier=classifier, audit=audit, scrapy=dict(scrapy),
-                  source=source)
+                  source=source, history=history)
 
 
 def _relative(base: Path, name: str) -> str:

@@ -34,6 +34,10 @@ class Audit:
     settings: list         # (name, value) rows
     notes: list = field(default_factory=list)
     costs: str = ""        # the channel costs behind the Tasks sheet's estimate, as text
+    changes: "object" = None        # pages new, gone or changed since the previous run (None: no previous run)
+    follow_through: "object" = None  # past decisions and whether they were carried out
+    trend: list = field(default_factory=list)  # per run of the site: date, URLs, pages, no-task pages
+    run_id: int | None = None
 
 
 def _best_of(cols: dict, rows, with_traffic: bool):
@@ -67,8 +71,10 @@ def _nearest(features, row_of: dict, queries: list, candidates: list) -> dict:
     return out
 
 
-def audit_run(run_dir, config, progress=print) -> Audit:
-    """Audit the crawl in ``run_dir`` with ``config``'s tasks and thresholds."""
+def audit_run(run_dir, config, progress=print, history: bool = True) -> Audit:
+    """Audit the crawl in ``run_dir`` with ``config``'s tasks and thresholds. With ``history``, the run
+    is recorded in the history database, earlier decisions are carried forward and checked, corrected
+    tasks become training labels, and the changes since the site's previous run are listed."""
     import pandas as pd
 
     from . import analytics, signals
@@ -78,7 +84,15 @@ def audit_run(run_dir, config, progress=print) -> Audit:
     started = time.time()
     settings = dict(config.audit)
     rules = load_rules(settings["rules"] or None)  # a bad rule list fails before any work
-    result, queue, pages = classify_run(run_dir, config)
+    store = None
+    decisions: dict = {}
+    if history:
+        from .history import History, database_url
+
+        store = History(database_url(config.history["database"], run_dir))
+        decisions = store.decisions(config.site["name"])
+    corrected = {u: d["corrected_task"] for u, d in decisions.items() if d.get("corrected_task")}
+    result, queue, pages = classify_run(run_dir, config, extra_labels=corrected)
     write_classification(run_dir, result, queue)
     valued = set(result.table.loc[result.table["task"] != NONE, "url"]) if len(result.table) else set()
     table, hashes = signals.collect(iter_pages(run_dir), settings["protect"], valued)
@@ -121,6 +135,8 @@ def audit_run(run_dir, config, progress=print) -> Audit:
     table["similarity"] = similarity
     table["cluster"] = pd.Series(cluster_id, dtype=object)
 
+    _carry_forward(table, decisions)
+
     # the rules
     recommendations, reasons = [], []
     for page in table.itertuples(index=False, name="Page"):
@@ -151,10 +167,109 @@ def audit_run(run_dir, config, progress=print) -> Audit:
     for task in config.tasks:
         settings_rows.append((f"task {task['id']}", json.dumps(task, ensure_ascii=False)))
     notes += result.warnings
+    if corrected:
+        notes.append(f"{len(corrected)} corrected task(s) from earlier reviews used as training labels")
+    audit_parts = {"changes": None, "follow_through": _follow_through_table(table, decisions), "trend": [],
+                   "run_id": None}
+    if store is not None:
+        audit_parts.update(_record(store, run_dir, config, table, tasks, summary))
+        from .history import _safe
+
+        settings_rows[1:1] = [("history run id", audit_parts["run_id"]), ("history database", _safe(store.url))]
+        store.close()
     notes.append(f"audit took {time.time() - started:.1f} s")
     costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
     return Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
-                 costs)
+                 costs, **audit_parts)
+
+
+def _carry_forward(table, decisions: dict) -> None:
+    """Columns for the rule ``reviewed``: the latest earlier decision on each URL, whether the content is
+    unchanged since, whether the decision was carried out, and what the rule then recommends."""
+    from .review import follow_through
+
+    n = len(table)
+    before, on, unchanged, followed, detail, recommends = [None] * n, [None] * n, [False] * n, [None] * n, [None] * n, [None] * n
+    if decisions:
+        rows = table.to_dict("records")
+        for i, row in enumerate(rows):
+            d = decisions.get(row["url"])
+            if not d or not d.get("decision"):
+                continue
+            before[i], on[i] = d["decision"], (d.get("audited_at") or "")[:10]
+            unchanged[i] = row["content_hash"] == d.get("content_hash") or (
+                row["content_hash"] is None and d.get("content_hash") is None)
+            followed[i], detail[i] = follow_through(d, row)
+            recommends[i] = "keep" if (followed[i] or d["decision"] == "keep") else d["decision"]
+            if d["decision"] in ("remove", "merge") and followed[i]:
+                unchanged[i] = True  # a page removed as agreed has no content to compare
+    table["decision_before"], table["decided_on"], table["unchanged"] = before, on, unchanged
+    table["followed"], table["follow_detail"], table["review_recommends"] = followed, detail, recommends
+
+
+def _follow_through_table(table, decisions: dict):
+    """One row per earlier decision (other than keep): was it carried out?"""
+    from .review import follow_through
+
+    rows = []
+    by_url = {r["url"]: r for r in table.to_dict("records")} if decisions else {}
+    for url, d in sorted(decisions.items()):
+        if not d.get("decision") or d["decision"] == "keep":
+            continue
+        done, detail = follow_through(d, by_url.get(url))
+        rows.append({"url": url, "decision": d["decision"], "decided_on": (d.get("audited_at") or "")[:10],
+                     "agreed_target": d.get("redirect_to") if d["decision"] in ("remove", "merge") else None,
+                     "done": None if done is None else ("done" if done else "not done"), "now": detail,
+                     "notes": d.get("notes")})
+    return pd.DataFrame(rows, columns=["url", "decision", "decided_on", "agreed_target", "done", "now", "notes"])
+
+
+def _record(store, run_dir, config, table, tasks, summary) -> dict:
+    """Record this run in the history; compare it with the site's previous run."""
+    from .changes import compare_runs
+
+    site = config.site["name"]
+    previous = store.previous_run(site)
+    columns = ["url", "status", "task", "confidence", "recommendation", "reasons", "content_hash", "redirect_to",
+               "redirect_status", "depth", "inlinks_nav", "noindex", "robots_blocked", "final_url", "title"]
+    page_rows = [{k: _scalar(v) for k, v in row.items()} for row in table[columns].to_dict("records")]
+    task_rows = [{k: _scalar(row[k]) for k in ("task", "pages", "best_page", "best_depth", "competing_duplicates",
+                                               "stale_share", "thin_share", "views")}
+                 for row in tasks.to_dict("records")]
+    run_id = store.record_run(site, run_dir, config.fingerprint(), __version__, summary, page_rows, task_rows)
+    changes = compare_runs(store, previous["id"], run_id) if previous else None
+    if previous:
+        before = store.tasks(previous["id"])
+        for column, field_name in (("pages_then", "pages"), ("best_page_then", "best_page"),
+                                   ("best_depth_then", "best_depth"), ("stale_share_then", "stale_share")):
+            tasks[column] = [before.get(t, {}).get(field_name) for t in tasks["task"]]
+        tasks["slipped"] = [_slipped(row) for row in tasks.to_dict("records")]
+    return {"changes": changes, "trend": store.series(site), "run_id": run_id}
+
+
+def _slipped(row) -> str | None:
+    """Why a task looks worse than last time, or None."""
+    why = []
+    if row.get("best_depth_then") is not None and row.get("best_depth") is not None and row["best_depth"] > row["best_depth_then"]:
+        why.append(f"best page deeper ({row['best_depth_then']} -> {row['best_depth']} clicks)")
+    if row.get("pages_then") and row.get("pages") is not None and row["pages"] < row["pages_then"] and row["task"] != NONE:
+        why.append(f"fewer pages ({row['pages_then']} -> {row['pages']})")
+    if row.get("stale_share_then") is not None and row.get("stale_share") is not None and \
+            row["stale_share"] > row["stale_share_then"] + 0.05:
+        why.append(f"more stale ({row['stale_share_then']:.0%} -> {row['stale_share']:.0%})")
+    if row.get("best_page_then") and row.get("best_page") and row["best_page"] != row["best_page_then"]:
+        why.append("another best page")
+    return "; ".join(why) or None
+
+
+def _scalar(value):
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
 
 
 def settings_rows_rules(rules) -> str:
@@ -287,14 +402,30 @@ def _versions() -> dict:
 
 
 def write_audit(run_dir, audit: Audit, path=None) -> Path:
+    """Write the workbook; a workbook a reviewer has filled in is never overwritten (the new one gets a
+    time-stamped name beside it, and a note says so)."""
     from reports.workbook import write_workbook
 
     path = Path(path or Path(run_dir) / "audit.xlsx")
+    if path.exists() and _reviewed(path):
+        kept = path
+        path = path.with_name(f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
+        audit.notes.append(f"{kept} holds a review, so it was left alone; this audit is {path.name}")
     write_workbook(path, audit)
     return path
 
 
-def run(config, out, progress=None, announce=print, resume: bool = False) -> tuple[Path, dict, Audit]:
+def _reviewed(path: Path) -> bool:
+    from .config import ConfigError
+    from .review import read_workbook_reviews
+
+    try:
+        return bool(read_workbook_reviews(path)[1])
+    except ConfigError:
+        return False  # not a readable audit workbook: replace it
+
+
+def run(config, out, progress=None, announce=print, resume: bool = False, history: bool = True) -> tuple[Path, dict, Audit]:
     """Crawl, classify, audit and write the workbook: ``longneck run``. ``resume``: continue an
     interrupted crawl in ``out`` first."""
     from crawler.run import crawl
@@ -306,7 +437,7 @@ def run(config, out, progress=None, announce=print, resume: bool = False) -> tup
     if not resume or not (out / "config.json").exists():
         save_config(out, config)
     summary = crawl(config.site, out, resume=resume, progress=progress)
-    audit = audit_run(out, config)
+    audit = audit_run(out, config, history=history)
     path = write_audit(out, audit)
     announce(f"workbook: {path}")
     return path, summary, audit

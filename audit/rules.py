@@ -18,6 +18,7 @@ from typing import Callable
 from .config import ConfigError, _suggest
 
 RECOMMENDATIONS = ("keep", "improve", "merge", "demote", "noindex", "remove", "fix")
+DECISION = "decision"  # in a rule list: the reviewer's decision carried forward (see the rule reviewed)
 NONE = "none"
 
 # reason code -> what it means (documented in the README; a test checks every code is)
@@ -26,6 +27,7 @@ REASONS = {
     "redirect": "The URL redirects (a chain of two or more hops, or a loop, needs fixing).",
     "noindex": "The page carries noindex (a conflict when robots.txt blocks it or it also names a canonical elsewhere).",
     "canonicalised": "The page's canonical URL is another URL.",
+    "reviewed": "A reviewer decided on the page in an earlier run (carried forward while its content is unchanged).",
     "protected": "The URL matches an [audit] protect pattern.",
     "home": "A start URL of the crawl (the home page): the way in to every task.",
     "hub": "A no-task page whose content links to several top-task pages: a route to them.",
@@ -53,6 +55,26 @@ def _no_task(p) -> bool:
 
 def _views(p) -> float:
     return p.views if isinstance(p.views, (int, float)) and p.views == p.views else 0
+
+
+def reviewed(p, s):
+    """The team decided on this page in an earlier run and its content has not changed since: the
+    decision stands (keep is not questioned again). A decision already carried out leaves nothing to do."""
+    if not p.decision_before or not p.unchanged:
+        return None
+    if p.decision_before == "keep":
+        return f"kept on {p.decided_on}, unchanged since"
+    if p.followed:
+        return f"{p.decision_before} on {p.decided_on}, done ({p.follow_detail})"
+    return f"{p.decision_before} on {p.decided_on}, not done yet ({p.follow_detail})"
+
+
+def reviewed_changed(p, s):
+    """The team decided on this page in an earlier run, but its content has changed since: the page is
+    audited afresh, and the old decision is shown."""
+    if p.decision_before and not p.unchanged:
+        return f"{p.decision_before} on {p.decided_on}, but the content has changed since"
+    return None
 
 
 def error(p, s):
@@ -223,6 +245,8 @@ def orphan(p, s):
 
 
 RULE_FUNCTIONS: dict[str, tuple[str, Callable]] = {
+    "reviewed": ("reviewed", reviewed),
+    "reviewed_changed": ("reviewed", reviewed_changed),
     "error": ("error", error),
     "redirect_chain": ("redirect", redirect_chain),
     "noindex_conflict": ("noindex", noindex_conflict),
@@ -281,9 +305,9 @@ def load_rules(path=None) -> list[Rule]:
         name, rec = entry.get("name"), entry.get("recommend", "")
         if name not in RULE_FUNCTIONS:
             raise ConfigError(f"{where}.name: unknown rule {name!r}.{_suggest(str(name), RULE_FUNCTIONS)}")
-        if rec not in RECOMMENDATIONS + ("",):
-            raise ConfigError(f"{where}.recommend: expected one of {', '.join(RECOMMENDATIONS)} or \"\" "
-                              f"(explains only), found {rec!r}")
+        if rec not in RECOMMENDATIONS + ("", DECISION):
+            raise ConfigError(f"{where}.recommend: expected one of {', '.join(RECOMMENDATIONS)}, \"decision\" "
+                              f"(the reviewer's) or \"\" (explains only), found {rec!r}")
         if name in seen:
             raise ConfigError(f"{where}.name: rule {name!r} listed twice")
         seen.add(name)
@@ -294,7 +318,7 @@ def load_rules(path=None) -> list[Rule]:
 
 # the shipped order (config/rules.toml holds the same list; a test checks they agree)
 DEFAULT_ORDER = [
-    ("error", "fix"), ("redirect_chain", "fix"), ("noindex_conflict", "fix"), ("protected", "keep"),
+    ("reviewed", DECISION), ("reviewed_changed", ""), ("error", "fix"), ("redirect_chain", "fix"), ("noindex_conflict", "fix"), ("protected", "keep"),
     ("start_page", "keep"),
     ("redirect", "keep"), ("blocked", "keep"), ("duplicate", "merge"), ("near_duplicate", "merge"),
     ("canonicalised", ""), ("noindex", ""), ("low_confidence", ""), ("low_traffic", ""),
@@ -313,7 +337,7 @@ def recommend(page, rules: list[Rule], settings: dict) -> tuple[str, list[str]]:
             continue
         reasons.append(f"{rule.code}: {detail}")
         if decision is None and rule.recommend:
-            decision = rule.recommend
+            decision = page.review_recommends if rule.recommend == DECISION else rule.recommend
     return decision or "keep", reasons
 
 
@@ -324,7 +348,8 @@ def rules_toml(order=None) -> str:
              "#",
              "# For every page, every rule is tried. Each rule that fires adds \"code: detail\" to the Reasons",
              "# column; the first rule that fires with a recommendation decides the page's Recommendation.",
-             "# recommend = \"\" makes a rule explain without deciding. A page no deciding rule fires for is kept.",
+             "# recommend = \"\" makes a rule explain without deciding; recommend = \"decision\" gives the",
+             "# reviewer's decision from an earlier run. A page no deciding rule fires for is kept.",
              f"# Recommendations: {', '.join(RECOMMENDATIONS)}.",
              "# Each rule is a small function in audit/rules.py; the comment above it is its docstring.", ""]
     for name, rec in order or DEFAULT_ORDER:

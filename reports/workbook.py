@@ -81,7 +81,14 @@ PAGES_COLUMNS: dict[str, tuple[str | None, int, str]] = {
 TASKS_COLUMNS = {"Task": "task", "Name": "name", "Pages": "pages", "Share": "share", "Best page": "best_page",
                  "Best page depth": "best_depth", "Competing duplicates": "competing_duplicates",
                  "Thin share": "thin_share", "Stale share": "stale_share", "Visits": "views",
-                 "At stake (estimate, EUR)": "at_stake"}
+                 "At stake (estimate, EUR)": "at_stake", "Pages then": "pages_then", "Best page then": "best_page_then",
+                 "Best page depth then": "best_depth_then", "Stale share then": "stale_share_then",
+                 "Slipped": "slipped"}
+CHANGES_COLUMNS = {"URL": "url", "Change": "change", "Task then": "task_then", "Task now": "task_now",
+                   "Recommendation then": "recommendation_then", "Recommendation now": "recommendation_now",
+                   "Status then": "status_then", "Status now": "status_now"}
+FOLLOW_COLUMNS = {"URL": "url", "Decision": "decision", "Decided on": "decided_on", "Agreed target": "agreed_target",
+                  "Done": "done", "Now": "now", "Notes": "notes"}
 DUPLICATES_COLUMNS = {"Cluster": "cluster", "Kind": "kind", "URL": "url", "Best page": "best_page",
                       "Is best": "is_best", "Similarity": "similarity", "Task": "task", "Words": "words",
                       "Recommendation": "recommendation"}
@@ -243,7 +250,7 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     sheet = _Sheet(wb, "Tasks", list(TASKS_COLUMNS), {"Name": 32, "Best page": 50, "At stake (estimate, EUR)": 24},
                    links=["Best page"], filter=False,
                    formats={"Share": "0.0%", "Thin share": "0.0%", "Stale share": "0.0%", "Visits": "#,##0",
-                            "At stake (estimate, EUR)": "#,##0"})
+                            "At stake (estimate, EUR)": "#,##0", "Stale share then": "0.0%"})
     for row in _records(tasks, TASKS_COLUMNS):
         sheet.append(row)
     sheet.append([])
@@ -267,6 +274,15 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
             label.add(f"F2:F{max(2, sheet.rows)}")
             sheet.ws.data_validations.append(label)
         sheet.close()
+
+    _changes_sheet(wb, audit)
+    follow = getattr(audit, "follow_through", None)
+    sheet = _Sheet(wb, "Follow-through", list(FOLLOW_COLUMNS), {"URL": 60, "Agreed target": 50, "Now": 50, "Notes": 40},
+                   links=["URL"])
+    if follow is not None:
+        for row in _records(follow, FOLLOW_COLUMNS):
+            sheet.append(row)
+    sheet.close()
 
     sheet = _Sheet(wb, "Settings", ["Setting", "Value"], {"Setting": 34, "Value": 100}, filter=False)
     for name, value in audit.settings:
@@ -340,3 +356,62 @@ def _summary_sheet(wb, audit, notes):
         chart.set_categories(cats)
         chart.width, chart.height = 22, 10
         ws.add_chart(chart, "E2")
+
+
+def _changes_sheet(wb, audit) -> None:
+    """The site across all runs (a chart of its size and no-task share), pages per task then and now,
+    and every page that is new, gone or changed since the previous run (with its own filter)."""
+    ws = wb.create_sheet("Changes")
+    for column, width in zip("ABCDEFGH", (60, 26, 18, 18, 20, 20, 12, 12)):
+        ws.column_dimensions[column].width = width
+    row = 0
+
+    def put(*values, bold=False):
+        nonlocal row
+        cells = []
+        for v in values:
+            v = _plain(v)
+            if bold and v is not None:
+                cell = WriteOnlyCell(ws, value=v)
+                cell.font = _BOLD
+                v = cell
+            cells.append(v)
+        ws.append(cells)
+        row += 1
+
+    trend = list(getattr(audit, "trend", []) or [])
+    put("The site across runs", bold=True)
+    put("Run", "Audited", "URLs", "Pages", "Classified", "No-task pages", "No-task share", bold=True)
+    first = row + 1
+    for r in trend:
+        share = round(r["no_task"] / r["classified"], 4) if r.get("classified") else None
+        put(r["id"], r["audited_at"], r["urls"], r["pages"], r["classified"], r["no_task"], share)
+    last = row
+    if last >= first:
+        from openpyxl.chart import LineChart
+
+        chart = LineChart()
+        chart.title = "Site size and pages serving no top task"
+        chart.y_axis.title = "URLs"
+        chart.add_data(Reference(ws, min_col=3, min_row=first - 1, max_row=last), titles_from_data=True)
+        chart.add_data(Reference(ws, min_col=6, min_row=first - 1, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
+        chart.width, chart.height = 18, 8
+        ws.add_chart(chart, "J2")
+    put()
+    tasks = audit.tasks
+    put("Pages per task, then and now", bold=True)
+    put("Task", "Pages then", "Pages now", "Best page then", "Best page now", "Slipped", bold=True)
+    for t in tasks.to_dict("records"):
+        put(t["task"], t.get("pages_then"), t["pages"], t.get("best_page_then"), t.get("best_page"), t.get("slipped"))
+    put()
+    changes = getattr(audit, "changes", None)
+    if changes is None:
+        put("First audit of this site in the history: nothing to compare yet.")
+        return
+    put(f"Pages new, gone or changed since the previous run: {len(changes)}", bold=True)
+    header_row = row + 1
+    put(*CHANGES_COLUMNS, bold=True)
+    for values in _records(changes, CHANGES_COLUMNS):
+        put(*values)
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(CHANGES_COLUMNS))}{max(header_row, row)}"

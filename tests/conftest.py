@@ -71,3 +71,62 @@ def demo_server():
 
     with SiteServer(SITE_DIR) as server:
         yield server
+
+
+def _pg_bin() -> Path | None:
+    """The folder of Debian's PostgreSQL server programs (initdb, pg_ctl), newest version first."""
+    import shutil
+
+    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A real PostgreSQL server started for the test session from Debian's packages (initdb + pg_ctl on
+    a free loopback port, trust authentication, its own data folder). Skipped, with the reason, only
+    where none can be started."""
+    import shutil
+    import socket
+
+    binaries = _pg_bin()
+    if binaries is None:
+        pytest.skip("PostgreSQL is not installed (Debian: apt-get install postgresql; tests/system-packages.sh does it)")
+    root = tmp_path_factory.mktemp("postgres")
+    data = root / "data"
+    as_user: list = []
+    if os.geteuid() == 0:  # initdb refuses to run as root: run the server as the postgres user
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root, and runuser is missing to start PostgreSQL as another user")
+        try:
+            import pwd
+
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no postgres user to run the server as")
+        os.chown(root, user.pw_uid, user.pw_gid)
+        root.chmod(0o755)
+        for parent in root.parents:  # the server must reach its folder
+            if str(parent) in ("/", "/tmp"):
+                break
+            parent.chmod(parent.stat().st_mode | 0o011)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    run = lambda *cmd: subprocess.run([*as_user, *map(str, cmd)], capture_output=True, text=True, timeout=120)  # noqa: E731
+    proc = run(binaries / "initdb", "-D", data, "-A", "trust", "-U", "longneck", "--no-sync")
+    if proc.returncode != 0:
+        pytest.skip(f"initdb failed: {proc.stderr.strip()[-300:]}")
+    proc = run(binaries / "pg_ctl", "-D", data, "-l", root / "server.log", "-w", "-o",
+               f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    if proc.returncode != 0:
+        log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
+        pytest.skip(f"PostgreSQL did not start: {proc.stderr.strip()[-300:]} {log[-300:]}")
+    try:
+        yield f"postgresql://longneck@127.0.0.1:{port}/postgres"
+    finally:
+        run(binaries / "pg_ctl", "-D", data, "-m", "immediate", "stop")

@@ -15,7 +15,7 @@ from audit.rules import DEFAULT_ORDER, REASONS, RULE_FUNCTIONS, rules_toml
 from . import rules_site
 from .conftest import ROOT, longneck
 
-SHEETS = ["Summary", "Pages", "Tasks", "Duplicates", "Redirects", "Label queue", "Settings"]
+SHEETS = ["Summary", "Pages", "Tasks", "Duplicates", "Redirects", "Label queue", "Changes", "Follow-through", "Settings"]
 
 
 def rows_of(ws) -> list[dict]:
@@ -63,8 +63,9 @@ def test_every_reason_code_fired_somewhere_and_is_known(site):
     for row in rows_of(site["book"]["Pages"]):
         seen |= codes(row["Reasons"])
     assert seen <= set(REASONS)
-    # low-confidence and low-traffic need thresholds or analytics: test_audit_rerun covers them
-    assert set(REASONS) - seen <= {"low-confidence", "low-traffic", "hub"}
+    # low-confidence and low-traffic need thresholds or analytics (test_audit_rerun covers them), reviewed
+    # an earlier review (test_history)
+    assert set(REASONS) - seen <= {"low-confidence", "low-traffic", "hub", "reviewed"}
 
 
 def test_noindex_on_a_page_robots_txt_blocks_is_a_conflict_to_fix(site, tmp_path):

@@ -77,5 +77,6 @@ def test_every_workbook_column_reason_code_and_rule_is_documented_in_the_readme(
         assert re.search(rf"^\| `{re.escape(code)}` \|", README, re.MULTILINE), f"README lacks the reason {code}"
     for name in RULE_FUNCTIONS:
         assert f"| `{name}` |" in README, f"README lacks the rule {name}"
-    for sheet in ("Summary", "Pages", "Tasks", "Duplicates", "Redirects", "Label queue", "Settings"):
+    for sheet in ("Summary", "Pages", "Tasks", "Duplicates", "Redirects", "Label queue", "Changes", "Follow-through",
+                  "Settings"):
         assert re.search(rf"^\| {sheet} \|", README, re.MULTILINE), f"README lacks the sheet {sheet}"

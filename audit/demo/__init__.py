@@ -11,6 +11,18 @@ CONFIG = Path(__file__).parent / "demo.toml"
 DEMO_ORIGIN = "http://riverton.example"
 
 
+DEMO_PORT = 8642  # a fixed port when free, so that the history can compare demo runs URL by URL
+
+
+def _server():
+    from .server import SiteServer
+
+    try:
+        return SiteServer(SITE_DIR, port=DEMO_PORT)
+    except OSError:
+        return SiteServer(SITE_DIR)
+
+
 def run_demo(out=None, progress: bool | None = None, announce=print):
     """Serve the demo site on 127.0.0.1 and run the whole pipeline on it; returns (run folder, crawl
     summary, audit, workbook path)."""
@@ -22,7 +34,7 @@ def run_demo(out=None, progress: bool | None = None, announce=print):
     from .server import SiteServer
 
     out = Path(out or f"audits/demo/{time.strftime('%Y%m%d-%H%M%S')}")
-    with SiteServer(SITE_DIR) as server:
+    with _server() as server:
         text = CONFIG.read_text(encoding="utf-8").replace(DEMO_ORIGIN, server.url)
         config = parse_config(tomllib.loads(text), source=str(CONFIG))
         announce(f"serving the demo site (Riverton, a fictional municipality) on {server.url}")

@@ -1,0 +1,222 @@
+"""Quarterly re-audits: the history (SQLite and a real PostgreSQL), the review round trip (a workbook
+edited as a reviewer would, also through LibreOffice), decisions carried forward, follow-through checks
+against a local site whose pages change between runs, and `longneck compare`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import openpyxl
+import pytest
+
+from audit.demo.server import SiteServer
+from audit.history import History, database_url
+
+from . import rules_site
+from .conftest import longneck
+from .test_audit import by_path, codes, rows_of
+from .test_workbook import convert, soffice
+
+REVIEW = {  # path: (Decision, Notes, Corrected task)
+    "/news/old-story": ("remove", "old news", None),
+    "/parking/pay-copy": ("merge", None, None),
+    "/news/linked-from-task": ("noindex", None, None),
+    "/news/": ("demote", "out of the main menu", None),
+    "/parking/old-rates": ("keep", "short on purpose: it is a rate card", None),
+    "/parking/fines-2015": ("improve", "update the 2015 rates", None),
+    "/parking/more": (None, None, "bins"),
+}
+
+
+def review(workbook, origin, edits=REVIEW, out=None):
+    """Fill in Decision, Notes and Corrected task as a reviewer would, and save (openpyxl, as Excel)."""
+    book = openpyxl.load_workbook(workbook)
+    ws = book["Pages"]
+    header = [c.value for c in ws[1]]
+    col = {name: header.index(name) + 1 for name in ("URL", "Decision", "Notes", "Corrected task")}
+    for row in range(2, ws.max_row + 1):
+        url = ws.cell(row=row, column=col["URL"]).value
+        edit = edits.get(url[len(origin):]) if url else None
+        if edit:
+            for name, value in zip(("Decision", "Notes", "Corrected task"), edit):
+                if value is not None:
+                    ws.cell(row=row, column=col[name]).value = value
+    book.save(out or workbook)
+    return out or workbook
+
+
+@pytest.fixture(scope="module")
+def quarters(tmp_path_factory):
+    """Two audits of one site, three months apart: reviewed in between, and the site changed."""
+    root = tmp_path_factory.mktemp("quarters")
+    www = root / "www"
+    rules_site.build(www)
+    with SiteServer(www) as server:
+        origin = server.url
+        config = rules_site.write_config(root, origin)
+        first = longneck("run", config, "--out", root / "audits" / "q1", "-q")
+        reviewed = review(root / "audits" / "q1" / "audit.xlsx", origin, out=root / "reviewed.xlsx")
+        imported = longneck("review", "import", reviewed)
+        # the web team acts on some decisions: the old story is gone, the copy redirects, the linked
+        # story carries noindex, the 2015 page is rewritten; /news/ stays in the menu; and a page is added
+        server.httpd.rules = {"redirects": [*rules_site.SERVER["redirects"], ["/parking/pay-copy", "/parking/pay", 301]],
+                              "gone": ["/news/old-story"]}
+        page = www / "news" / "linked-from-task" / "index.html"
+        page.write_text(page.read_text().replace("<head>", '<head><meta name="robots" content="noindex">'))
+        page = www / "parking" / "fines-2015" / "index.html"
+        page.write_text(page.read_text().replace("Parking fines 2015</h1><p>", "Parking fines 2015</h1><p>Rates updated. "))
+        new = www / "bins" / "garden-waste"
+        new.mkdir()
+        (new / "index.html").write_text(rules_site.page_html("/bins/garden-waste", "Garden waste", rules_site.bins(9), [], ""))
+        hub = www / "bins" / "index.html"
+        hub.write_text(hub.read_text().replace('<li><a href="/bins/days">', '<li><a href="/bins/garden-waste">garden</a></li><li><a href="/bins/days">'))
+        second = longneck("run", config, "--out", root / "audits" / "q2", "-q")
+        yield {"root": root, "origin": origin, "config": config, "first": first, "second": second,
+               "imported": imported, "book": openpyxl.load_workbook(root / "audits" / "q2" / "audit.xlsx")}
+
+
+def test_every_run_is_recorded_beside_the_audits(quarters):
+    store = History(database_url("", quarters["root"] / "audits" / "q1"))
+    runs = store.runs("Testville")
+    assert [r["run_dir"] for r in runs] == [str(quarters["root"] / "audits" / q) for q in ("q1", "q2")]
+    assert all(r["config_fingerprint"] and r["tool_version"] for r in runs)
+    pages = store.pages(runs[0]["id"])
+    page = pages[quarters["origin"] + "/parking/pay"]
+    assert page["task"] == "parking" and page["recommendation"] and page["content_hash"]
+    assert store.review_count(runs[0]["id"]) == len(REVIEW)
+    assert "imported 7 reviewed row(s)" in quarters["imported"].stdout
+
+
+def test_decisions_carry_forward_and_keep_is_not_asked_again(quarters):
+    pages = by_path(rows_of(quarters["book"]["Pages"]), quarters["origin"])
+    kept = pages["/parking/old-rates"]  # improve (thin) before; the team said keep; unchanged
+    assert kept["Recommendation"] == "keep" and "reviewed" in codes(kept["Reasons"])
+    demoted = pages["/news/"]  # demote decided but not done: recommended again, saying so
+    assert demoted["Recommendation"] == "demote" and "not done yet" in demoted["Reasons"]
+    rewritten = pages["/parking/fines-2015"]  # content changed: audited afresh, the old decision shown
+    assert "content has changed" in rewritten["Reasons"]
+    assert pages["/parking/more"]["Task"] == "bins", "a corrected task is a training label on the next run"
+
+
+def test_follow_through_reports_done_and_not_done(quarters):
+    follow = {r["URL"][len(quarters["origin"]):]: r for r in rows_of(quarters["book"]["Follow-through"])}
+    assert follow["/news/old-story"]["Done"] == "done" and "410" in follow["/news/old-story"]["Now"]
+    assert follow["/parking/pay-copy"]["Done"] == "done" and "redirects" in follow["/parking/pay-copy"]["Now"]
+    assert follow["/news/linked-from-task"]["Done"] == "done"
+    assert follow["/news/"]["Done"] == "not done" and "navigation" in follow["/news/"]["Now"]
+    assert follow["/parking/fines-2015"]["Done"] == "done"
+    assert "/parking/old-rates" not in follow  # keep is not a to-do
+
+
+def test_changes_sheet_and_compare_command(quarters):
+    origin = quarters["origin"]
+    ws = quarters["book"]["Changes"]
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    header = next(i for i, row in enumerate(values) if row[:2] == ["URL", "Change"])
+    changes = {row[0][len(origin):]: row[1] for row in values[header + 1:] if row[0]}
+    assert changes["/bins/garden-waste"] == "new"
+    assert "content" in changes["/parking/fines-2015"]
+    assert "status" in changes["/news/old-story"]
+    assert "/bins/days" not in changes
+    trend = values[2:4]
+    assert [row[0] for row in trend] == [1, 2] and trend[1][2] == trend[0][2] + 1  # one more URL
+    assert ws._charts, "the trend chart"
+    root = quarters["root"] / "audits"
+    proc = longneck("compare", root / "q1", root / "q2")
+    assert "new 1" in proc.stdout and f"{origin}/bins/garden-waste" in proc.stdout
+    tasks = {r["Task"]: r for r in rows_of(quarters["book"]["Tasks"])}
+    assert tasks["bins"]["Pages then"] is not None and tasks["bins"]["Pages"] > tasks["bins"]["Pages then"]
+
+
+def test_invalid_review_rows_are_listed_and_nothing_is_imported(quarters, tmp_path):
+    origin = quarters["origin"]
+    bad = review(quarters["root"] / "audits" / "q2" / "audit.xlsx", origin,
+                 {"/bins/days": ("delete", None, None), "/parking/pay": (None, None, "parkingg"),
+                  "/privacy": ("keep", None, None)}, out=tmp_path / "bad.xlsx")
+    store = History(database_url("", quarters["root"] / "audits" / "q2"))
+    run_id = store.runs("Testville")[-1]["id"]
+    proc = longneck("review", "import", bad, check=False)
+    assert proc.returncode == 2
+    assert "2 invalid row(s), nothing imported" in proc.stderr
+    assert "'delete'" in proc.stderr and "'parkingg'" in proc.stderr and "row " in proc.stderr
+    assert store.review_count(run_id) == 0
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed (tests/system-packages.sh installs it)")
+def test_a_review_saved_by_libreoffice_imports(quarters, tmp_path):
+    origin = quarters["origin"]
+    edited = review(quarters["root"] / "audits" / "q2" / "audit.xlsx", origin,
+                    {"/bins/days": ("keep", "checked", None), "/news/": (None, None, "parking")},
+                    out=tmp_path / "audit.xlsx")
+    saved = convert(edited, tmp_path)
+    proc = longneck("review", "import", saved)
+    assert "imported 2 reviewed row(s)" in proc.stdout and "1 decisions, 1 corrected tasks" in proc.stdout
+
+
+def test_history_on_postgresql(quarters, postgres_url, tmp_path):
+    """The same audit and review round trip with the history in a real PostgreSQL server."""
+    config = tmp_path / "pg.toml"
+    config.write_text(quarters["config"].read_text() + f'\n[history]\ndatabase = "{postgres_url}"\n')
+    shutil.copy(quarters["config"].parent / "labels.csv", tmp_path / "labels.csv")
+    out = tmp_path / "run"
+    longneck("run", config, "--out", out, "-q")
+    settings = {r["Setting"]: r["Value"] for r in rows_of(openpyxl.load_workbook(out / "audit.xlsx")["Settings"])}
+    assert settings["history database"].startswith("postgresql+psycopg://longneck@127.0.0.1:")
+    reviewed = review(out / "audit.xlsx", quarters["origin"], {"/parking/old-rates": ("keep", None, None)},
+                      out=tmp_path / "reviewed.xlsx")
+    longneck("review", "import", reviewed)
+    longneck("audit", out)  # the next audit reads the decision from PostgreSQL
+    pages = by_path(rows_of(openpyxl.load_workbook(out / "audit.xlsx")["Pages"]), quarters["origin"])
+    assert pages["/parking/old-rates"]["Recommendation"] == "keep"
+    assert "reviewed" in codes(pages["/parking/old-rates"]["Reasons"])
+    store = History(database_url(postgres_url, out))
+    assert len(store.runs("Testville")) >= 2 and not (tmp_path / "history.sqlite").exists()
+
+
+def test_an_unreachable_history_is_a_clear_error(quarters, tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text(quarters["config"].read_text() + '\n[history]\ndatabase = "postgresql://nobody@127.0.0.1:1/none"\n')
+    shutil.copy(quarters["config"].parent / "labels.csv", tmp_path / "labels.csv")
+    proc = longneck("audit", quarters["root"] / "audits" / "q2", "--config", config, check=False)
+    assert proc.returncode == 1 and "history database postgresql+psycopg://nobody@127.0.0.1:1/none" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert json.loads((quarters["root"] / "audits" / "q2" / "crawl.json").read_text())["complete"]
+
+
+def test_schedule_prints_a_persistent_quarterly_timer_and_a_crontab_line(quarters, tmp_path):
+    proc = longneck("schedule", quarters["config"], "--every", "quarter", "--out", tmp_path / "audits", "--print")
+    assert "OnCalendar=quarterly" in proc.stdout and "Persistent=true" in proc.stdout
+    assert f"run {quarters['config']} --dated --out {tmp_path / 'audits'} -q" in proc.stdout
+    assert "0 6 1 1,4,7,10 *" in proc.stdout and "# longneck:testville" in proc.stdout
+    cron = longneck("schedule", quarters["config"], "--every", "month", "--cron", "--print").stdout
+    assert cron.startswith("0 6 1 * * ") and "OnCalendar" not in cron
+
+
+def test_dated_runs_never_overwrite_and_never_overlap(quarters, tmp_path):
+    import fcntl
+
+    root = tmp_path / "audits"
+    root.mkdir()
+    with open(root / ".longneck.lock", "a+") as held:  # a run in progress
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        proc = longneck("run", quarters["config"], "--dated", "--out", root, "-q", "--no-history", check=False)
+        assert proc.returncode == 1 and "another longneck run holds" in proc.stderr
+        fcntl.flock(held, fcntl.LOCK_UN)
+    assert [p.name for p in root.iterdir()] == [".longneck.lock"]
+    for _ in range(2):
+        longneck("run", quarters["config"], "--dated", "--out", root, "-q", "--no-history")
+    runs = sorted(p.name for p in root.iterdir() if p.is_dir())
+    assert len(runs) == 2 and runs[1] == runs[0] + "-2" and all((root / r / "audit.xlsx").exists() for r in runs)
+
+
+def test_a_reviewed_workbook_is_never_overwritten(quarters, tmp_path):
+    run = quarters["root"] / "audits" / "q2"
+    before = (run / "audit.xlsx").read_bytes()
+    review(run / "audit.xlsx", quarters["origin"], {"/bins/days": ("keep", "fine", None)})
+    reviewed = (run / "audit.xlsx").read_bytes()
+    proc = longneck("audit", run, "--no-history")
+    assert (run / "audit.xlsx").read_bytes() == reviewed != before
+    written = proc.stdout.split("workbook: ")[1].strip()
+    assert written != str(run / "audit.xlsx") and written.startswith(str(run / "audit-"))
+    assert "holds a review, so it was left alone" in proc.stderr
