@@ -67,6 +67,9 @@ def _report(audit, path) -> None:
         print(f"  {rec:<10} {count:>6}")
     for note in audit.notes:
         print(f"note: {note}", file=sys.stderr)
+    if audit.run_id is not None:
+        database = dict(audit.settings).get("history database", "")
+        print(f"history: run {audit.run_id} in {database}")
     print(f"workbook: {path}")
 
 

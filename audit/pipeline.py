@@ -171,6 +171,10 @@ def audit_run(run_dir, config, progress=print, history: bool = True) -> Audit:
         notes.append(f"{len(corrected)} corrected task(s) from earlier reviews used as training labels")
     audit_parts = {"changes": None, "follow_through": _follow_through_table(table, decisions), "trend": [],
                    "run_id": None}
+    follow = audit_parts["follow_through"]
+    if len(follow):
+        done = int((follow["done"] == "done").sum())
+        notes.insert(0, f"earlier decisions carried out: {done} of {len(follow)} (see Follow-through)")
     if store is not None:
         audit_parts.update(_record(store, run_dir, config, table, tasks, summary))
         from .history import _safe
@@ -241,7 +245,8 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
     if previous:
         before = store.tasks(previous["id"])
         for column, field_name in (("pages_then", "pages"), ("best_page_then", "best_page"),
-                                   ("best_depth_then", "best_depth"), ("stale_share_then", "stale_share")):
+                                   ("best_depth_then", "best_depth"), ("stale_share_then", "stale_share"),
+                                   ("competing_then", "competing_duplicates")):
             tasks[column] = [before.get(t, {}).get(field_name) for t in tasks["task"]]
         tasks["slipped"] = [_slipped(row) for row in tasks.to_dict("records")]
     return {"changes": changes, "trend": store.series(site), "run_id": run_id}
@@ -259,6 +264,8 @@ def _slipped(row) -> str | None:
         why.append(f"more stale ({row['stale_share_then']:.0%} -> {row['stale_share']:.0%})")
     if row.get("best_page_then") and row.get("best_page") and row["best_page"] != row["best_page_then"]:
         why.append("another best page")
+    if row.get("competing_then") is not None and (row.get("competing_duplicates") or 0) > row["competing_then"]:
+        why.append(f"more competing duplicates ({row['competing_then']} -> {row['competing_duplicates']})")
     return "; ".join(why) or None
 
 

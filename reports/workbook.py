@@ -83,7 +83,7 @@ TASKS_COLUMNS = {"Task": "task", "Name": "name", "Pages": "pages", "Share": "sha
                  "Thin share": "thin_share", "Stale share": "stale_share", "Visits": "views",
                  "At stake (estimate, EUR)": "at_stake", "Pages then": "pages_then", "Best page then": "best_page_then",
                  "Best page depth then": "best_depth_then", "Stale share then": "stale_share_then",
-                 "Slipped": "slipped"}
+                 "Competing then": "competing_then", "Slipped": "slipped"}
 CHANGES_COLUMNS = {"URL": "url", "Change": "change", "Task then": "task_then", "Task now": "task_now",
                    "Recommendation then": "recommendation_then", "Recommendation now": "recommendation_now",
                    "Status then": "status_then", "Status now": "status_now"}

@@ -220,3 +220,11 @@ def test_a_reviewed_workbook_is_never_overwritten(quarters, tmp_path):
     written = proc.stdout.split("workbook: ")[1].strip()
     assert written != str(run / "audit.xlsx") and written.startswith(str(run / "audit-"))
     assert "holds a review, so it was left alone" in proc.stderr
+
+
+def test_summary_counts_decisions_carried_out_and_tasks_compare_with_last_run(quarters):
+    text = " ".join(str(c.value) for row in quarters["book"]["Summary"].iter_rows() for c in row if c.value)
+    assert "earlier decisions carried out: 4 of 5" in text
+    header = [c.value for c in quarters["book"]["Tasks"][1]]
+    for column in ("Pages then", "Best page then", "Best page depth then", "Stale share then", "Competing then", "Slipped"):
+        assert column in header
