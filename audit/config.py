@@ -131,8 +131,9 @@ AUDIT = {
                        doc="Top-task pages more clicks than this from a start page are deep."),
     "hub_links": Key("int", default=3, minimum=1,
                      doc="A no-task page whose content links to at least this many top-task pages is a hub (kept)."),
-    "low_confidence": Key("float", default=0.5, minimum=0,
-                          doc="Task confidence below this adds the reason low-confidence (check the task)."),
+    "low_confidence": Key("float", default=0.7, minimum=0,
+                          doc="Task confidence (calibrated: the probability the task is right) below this adds "
+                              "the reason low-confidence (check the task)."),
     "low_traffic": Key("int", default=10, minimum=0,
                        doc="With analytics: pages with fewer page views than this are low-traffic."),
     "redirect_similarity": Key("float", default=0.3, minimum=0,

@@ -137,6 +137,51 @@ def crawl(base: str, start: str, include: str, out: Path, tasks: list) -> Path:
     return run
 
 
+def reliability(name: str, run: Path, truth: dict) -> list:
+    """Calibration of the confidence: accuracy per confidence band, raw and calibrated, and the expected
+    calibration error (ECE). Returns (raw confidence, right) pairs for --calibrate."""
+    import numpy as np
+
+    config = run_config(run)
+    result, _, _ = classify_run(run, config, exclude=set(truth))
+    examples = {u for t in config.tasks for u in t["examples"]}
+    table = result.table[result.table["url"].isin(truth.keys() - examples)]
+    right = (table["task"] == table["url"].map(truth)).to_numpy()
+    edges = [0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01]
+
+    def ece(conf):
+        bands = np.digitize(conf, edges[1:-1])
+        return sum((bands == b).mean() * abs(right[bands == b].mean() - conf[bands == b].mean()) for b in np.unique(bands))
+
+    print(f"\n== {name}: calibration ({len(table)} pages; ECE raw {ece(table['raw_confidence'].to_numpy()):.3f}, "
+          f"calibrated {ece(table['confidence'].to_numpy()):.3f})")
+    print("band        pages  right  mean calibrated confidence")
+    bands = np.digitize(table["confidence"].to_numpy(), edges[1:-1])
+    for b in np.unique(bands):
+        mask = bands == b
+        print(f"{edges[b]:.1f}-{min(edges[b + 1], 1):.1f}   {mask.sum():>6}  {right[mask].mean():.2f}   "
+              f"{table['confidence'].to_numpy()[mask].mean():.2f}")
+    return list(zip(table["raw_confidence"], right))
+
+
+def fit_calibration(pairs_by_set: dict) -> None:
+    """Platt scaling of the raw confidence, fitted on all sets, and each set predicted from the others."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    def fit(pairs):
+        raw = np.clip(np.array([p for p, _ in pairs]), 1e-4, 1 - 1e-4)
+        model = LogisticRegression(C=1e6).fit(np.log(raw / (1 - raw)).reshape(-1, 1), [ok for _, ok in pairs])
+        return float(model.coef_[0][0]), float(model.intercept_[0])
+
+    every = [p for pairs in pairs_by_set.values() for p in pairs]
+    print(f"\nPlatt scaling fitted on all sets: CALIBRATION = ({fit(every)[0]:.2f}, {fit(every)[1]:.2f})")
+    for name in pairs_by_set:
+        others = [p for other, pairs in pairs_by_set.items() if other != name for p in pairs]
+        if others:
+            print(f"fitted without {name}: a={fit(others)[0]:.2f} b={fit(others)[1]:.2f}")
+
+
 def score(name: str, run: Path, truth: dict) -> None:
     config = run_config(run)
     labels = run / "truth.csv"
@@ -165,10 +210,12 @@ SETS = {  # name: (package, folder served, truth, start path, include, fixed por
 
 
 def main():
-    """``.venv/bin/python benchmarks/classify_accuracy.py [apache] [handbook] [--keep DIR]``; ``--keep DIR``:
-    crawl into DIR once and re-use it on later runs (to iterate on the classifier)."""
+    """``.venv/bin/python benchmarks/classify_accuracy.py [apache] [handbook] [--keep DIR] [--calibrate]``;
+    ``--keep DIR``: crawl into DIR once and re-use it on later runs (to iterate on the classifier);
+    ``--calibrate``: fit the confidence calibration (Platt scaling) on the sets and print it."""
     keep = Path(sys.argv[sys.argv.index("--keep") + 1]) if "--keep" in sys.argv else None
     chosen = [a for a in sys.argv[1:] if a in SETS] or list(SETS)
+    pairs: dict = {}
     for name in chosen:
         package, served, truth_of, start, include, port = SETS[name]
         if not served.is_dir():
@@ -183,6 +230,9 @@ def main():
             if not (run / "crawl.json").exists():
                 run = crawl(base, f"{base}{start}", include, folder, tasks)
             score(f"{package}", run, truth)
+            pairs[name] = reliability(package, run, truth)
+    if "--calibrate" in sys.argv and pairs:
+        fit_calibration(pairs)
 
 
 if __name__ == "__main__":

@@ -97,7 +97,8 @@ def test_classify_and_label_queue_commands_write_their_files(demo_run):
     assert "pages classified" in proc.stdout
     with open(demo_run / "classification.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert set(rows[0]) == {"url", "task", "confidence", "runner_up", "runner_up_confidence", "why", "seed"}
+    assert set(rows[0]) == {"url", "task", "confidence", "raw_confidence", "runner_up", "runner_up_confidence",
+                            "why", "seed"}
     assert len(rows) >= 150
     queue = longneck("label-queue", demo_run, "--size", "5").stdout.strip().splitlines()
     assert len(queue) == 6 and queue[1].startswith("http://127.0.0.1:")
