@@ -72,7 +72,8 @@ def write_crawl(folder: Path, n: int) -> None:
             fh.write(json.dumps(record) + "\n")
     tasks = [{"id": f"t{k}", "name": f"task {k}", "description": f"do thing {k}", "keywords": [f"w{k * 10}"],
               "examples": [f"http://h/s{k}/p{k}.html", f"http://h/s{k}/p{k + 50}.html"]} for k in range(8)]
-    config = {"site": {"name": "synthetic", "start_urls": ["http://h/s0/p0.html"]}, "tasks": tasks}
+    config = {"site": {"name": "synthetic", "start_urls": ["http://h/s0/p0.html"]}, "tasks": tasks,
+              "history": {"database": str(folder / "history.sqlite")}}  # recorded, as a real audit is
     (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
 
 
