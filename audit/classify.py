@@ -88,16 +88,19 @@ def build_pages(records) -> Pages:
             aliases[source] = index[final]
     body, nav = [], []
     for links in outs:
-        b, n = set(), set()
+        b, n = {}, set()  # body links in page order (a table of contents groups a section's pages)
         for link in links:
             if not link.get("internal"):
                 continue
             j = index.get(link["url"], aliases.get(link["url"]))
             if j is None:
                 continue
-            (b if link.get("region") == "body" else n).add(j)
-        body.append(sorted(b))
-        nav.append(sorted(n - b))
+            if link.get("region") == "body":
+                b.setdefault(j, None)
+            else:
+                n.add(j)
+        body.append(list(b))
+        nav.append(sorted(n - b.keys()))
     return Pages(urls, texts, body, nav, dirs, trails, aliases)
 
 
@@ -178,12 +181,13 @@ class TaskClassifier:
 
     def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
                  folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3, folder_vote=0.7,
-                 hub_vote=0.5, graph_trust=-1.0, hub_support=1.0, calibration=None):
+                 hub_vote=0.5, graph_trust=-1.0, hub_support=1.0, calibration=None, hub_window=5):
         self.tasks = list(tasks)
         self.none_spread = none_spread
         self.folder_vote = folder_vote
         self.hub_vote, self.graph_trust, self.hub_support = hub_vote, graph_trust, hub_support
         self.calibration = calibration or self.CALIBRATION
+        self.hub_window = hub_window
         self.evidence = evidence  # the fraction of a task's seed-level mass that counts as full evidence
         self.folder_weight, self.link_weight = folder_weight, link_weight
         self.threshold = threshold
@@ -195,7 +199,7 @@ class TaskClassifier:
     # right about 90% of the time). Fitted on the two documentation sets of benchmarks/classify_accuracy.py
     # (--calibrate prints the fit and the reliability; fitted on either set alone it cuts the other's
     # expected calibration error from 0.33-0.38 to 0.06-0.11).
-    CALIBRATION = (2.30, 2.12)
+    CALIBRATION = (2.79, 1.98)
 
     def calibrate(self, raw):
         """The probability that the answer is right, from the raw combined probability (Platt scaling)."""
@@ -295,6 +299,25 @@ class TaskClassifier:
                 reach = own / per_class
                 purity = reach.max() / reach.sum()
                 votes[j] += (reach / reach.sum()) * purity ** 2 * t / (t + self.hub_support)
+            if self.hub_window and len(targets) > 2 * self.hub_window + 1:
+                # a long list (a site map, a table of contents) groups related pages next to each other:
+                # the seeds listed near a page vote too
+                marks = np.zeros((len(targets), k))
+                for pos, j in enumerate(targets):
+                    c = seed_class.get(j)
+                    if c is not None:
+                        marks[pos, c] = unit[c]
+                cumulative = np.vstack([np.zeros(k), np.cumsum(marks, axis=0)])
+                w = self.hub_window
+                for pos, j in enumerate(targets):
+                    lo, hi = max(0, pos - w), min(len(targets), pos + w + 1)
+                    own = cumulative[hi] - cumulative[lo] - marks[pos]
+                    t = own.sum()
+                    if t == 0:
+                        continue
+                    reach = own / per_class
+                    purity = reach.max() / reach.sum()
+                    votes[j] += (reach / reach.sum()) * purity ** 2 * t / (t + self.hub_support)
         weight = votes.sum(axis=1)
         shares = np.divide(votes, weight[:, None], out=np.zeros_like(votes), where=weight[:, None] > 0)
         return shares, weight

@@ -176,10 +176,17 @@ def fit_calibration(pairs_by_set: dict) -> None:
 
     every = [p for pairs in pairs_by_set.values() for p in pairs]
     print(f"\nPlatt scaling fitted on all sets: CALIBRATION = ({fit(every)[0]:.2f}, {fit(every)[1]:.2f})")
-    for name in pairs_by_set:
+    for name, own in pairs_by_set.items():
         others = [p for other, pairs in pairs_by_set.items() if other != name for p in pairs]
         if others:
-            print(f"fitted without {name}: a={fit(others)[0]:.2f} b={fit(others)[1]:.2f}")
+            a, b = fit(others)
+            raw = np.clip(np.array([p for p, _ in own]), 1e-4, 1 - 1e-4)
+            right = np.array([ok for _, ok in own])
+            calibrated = 1 / (1 + np.exp(-(a * np.log(raw / (1 - raw)) + b)))
+            bands = np.digitize(calibrated, [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+            ece = sum((bands == k).mean() * abs(right[bands == k].mean() - calibrated[bands == k].mean())
+                      for k in np.unique(bands))
+            print(f"fitted without {name}: a={a:.2f} b={b:.2f}; ECE on {name} {ece:.3f}")
 
 
 def score(name: str, run: Path, truth: dict) -> None:
