@@ -452,6 +452,7 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
         for i in targets:
             inlinks[i].append(j)
     terms = vectorizer.get_feature_names_out() if model is not None else None
+    words_of = _top_words(tasks, model, X, terms) if model is not None else {}
     out = []
     for i, task in enumerate(tasks):
         parts = []
@@ -463,19 +464,35 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
         if same and task != NONE:
             parts.append(f"{same} body link{'s' if same > 1 else ''} from {task} pages")
         parts.append(f"folder {pages.directories[i]}")
-        if model is not None and task in model.classes_:
-            row = X[i]
-            coef = model.coef_[list(model.classes_).index(task)] if len(model.classes_) > 2 else (
-                model.coef_[0] * (1 if task == model.classes_[1] else -1))
-            contrib = row.multiply(coef).tocsr()
-            if contrib.nnz:
-                top = np.argsort(-contrib.data, kind="stable")[:3]
-                words = [terms[contrib.indices[t]] for t in top if contrib.data[t] > 0]
-                if words:
-                    parts.append("words " + ", ".join(f"'{w}'" for w in words))
+        if words_of.get(i):
+            parts.append("words " + ", ".join(f"'{w}'" for w in words_of[i]))
         if task == NONE and i not in seeds:
             parts.insert(0, "weak evidence for every task")
         out.append("; ".join(parts))
+    return out
+
+
+def _top_words(tasks: list, model, X, terms) -> dict:
+    """{page: the (up to) three words that weigh most for its task}: one sparse product per class, not
+    one per page."""
+    classes = list(model.classes_)
+    rows_of: dict = {}
+    for i, task in enumerate(tasks):
+        if task in classes:
+            rows_of.setdefault(task, []).append(i)
+    out = {}
+    for task, rows in rows_of.items():
+        coef = model.coef_[classes.index(task)] if len(classes) > 2 else (
+            model.coef_[0] * (1 if task == classes[1] else -1))
+        contrib = sparse.csr_matrix(X[rows].multiply(coef))
+        for k, i in enumerate(rows):
+            start, end = contrib.indptr[k], contrib.indptr[k + 1]
+            data, indices = contrib.data[start:end], contrib.indices[start:end]
+            if len(data):
+                top = np.argsort(-data, kind="stable")[:3]
+                words = [terms[indices[t]] for t in top if data[t] > 0]
+                if words:
+                    out[i] = words
     return out
 
 
