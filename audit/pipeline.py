@@ -75,32 +75,69 @@ def audit_run(run_dir, config, progress=print, history: bool = True) -> Audit:
     """Audit the crawl in ``run_dir`` with ``config``'s tasks and thresholds. With ``history``, the run
     is recorded in the history database, earlier decisions are carried forward and checked, corrected
     tasks become training labels, and the changes since the site's previous run are listed."""
-    import pandas as pd
-
-    from . import analytics, signals
     from .classify import classify_run, write_classification
-    from .runs import iter_pages
 
     started = time.time()
     settings = dict(config.audit)
     rules = load_rules(settings["rules"] or None)  # a bad rule list fails before any work
     store = None
-    decisions: dict = {}
     if history:
         from .history import History, database_url
 
         store = History(database_url(config.history["database"], run_dir))
-        decisions = store.decisions(config.site["name"])
-    corrected = {u: d["corrected_task"] for u, d in decisions.items() if d.get("corrected_task")}
-    result, queue, pages = classify_run(run_dir, config, extra_labels=corrected)
-    write_classification(run_dir, result, queue)
+    try:
+        decisions = store.decisions(config.site["name"]) if store else {}
+        corrected = {u: d["corrected_task"] for u, d in decisions.items() if d.get("corrected_task")}
+        # 1. classify; 2. signals per URL; 3. duplicate clusters; 4. the rules; 5. targets and tables
+        result, queue, pages = classify_run(run_dir, config, extra_labels=corrected)
+        write_classification(run_dir, result, queue)
+        table, hashes, notes = _signals(run_dir, result, settings)
+        has_traffic = settings["analytics"]
+        best_of_cluster = _duplicates(table, hashes, settings, has_traffic)
+        _carry_forward(table, decisions)
+        _apply_rules(table, rules, settings)
+        row_of = {u: i for i, u in enumerate(result.table["url"])} if len(result.table) else {}
+        _redirect_targets(table, result.features, row_of, settings)
+        tasks = _task_table(table, config, has_traffic)
+        duplicates = _duplicate_table(table, best_of_cluster)
+        redirects = table.loc[table["redirect_status"].notna(), ["url", "redirect_to", "redirect_status",
+                                                                  "recommendation", "reasons"]]
+        redirects = redirects.rename(columns={"url": "from", "redirect_to": "to", "redirect_status": "status"})
+        summary = _summary(table, tasks, config, run_dir)
+        settings_rows = _settings_rows(run_dir, config, rules)
+        notes += result.warnings
+        if corrected:
+            notes.append(f"{len(corrected)} corrected task(s) from earlier reviews used as training labels")
+        parts = {"changes": None, "follow_through": _follow_through_table(table, decisions), "trend": [],
+                 "run_id": None}
+        follow = parts["follow_through"]
+        if len(follow):
+            done = int((follow["done"] == "done").sum())
+            notes.insert(0, f"earlier decisions carried out: {done} of {len(follow)} (see Follow-through)")
+        if store is not None:
+            from .history import _safe
+
+            parts.update(_record(store, run_dir, config, table, tasks, summary))
+            settings_rows[1:1] = [("history run id", parts["run_id"]), ("history database", _safe(store.url))]
+    finally:
+        if store is not None:
+            store.close()
+    notes.append(f"audit took {time.time() - started:.1f} s")
+    costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
+    return Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
+                 costs, **parts)
+
+
+def _signals(run_dir, result, settings):
+    """The signals table (one row per URL) with the classification and analytics joined; the pages'
+    MinHash signatures; notes. ``settings["analytics"]`` becomes True/False (is there traffic data)."""
+    from . import analytics, signals
+    from .runs import RunError, iter_pages
+
     valued = set(result.table.loc[result.table["task"] != NONE, "url"]) if len(result.table) else set()
     table, hashes = signals.collect(iter_pages(run_dir), settings["protect"], valued)
     if table.empty:
-        from .runs import RunError
-
         raise RunError(f"{Path(run_dir) / 'pages.jsonl'} holds no pages: nothing to audit")
-
     cls = result.table.set_index("url")
     for column in ("task", "confidence", "runner_up", "why", "seed"):
         values = table["url"].map(cls[column]) if len(cls) else pd.Series([None] * len(table))
@@ -109,10 +146,15 @@ def audit_run(run_dir, config, progress=print, history: bool = True) -> Audit:
     for column in ("views", "clicks", "impressions"):
         table[column] = None
     notes = analytics.join(table, settings["analytics"]) if settings["analytics"] else []
-    has_traffic = bool(settings["analytics"])
-    settings["analytics"] = has_traffic
+    settings["analytics"] = bool(settings["analytics"])
+    return table, hashes, notes
 
-    # duplicate clusters and their best pages
+
+def _duplicates(table, hashes, settings, has_traffic: bool) -> dict:
+    """Duplicate clusters: adds duplicate_of, duplicate_kind, similarity and cluster; returns
+    {cluster: row of its best page}."""
+    from . import signals
+
     clusters = signals.duplicate_clusters(table, hashes, settings["near_duplicate_threshold"])
     n = len(table)
     cols = {c: table[c].tolist() for c in ("url", "task", "depth", "inlinks_body", "inlinks_nav", "views",
@@ -134,10 +176,10 @@ def audit_run(run_dir, config, progress=print, history: bool = True) -> Audit:
     table["duplicate_of"], table["duplicate_kind"] = duplicate_of, kind
     table["similarity"] = similarity
     table["cluster"] = pd.Series(cluster_id, dtype=object)
+    return best_of_cluster
 
-    _carry_forward(table, decisions)
 
-    # the rules
+def _apply_rules(table, rules, settings) -> None:
     recommendations, reasons = [], []
     for page in table.itertuples(index=False, name="Page"):
         rec, why = recommend(page, rules, settings)
@@ -145,46 +187,31 @@ def audit_run(run_dir, config, progress=print, history: bool = True) -> Audit:
         reasons.append("; ".join(why))
     table["recommendation"], table["reasons"] = recommendations, reasons
 
-    row_of = {u: i for i, u in enumerate(result.table["url"])} if len(result.table) else {}
-    _redirect_targets(table, result.features, row_of, settings)
-    tasks = _task_table(table, config, has_traffic)
-    duplicates = _duplicate_table(table, best_of_cluster)
-    redirects = table.loc[table["redirect_status"].notna(), ["url", "redirect_to", "redirect_status", "recommendation", "reasons"]]
-    redirects = redirects.rename(columns={"url": "from", "redirect_to": "to", "redirect_status": "status"})
-    summary = _summary(table, tasks, config, run_dir)
-    versions = _versions()
+
+def _settings_rows(run_dir, config, rules) -> list:
     crawl_file = Path(run_dir) / "crawl.json"
     crawl = json.loads(crawl_file.read_text(encoding="utf-8")) if crawl_file.exists() else {}
-    settings_rows = [("run folder", str(Path(run_dir).resolve())),
-                     ("audited at (UTC)", time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())),
-                     ("crawl finished", crawl.get("finished_at") or crawl.get("finished") or ""),
-                     ("config file", config.source or ""), ("config fingerprint", config.fingerprint()),
-                     *[(f"version {name}", value) for name, value in versions.items()],
-                     ("rules", settings_rows_rules(rules))]
-    for section, values in (("site", config.site), ("classifier", config.classifier), ("audit", config.audit)):
+    rows = [("run folder", str(Path(run_dir).resolve())),
+            ("audited at (UTC)", time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())),
+            ("crawl started", crawl.get("started") or ""),
+            ("config file", config.source or ""), ("config fingerprint", config.fingerprint()),
+            *[(f"version {name}", value) for name, value in _versions().items()],
+            ("rules", settings_rows_rules(rules))]
+    for section, values in (("site", config.site), ("classifier", config.classifier), ("audit", config.audit),
+                            ("history", {"database": _hide_password(config.history["database"])})):
         for key, value in values.items():
-            settings_rows.append((f"{section}.{key}", json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value))
+            rows.append((f"{section}.{key}", value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)))
     for task in config.tasks:
-        settings_rows.append((f"task {task['id']}", json.dumps(task, ensure_ascii=False)))
-    notes += result.warnings
-    if corrected:
-        notes.append(f"{len(corrected)} corrected task(s) from earlier reviews used as training labels")
-    audit_parts = {"changes": None, "follow_through": _follow_through_table(table, decisions), "trend": [],
-                   "run_id": None}
-    follow = audit_parts["follow_through"]
-    if len(follow):
-        done = int((follow["done"] == "done").sum())
-        notes.insert(0, f"earlier decisions carried out: {done} of {len(follow)} (see Follow-through)")
-    if store is not None:
-        audit_parts.update(_record(store, run_dir, config, table, tasks, summary))
-        from .history import _safe
+        rows.append((f"task {task['id']}", json.dumps(task, ensure_ascii=False)))
+    return rows
 
-        settings_rows[1:1] = [("history run id", audit_parts["run_id"]), ("history database", _safe(store.url))]
-        store.close()
-    notes.append(f"audit took {time.time() - started:.1f} s")
-    costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
-    return Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
-                 costs, **audit_parts)
+
+def _hide_password(url: str) -> str:
+    if "://" not in url:
+        return url
+    from .history import _safe
+
+    return _safe(url)
 
 
 def _carry_forward(table, decisions: dict) -> None:
