@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -52,16 +53,15 @@ def page_key(url_or_path: str) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-_NORMALIZER = None
+@cache
+def _url_normalizer():
+    from crawler.urls import UrlNormalizer
+
+    return UrlNormalizer()
 
 
 def _normalizer(url: str):
-    global _NORMALIZER
-    if _NORMALIZER is None:
-        from crawler.urls import UrlNormalizer
-
-        _NORMALIZER = UrlNormalizer()
-    return _NORMALIZER(url)
+    return _url_normalizer()(url)
 
 
 def read_export(path) -> tuple[str, dict]:

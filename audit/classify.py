@@ -273,6 +273,16 @@ class TaskClassifier:
         per_class = np.ones(k)
         for c in seed_class.values():
             per_class[c] += unit[c]
+        def vote(j, own):
+            """The share of each class's seeds that the list holds: a site map holds all of every class
+            (no vote), a chapter's contents all of one class (a vote), however many seeds each class has."""
+            t = own.sum()
+            if t == 0:
+                return
+            reach = own / per_class
+            purity = reach.max() / reach.sum()
+            votes[j] += (reach / reach.sum()) * purity ** 2 * t / (t + self.hub_support)
+
         for h in range(n):
             targets = pages.body_links[h]
             if len(targets) < 2:
@@ -290,15 +300,7 @@ class TaskClassifier:
                 c = seed_class.get(j)
                 if c is not None:
                     own[c] -= unit[c]  # a page does not vote for itself
-                t = own.sum()
-                if t == 0:
-                    continue
-                # the share of each class's seeds that the hub lists: a site map lists all of every
-                # class (no vote), a chapter's contents all of one class (a vote), however many seeds
-                # each class has
-                reach = own / per_class
-                purity = reach.max() / reach.sum()
-                votes[j] += (reach / reach.sum()) * purity ** 2 * t / (t + self.hub_support)
+                vote(j, own)
             if self.hub_window and len(targets) > 2 * self.hub_window + 1:
                 # a long list (a site map, a table of contents) groups related pages next to each other:
                 # the seeds listed near a page vote too
@@ -311,13 +313,7 @@ class TaskClassifier:
                 w = self.hub_window
                 for pos, j in enumerate(targets):
                     lo, hi = max(0, pos - w), min(len(targets), pos + w + 1)
-                    own = cumulative[hi] - cumulative[lo] - marks[pos]
-                    t = own.sum()
-                    if t == 0:
-                        continue
-                    reach = own / per_class
-                    purity = reach.max() / reach.sum()
-                    votes[j] += (reach / reach.sum()) * purity ** 2 * t / (t + self.hub_support)
+                    vote(j, cumulative[hi] - cumulative[lo] - marks[pos])
         weight = votes.sum(axis=1)
         shares = np.divide(votes, weight[:, None], out=np.zeros_like(votes), where=weight[:, None] > 0)
         return shares, weight

@@ -146,8 +146,7 @@ def cmd_compare(args) -> int:
     from .runs import RunError, run_config
 
     config = run_config(args.run_b)
-    store = History(args.database and database_url(args.database, args.run_b)
-                    or database_url(config.history["database"], args.run_b))
+    store = History(database_url(args.database or config.history["database"], args.run_b))
     try:
         ids = []
         for folder in (args.run_a, args.run_b):
@@ -269,6 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_crawl)
 
+    def no_history(p):
+        p.add_argument("--no-history", action="store_true",
+                       help="do not record this audit in the history (nor carry earlier decisions forward)")
+
     def run_dir_options(p, labels_help):
         p.add_argument("run_dir", metavar="RUN_DIR", help="folder of a crawl (holds pages.jsonl)")
         p.add_argument("--config", metavar="CONFIG", help="use this config (e.g. with changed tasks) instead of "
@@ -285,8 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for this run's files")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted crawl in DIR, then audit it")
-    p.add_argument("--no-history", action="store_true",
-                   help="do not record this audit in the history (nor carry earlier decisions forward)")
+    no_history(p)
     p.add_argument("--dated", action="store_true",
                    help="DIR is a folder of runs: write a new DIR/YYYY-MM-DD and hold DIR/.longneck.lock "
                         "(what scheduled runs do)")
@@ -316,8 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
                    help="override a key, e.g. --set audit.thin_words=100 (repeatable)")
     p.add_argument("--output", metavar="FILE", help="workbook to write (default RUN_DIR/audit.xlsx)")
-    p.add_argument("--no-history", action="store_true",
-                   help="do not record this audit in the history (nor carry earlier decisions forward)")
+    no_history(p)
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("review", help="import a reviewed workbook",

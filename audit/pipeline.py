@@ -71,7 +71,7 @@ def _nearest(features, row_of: dict, queries: list, candidates: list) -> dict:
     return out
 
 
-def audit_run(run_dir, config, progress=print, history: bool = True) -> Audit:
+def audit_run(run_dir, config, history: bool = True) -> Audit:
     """Audit the crawl in ``run_dir`` with ``config``'s tasks and thresholds. With ``history``, the run
     is recorded in the history database, earlier decisions are carried forward and checked, corrected
     tasks become training labels, and the changes since the site's previous run are listed."""
@@ -239,15 +239,16 @@ def _carry_forward(table, decisions: dict) -> None:
 
 
 def _follow_through_table(table, decisions: dict):
-    """One row per earlier decision (other than keep): was it carried out?"""
+    """One row per earlier decision (other than keep): was it carried out? (the check _carry_forward
+    made for the crawled URLs; the others were not met by this crawl)"""
     from .review import follow_through
 
     rows = []
-    by_url = {r["url"]: r for r in table.to_dict("records")} if decisions else {}
+    checked = {u: (f, d) for u, f, d in zip(table["url"], table["followed"], table["follow_detail"]) if d is not None}
     for url, d in sorted(decisions.items()):
         if not d.get("decision") or d["decision"] == "keep":
             continue
-        done, detail = follow_through(d, by_url.get(url))
+        done, detail = checked[url] if url in checked else follow_through(d, None)
         rows.append({"url": url, "decision": d["decision"], "decided_on": (d.get("audited_at") or "")[:10],
                      "agreed_target": d.get("redirect_to") if d["decision"] in ("remove", "merge") else None,
                      "done": None if done is None else ("done" if done else "not done"), "now": detail,

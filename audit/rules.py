@@ -282,11 +282,16 @@ class Rule:
     check: Callable
 
 
+def _rule(name: str, recommend: str) -> Rule:
+    code, check = RULE_FUNCTIONS[name]
+    return Rule(name, code, recommend, check)
+
+
 def load_rules(path=None) -> list[Rule]:
     """The ordered rule list from a TOML file (``[[rule]]`` tables with name and recommend); default: the
     shipped ``config/rules.toml``, or the same list built in when the package is installed without it."""
     if not path and not SHIPPED_RULES.exists():
-        return [Rule(name, *RULE_FUNCTIONS[name][:1], rec, RULE_FUNCTIONS[name][1]) for name, rec in DEFAULT_ORDER]
+        return [_rule(name, rec) for name, rec in DEFAULT_ORDER]
     path = Path(path or SHIPPED_RULES)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -311,8 +316,7 @@ def load_rules(path=None) -> list[Rule]:
         if name in seen:
             raise ConfigError(f"{where}.name: rule {name!r} listed twice")
         seen.add(name)
-        code, check = RULE_FUNCTIONS[name]
-        rules.append(Rule(name, code, rec, check))
+        rules.append(_rule(name, rec))
     return rules
 
 

@@ -1,6 +1,6 @@
 """Per-page signals for the audit, from one streamed pass over ``pages.jsonl``.
 
-What each page gets (the columns of :data:`SIGNALS`): inlinks from the body and from navigation,
+What each page gets (documented as Pages columns in reports.workbook): inlinks from the body and from navigation,
 broken links on the page, redirect hops, indexability (noindex, canonicalised, conflicts), newest date
 and age, thin, orphan, protected, exact and near-duplicate clusters (MinHash/LSH on main-text word
 shingles, datasketch), and analytics joined on the URL. Memory: one MinHash signature (128 integers)
@@ -22,22 +22,6 @@ MIN_DUPLICATE_WORDS = 10  # pages with less text than this are not compared (emp
 # newest content date first; the HTTP Last-Modified of a static server is only the file's copy time
 CONTENT_DATES = ("meta_modified", "jsonld_modified", "office_modified", "pdf_modified", "sitemap_lastmod",
                  "meta_published", "jsonld_published", "office_created", "pdf_created")
-
-SIGNALS = {
-    "inlinks_body": "Crawled pages linking here from their main content.",
-    "inlinks_nav": "Crawled pages linking here from navigation, header or footer.",
-    "inlinks_valued": "Crawled top-task pages and start pages linking here from their main content.",
-    "links_to_tasks": "Top-task pages this page links to from its main content.",
-    "broken_links": "Internal links on this page to URLs that answer 4xx/5xx or not at all.",
-    "redirect_hops": "Redirects followed from this URL to its final URL.",
-    "noindex": "noindex (or none) in meta robots or the X-Robots-Tag header.",
-    "canonicalised": "The canonical URL names another URL.",
-    "newest_date": "The newest content date found (meta, JSON-LD, document properties, sitemap lastmod; "
-                   "HTTP Last-Modified only when there is no other).",
-    "age_days": "Days from newest_date to the crawl.",
-    "orphan": "Listed in a sitemap but linked from no crawled page.",
-    "protected": "Matches a [audit] protect pattern.",
-}
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -100,7 +84,7 @@ def minhash(text: str):
     return m
 
 
-def collect(records, protect=(), valued=frozenset(), with_minhash=True):
+def collect(records, protect=(), valued=frozenset()):
     """Stream crawl records once; returns (pandas DataFrame of signals per URL, MinHash list by row).
     ``valued``: URLs whose content links count as use in ``inlinks_valued`` (top-task pages)."""
     import pandas as pd
@@ -153,7 +137,7 @@ def collect(records, protect=(), valued=frozenset(), with_minhash=True):
                 targets.append((link["url"], "body" if link.get("region") == "body" else "nav"))
         links.append(tuple(set(targets)))
         text = record.get("main_text") or ""
-        hashes.append(minhash(text) if with_minhash and html_ok and (record.get("word_count") or 0)
+        hashes.append(minhash(text) if html_ok and (record.get("word_count") or 0)
                       >= MIN_DUPLICATE_WORDS else None)
 
     n = len(rows)
