@@ -2,21 +2,25 @@
 
 Two views of the site, combined (co-training in the sense of Blum & Mitchell, kept deterministic):
 
-1. **Structure.** A graph whose nodes are the pages plus one virtual node per URL directory and per
-   breadcrumb trail. Edges: links from the body (strong), links from navigation, header and footer
-   (weak: site-wide menus join everything to everything), page to its directory and breadcrumb
-   nodes, and directory to parent directory. Task labels spread from the seed pages (each task's
-   example URLs and any labelled pages) by label spreading (Zhou et al., 2004) with random-walk
-   normalisation. The mass of task k that reaches a page, relative to the mass at k's own seeds, is
-   the structural evidence; a page whose evidence is under ``evidence`` (5% of the seed level) for
-   every task leans to none.
+1. **Structure.** What the site's own organisation says, from four sources, blended in this order:
+   - *Label spreading* (Zhou et al., 2004, random-walk normalisation) from the seed pages (each task's
+     example URLs and any labelled pages) over a graph of the pages plus one virtual node per URL
+     directory and per breadcrumb trail. Links from the body are edges weighted by how specific the
+     target is (a page most pages link to, like a configuration reference, groups nothing); navigation,
+     header and footer links are weak edges. Discounted where it calls every page certain.
+   - *Folder vote*: a folder whose seeds agree decides for its pages, however large it is.
+   - *Hub votes*: a page that lists pages (a table of contents, a command list, a chapter's contents)
+     groups them by its headings and by its nested lists; the seeds listed in the same group vote for
+     the pages beside them, and the hub itself takes the class of the seeds it lists. See ``_hub_votes``.
+   A page whose evidence for every task is weak leans to none.
 2. **Text.** TF-IDF over title, headings, breadcrumbs, URL words and main text. A logistic regression
    is trained on the seeds, the tasks' own names, descriptions and keywords, and the pages the
    structure view is most sure of (self-training). It predicts for every page.
 
 The two are multiplied (geometric mean) and renormalised. ``none`` is a real class: a page is
 ``none`` when that is its most probable class, when its best task's probability is below
-``threshold`` (config ``[classifier] threshold``), or when labels say so.
+``threshold`` (config ``[classifier] threshold``), or when labels say so. The reported confidence is
+calibrated (Platt scaling, ``CALIBRATION``); ``raw_confidence`` is the combined probability.
 """
 
 from __future__ import annotations
@@ -42,6 +46,10 @@ class Pages:
     nav_links: list
     directories: list         # directory path of each page
     trails: list              # breadcrumb trail (tuple of texts) of each page
+    # per page, its body links in page order as (node id, path of the headings and then the lists the link
+    # sits in),
+    # one per distinct (page, path): a page linked from the header and again in a table of contents has both
+    listings: list = field(default_factory=list)
     aliases: dict = field(default_factory=dict)  # redirecting URL -> node id of its final page
 
 
@@ -80,15 +88,15 @@ def build_pages(records) -> Pages:
         path = urlsplit(url).path
         dirs.append(path.rsplit("/", 1)[0] + "/" if not path.endswith("/") else path.rstrip("/").rsplit("/", 1)[0] + "/")
         trails.append(crumbs[:-1] if crumbs and crumbs[-1] in title else crumbs)
-        outs.append(record.get("outlinks") or ())
+        outs.append((record.get("outlinks") or (), heading_paths(record.get("headings") or ())))
         urls.append(url)
     index = {u: i for i, u in enumerate(urls)}
     for source, final in finals.items():
         if final in index:
             aliases[source] = index[final]
-    body, nav = [], []
-    for links in outs:
-        b, n = {}, set()  # body links in page order (a table of contents groups a section's pages)
+    body, nav, listings = [], [], []
+    for links, paths in outs:
+        b, n, listed = {}, set(), {}  # body links in page order (a table of contents groups a section's pages)
         for link in links:
             if not link.get("internal"):
                 continue
@@ -97,15 +105,51 @@ def build_pages(records) -> Pages:
                 continue
             if link.get("region") == "body":
                 b.setdefault(j, None)
+                section = link.get("section")
+                path = paths[section] if isinstance(section, int) and 0 <= section < len(paths) else ()
+                lists = link.get("lists")
+                if lists:  # the lists it sits in, after its headings (negative: apart from heading numbers)
+                    path += tuple(-1 - x for x in lists if isinstance(x, int))
+                listed.setdefault((j, path))
             else:
                 n.add(j)
         body.append(list(b))
+        listings.append(list(listed))
         nav.append(sorted(n - b.keys()))
-    return Pages(urls, texts, body, nav, dirs, trails, aliases)
+    return Pages(urls, texts, body, nav, dirs, trails, listings, aliases)
+
+
+def heading_paths(headings) -> list:
+    """For each heading of a page, the indices of the headings it sits under and its own: an h3 after an
+    h2 is (h2, h3); a later h2 starts again."""
+    paths, stack = [], []
+    for k, heading in enumerate(headings):
+        level = heading.get("level", 2) if isinstance(heading, dict) else 2
+        while stack and stack[-1][1] >= level:
+            stack.pop()
+        stack.append((k, level))
+        paths.append(tuple(i for i, _ in stack))
+    return paths
+
+
+def specificity(pages: Pages, popular: float = 0.1) -> np.ndarray:
+    """How much a link to each page says about the page that holds it, 0-1: an inverse document frequency
+    over the pages that link to it from their content, 1 for a page linked from up to ``popular`` (a
+    share) of the pages, falling to 0 for a page every page links to. A page most pages link to (a
+    configuration reference, a glossary) groups nothing, as a site-wide menu groups nothing."""
+    n = len(pages.urls)
+    indegree = np.zeros(n)
+    for h, targets in enumerate(pages.body_links):
+        for j in targets:
+            if j != h:
+                indegree[j] += 1
+    if n < 2 or not 0 < popular < 1:
+        return np.ones(n)
+    return np.clip(np.log(n / np.maximum(indegree, 1)) / np.log(1 / popular), 0, 1)
 
 
 def structure_graph(pages: Pages, nav_weight: float = 0.05, folder_weight: float = 1.0,
-                    link_weight: float = 1.0) -> tuple[sparse.csr_matrix, int]:
+                    link_weight: float = 1.0, weights=None) -> tuple[sparse.csr_matrix, int]:
     """Symmetric weighted adjacency over pages + virtual directory and trail nodes; returns (W, n_pages)."""
     n = len(pages.urls)
     rows, cols, vals = [], [], []
@@ -117,7 +161,7 @@ def structure_graph(pages: Pages, nav_weight: float = 0.05, folder_weight: float
     for i in range(n):
         for j in pages.body_links[i]:
             if j != i:
-                edge(i, j, link_weight)
+                edge(i, j, link_weight * (1.0 if weights is None else weights[j]))
         for j in pages.nav_links[i]:
             if j != i:
                 edge(i, j, nav_weight)
@@ -181,13 +225,15 @@ class TaskClassifier:
 
     def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
                  folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3, folder_vote=0.7,
-                 hub_vote=0.5, graph_trust=-1.0, hub_support=1.0, calibration=None, hub_window=5):
+                 hub_vote=0.5, graph_trust=-1.0, hub_support=2.0, calibration=None, hub_window=5, popular=0.05, list_vote=0.5):
         self.tasks = list(tasks)
         self.none_spread = none_spread
         self.folder_vote = folder_vote
         self.hub_vote, self.graph_trust, self.hub_support = hub_vote, graph_trust, hub_support
         self.calibration = calibration or self.CALIBRATION
         self.hub_window = hub_window
+        self.popular = popular
+        self.list_vote = list_vote
         self.evidence = evidence  # the fraction of a task's seed-level mass that counts as full evidence
         self.folder_weight, self.link_weight = folder_weight, link_weight
         self.threshold = threshold
@@ -196,10 +242,10 @@ class TaskClassifier:
         self.pseudo_per_class = pseudo_per_class
 
     # Platt scaling of the combined probability of the answer: the raw probability runs low (0.45 is
-    # right about 90% of the time). Fitted on the two documentation sets of benchmarks/classify_accuracy.py
-    # (--calibrate prints the fit and the reliability; fitted on either set alone it cuts the other's
-    # expected calibration error from 0.33-0.38 to 0.06-0.11).
-    CALIBRATION = (2.79, 1.98)
+    # right about 90% of the time). Fitted on the three documentation sets of
+    # benchmarks/classify_accuracy.py (--calibrate prints the fit and the reliability); fitted on any two,
+    # it cuts the third's expected calibration error from 0.33-0.47 to 0.03-0.09.
+    CALIBRATION = (2.09, 3.02)
 
     def calibrate(self, raw):
         """The probability that the answer is right, from the raw combined probability (Platt scaling)."""
@@ -258,11 +304,17 @@ class TaskClassifier:
         struct = (struct + 1e-9) / (struct + 1e-9).sum(axis=1, keepdims=True)
         return struct, strength
 
-    def _hub_votes(self, pages: Pages, seeds: dict, classes: list):
-        """Hub pages list a section's pages (a chapter's table of contents, a module index): a page listed
-        by a hub whose other listed seeds agree takes their class. Per page: the sum over the hubs that
-        link to it from their content of the hub's seed shares, each weighted by purity squared and by
-        how many seeds back it (n / (n + 0.5)). Returns (votes, weight): votes normalised to shares."""
+    def _hub_votes(self, pages: Pages, seeds: dict, classes: list, weights=None):
+        """Hub pages list a section's pages (a chapter's table of contents, a command list divided by
+        headings, a module index): a page listed by a hub whose other listed seeds agree takes their class.
+
+        For each hub and each page it lists: the seeds listed under the same heading vote (a page's
+        deepest heading, when it is listed twice); where that heading lists no seed, those of the heading
+        above it, up to the whole page. In a long list under one heading, the seeds within
+        ``hub_window`` places vote too. A vote is the share of each class's seeds the list holds, weighted
+        by purity squared and by support t^2 / (t^2 + ``hub_support``) (t: the seeds behind it, each
+        counted by its specificity squared). The hub itself takes ``list_vote`` x the vote of all the
+        seeds it lists: a chapter's contents page belongs to its chapter. Returns (shares, weight)."""
         k = len(classes)
         n = len(pages.urls)
         votes = np.zeros((n, k))
@@ -271,49 +323,76 @@ class TaskClassifier:
         unit = np.ones(k)
         unit[none] = self.none_spread  # a none page says little about the pages listed beside it
         per_class = np.ones(k)
-        for c in seed_class.values():
-            per_class[c] += unit[c]
-        def vote(j, own):
-            """The share of each class's seeds that the list holds: a site map holds all of every class
-            (no vote), a chapter's contents all of one class (a vote), however many seeds each class has."""
+        # a seed many pages link to (a configuration reference) says little about the pages listed beside it:
+        # its vote counts by its specificity squared (the graph's edges by the specificity itself)
+        worth = np.ones(n) if weights is None else weights ** 2
+        for j, c in seed_class.items():
+            per_class[c] += unit[c] * worth[j]
+        def strength_of(own):
+            """(shares, weight) of a list's vote: the share of each class's seeds the list holds (a site
+            map holds all of every class: no vote; a chapter's contents all of one class: a vote, however
+            many seeds each class has), weighted by purity squared and by support t^2 / (t^2 + s)."""
             t = own.sum()
-            if t == 0:
-                return
+            if t <= 0:
+                return None, 0.0
             reach = own / per_class
             purity = reach.max() / reach.sum()
-            votes[j] += (reach / reach.sum()) * purity ** 2 * t / (t + self.hub_support)
+            # support: a list that holds one seed is a hint, one that holds several is a section
+            return reach / reach.sum(), purity ** 2 * t ** 2 / (t ** 2 + self.hub_support)
 
+        def vote(j, own):
+            shares, weight = strength_of(own)
+            if weight:
+                votes[j] += shares * weight
+
+        w = self.hub_window
         for h in range(n):
-            targets = pages.body_links[h]
-            if len(targets) < 2:
+            listed = (pages.listings[h] if pages.listings else [(j, ()) for j in pages.body_links[h]])
+            listed = [(j, path) for j, path in listed if j != h]  # a page does not vote for itself
+            if len(listed) < 2 or not any(j in seed_class for j, _ in listed):
                 continue
-            counts = np.zeros(k)
-            for j in targets:
+            mark = {}  # each listed seed's class, weighted by how specific a link to it is
+            for j, _ in listed:
                 c = seed_class.get(j)
                 if c is not None:
-                    counts[c] += unit[c]
-            total = counts.sum()
-            if total == 0:
+                    mark[j] = np.eye(k)[c] * unit[c] * worth[j]
+            zero = np.zeros(k)
+            # each heading of the hub, and the hub as a whole (): the pages listed under it, once each
+            groups: dict = {}
+            deepest: dict = {}  # each listed page's deepest heading (its place in a table of contents)
+            for j, path in listed:
+                for depth in range(len(path) + 1):
+                    groups.setdefault(path[:depth], {}).setdefault(j, None)
+                if len(path) >= len(deepest.get(j, ())):
+                    deepest[j] = path
+            counts = {key: sum((mark.get(j, zero) for j in members), zero) for key, members in groups.items()}
+            for j, path in deepest.items():
+                # the seeds listed under the same heading or list vote, or those under an enclosing one, up
+                # to the whole page: whichever grouping speaks most clearly (purity and support)
+                best, best_weight = None, 0.0
+                for depth in range(len(path), -1, -1):
+                    shares, weight = strength_of(counts[path[:depth]] - mark.get(j, zero))
+                    if weight > best_weight:
+                        best, best_weight = shares, weight
+                if best is not None:
+                    votes[j] += best * best_weight
+            if self.list_vote:  # a page that lists one class's seeds (a chapter's contents) is of that class
+                before = votes[h].copy()
+                vote(h, counts[()])
+                votes[h] = before + self.list_vote * (votes[h] - before)
+            if not w:
                 continue
-            for j in targets:
-                own = counts.copy()
-                c = seed_class.get(j)
-                if c is not None:
-                    own[c] -= unit[c]  # a page does not vote for itself
-                vote(j, own)
-            if self.hub_window and len(targets) > 2 * self.hub_window + 1:
-                # a long list (a site map, a table of contents) groups related pages next to each other:
-                # the seeds listed near a page vote too
-                marks = np.zeros((len(targets), k))
-                for pos, j in enumerate(targets):
-                    c = seed_class.get(j)
-                    if c is not None:
-                        marks[pos, c] = unit[c]
-                cumulative = np.vstack([np.zeros(k), np.cumsum(marks, axis=0)])
-                w = self.hub_window
-                for pos, j in enumerate(targets):
-                    lo, hi = max(0, pos - w), min(len(targets), pos + w + 1)
-                    vote(j, cumulative[hi] - cumulative[lo] - marks[pos])
+            for key in groups:
+                positions = [j for j, path in listed if path == key]  # listed directly under it, in order
+                if len(positions) <= 2 * w + 1:
+                    continue
+                # a long list under one heading (a site map, a book's contents) puts related pages next
+                # to each other: the seeds listed near a page vote too
+                marks = np.array([mark.get(j, zero) for j in positions])
+                cumulative = np.vstack([zero, np.cumsum(marks, axis=0)])
+                for at, j in enumerate(positions):
+                    lo, hi = max(0, at - w), min(len(positions), at + w + 1)
+                    vote(j, cumulative[hi] - cumulative[lo] - marks[at])
         weight = votes.sum(axis=1)
         shares = np.divide(votes, weight[:, None], out=np.zeros_like(votes), where=weight[:, None] > 0)
         return shares, weight
@@ -365,11 +444,12 @@ class TaskClassifier:
             return Result(empty, classes, np.zeros((0, k)), warnings + ["nothing to classify"])
 
         # structure view: label spreading over the site graph; none where the evidence for every task is weak
-        W, _ = structure_graph(pages, self.nav_weight, self.folder_weight, self.link_weight)
+        weights = specificity(pages, self.popular) if self.popular else None
+        W, _ = structure_graph(pages, self.nav_weight, self.folder_weight, self.link_weight, weights)
         struct, strength = self._evidence_view(W, seeds, classes, n)
         struct, strength = self._folder_vote(pages, seeds, classes, struct, strength)
         if self.hub_vote > 0 and seeds:
-            shares, weight = self._hub_votes(pages, seeds, classes)
+            shares, weight = self._hub_votes(pages, seeds, classes, weights)
             confident = weight / (weight + 0.5)
             a = self.hub_vote * confident
             has = weight > 0

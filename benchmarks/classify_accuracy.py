@@ -1,7 +1,7 @@
 """Classifier accuracy on real documentation that no one here wrote, with ground truth from each
 site's own table of contents.
 
-    apt-get install apache2-doc          # once, as root
+    apt-get install apache2-doc debian-handbook git-doc   # once, as root
     .venv/bin/python benchmarks/classify_accuracy.py
 
 For each set: serve it on 127.0.0.1, crawl it with `longneck crawl`, write the task config a site
@@ -122,6 +122,53 @@ def handbook_truth(base: str) -> tuple[dict, list]:
     return truth, tasks
 
 
+GIT = Path("/usr/share/doc/git-doc")
+GIT_TASKS = [  # sections of git.html -> (task id, name, description, keywords, examples)
+    (("Main porcelain commands", "Reset, restore and revert"), "use-git", "Use Git day to day",
+     "Everyday commands to record changes, branch, merge, share and look at history",
+     ["commit", "branch", "merge", "push", "pull"], ["git-commit.html", "git-branch.html"]),
+    (("Ancillary Commands",), "maintain", "Configure and look after a repository",
+     "Configure Git, inspect and clean up a repository, and repair or rewrite its history",
+     ["config", "reflog", "fsck", "blame"], ["git-config.html", "git-fsck.html"]),
+    (("Interacting with Others",), "other-systems", "Work with other systems and by e-mail",
+     "Exchange changes with Subversion, CVS, Perforce, and send patches by e-mail",
+     ["svn", "cvs", "p4", "email", "patch"], ["git-svn.html", "git-send-email.html"]),
+    (("Low-level commands (plumbing)", "Manipulation commands", "Interrogation commands", "Syncing repositories",
+      "Internal helper commands"), "plumbing", "Script Git with low-level commands",
+     "Plumbing commands that read and write objects, the index and refs, for scripts",
+     ["plumbing", "object", "index", "tree", "ref"], ["git-cat-file.html", "git-update-index.html"]),
+    (("Guides",), "guides", "Learn Git",
+     "Tutorials and guides to Git's concepts, workflows and vocabulary",
+     ["tutorial", "workflow", "glossary"], ["gittutorial.html", "gitworkflows.html"]),
+    (("Repository, command and file interfaces",), "repo-files", "Set up a repository's special files",
+     "Ignore files, attributes, hooks, submodules and the layout of a repository",
+     ["gitignore", "attributes", "hooks", "submodules"], ["gitignore.html", "githooks.html"]),
+    (("File formats, protocols and other developer interfaces",), "formats", "Look up file formats and protocols",
+     "The on-disk formats and the network protocols Git uses", ["format", "protocol", "pack", "capabilities"],
+     ["gitformat-pack.html", "gitprotocol-http.html"]),
+]
+
+
+def git_truth(base: str) -> tuple[dict, list]:
+    """Ground truth from git(1)'s own list of commands and guides: every page belongs to the section
+    that lists it; the how-tos and the API documents (each listed by its own index page) are none."""
+    page = (GIT / "git.html").read_text(encoding="utf-8")
+    owner = {section: task for sections, task, *_ in GIT_TASKS for section in sections}
+    seen: dict = {}
+    parts = re.split(r'<h[23] id="[^"]+">([^<]*)', page)
+    for title, body in zip(parts[1::2], parts[2::2]):
+        if title.strip() in owner:
+            for href in re.findall(r'href="([^"#:]+\.html)', body):
+                seen.setdefault(f"{base}/{href}", set()).add(owner[title.strip()])
+    for index, folder in (("howto-index.html", ""), ("technical/api-index.html", "technical/")):
+        for href in re.findall(r'href="([^"#:]+\.html)', (GIT / index).read_text(encoding="utf-8")):
+            seen.setdefault(f"{base}/{folder}{href}", set()).add("none")
+    truth = {u: next(iter(t)) for u, t in seen.items() if len(t) == 1}
+    tasks = [{"id": task, "name": name, "description": desc, "keywords": kw,
+              "examples": [f"{base}/{e}" for e in ex]} for _, task, name, desc, kw, ex in GIT_TASKS]
+    return truth, tasks
+
+
 def crawl(base: str, start: str, include: str, out: Path, tasks: list) -> Path:
     cfg = out / "bench.toml"
     lines = ["[site]", f"name = 'bench'", f"start_urls = [{json.dumps(start)}]", f"include = [{json.dumps(include)}]",
@@ -213,11 +260,12 @@ def score(name: str, run: Path, truth: dict) -> None:
 SETS = {  # name: (package, folder served, truth, start path, include, fixed port for --keep)
     "apache": ("apache2-doc", APACHE.parent, apache_truth, "/manual/en/index.html", r"/manual/en/", 8731),
     "handbook": ("debian-handbook", HANDBOOK, handbook_truth, "/en-US/index.html", r"/en-US/", 8732),
+    "git": ("git-doc", GIT, git_truth, "/index.html", r"/", 8733),
 }
 
 
 def main():
-    """``.venv/bin/python benchmarks/classify_accuracy.py [apache] [handbook] [--keep DIR] [--calibrate]``;
+    """``.venv/bin/python benchmarks/classify_accuracy.py [apache] [handbook] [git] [--keep DIR] [--calibrate]``;
     ``--keep DIR``: crawl into DIR once and re-use it on later runs (to iterate on the classifier);
     ``--calibrate``: fit the confidence calibration (Platt scaling) on the sets and print it."""
     keep = Path(sys.argv[sys.argv.index("--keep") + 1]) if "--keep" in sys.argv else None

@@ -194,21 +194,26 @@ def extract_html(html: str, url: str, normalise, is_internal) -> dict:
         if crumb["url"]:
             crumb["url"] = resolve(base, crumb["url"], normalise)
 
-    headings, h1 = [], None
-    for node in doc.query_selector_all("h1, h2, h3, h4, h5, h6").values():
-        text = clean(node.text)
-        if not text:
-            continue
-        level = int(node.tag[1])
-        if level == 1 and h1 is None:
-            h1 = text
-        if len(headings) < MAX_HEADINGS:
-            headings.append({"level": level, "text": text[:500]})
-
-    outlinks, seen = [], set()
+    headings, h1, outlinks, seen = [], None, [], set()
     root = body or doc
     regions = _link_regions(root)
-    for a in root.query_selector_all("a[href], area[href]").values():
+    section = None  # index in ``headings`` of the heading the next link sits under
+    listed = {}  # link node -> its outlink (the first of duplicates)
+    # one query in document order: each link knows the heading it sits under, so a table of contents
+    # divided by headings (a command list, a site map) tells the classifier which pages it groups
+    for node in root.query_selector_all("h1, h2, h3, h4, h5, h6, a[href], area[href]").values():
+        if node.tag[0] == "h" and node.tag[1:].isdigit():
+            text = clean(node.text)
+            if not text:
+                continue
+            level = int(node.tag[1])
+            if level == 1 and h1 is None:
+                h1 = text
+            if len(headings) < MAX_HEADINGS:
+                headings.append({"level": level, "text": text[:500]})
+                section = len(headings) - 1
+            continue
+        a = node
         href = (a.getattr("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
@@ -225,8 +230,19 @@ def extract_html(html: str, url: str, normalise, is_internal) -> dict:
             continue
         seen.add(key)
         rel = (a.getattr("rel") or "").lower().split()
-        outlinks.append({"url": target, "text": text[:300], "region": region,
-                         "internal": is_internal(target), "nofollow": "nofollow" in rel})
+        link = {"url": target, "text": text[:300], "region": region,
+                "internal": is_internal(target), "nofollow": "nofollow" in rel}
+        if section is not None:
+            link["section"] = section
+        listed[a] = link
+        outlinks.append(link)
+    # the lists each link sits in, outermost first: a table of contents nests a chapter's pages in a
+    # list of their own. Lists come in document order, so an outer list is met before the ones inside it.
+    for number, container in enumerate(root.query_selector_all("ul, ol, dl").values()):
+        for a in container.query_selector_all("a[href], area[href]").values():
+            link = listed.get(a)
+            if link is not None:
+                link.setdefault("lists", []).append(number)
 
     main = doc.query_selector("main, [role=main]")
     if main is not None:

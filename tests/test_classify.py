@@ -132,3 +132,67 @@ def test_bad_labels_file_lists_every_bad_row_and_uses_none(tmp_path):
 def test_classify_without_a_crawl_says_what_to_do(tmp_path):
     proc = longneck("classify", tmp_path, check=False)
     assert proc.returncode == 1 and "pages.jsonl not found" in proc.stderr
+
+
+def toc_site():
+    """A flat site (one folder, the same words on every page) whose only structure is its table of
+    contents: two headings, 15 pages under each, two examples at the top of each. Every page also links
+    to the example of a third task (a page everybody links to, like a configuration reference)."""
+    base = "https://www.example.org/"
+    parking = [f"{base}p{i}.html" for i in range(15)]
+    waste = [f"{base}w{i}.html" for i in range(15)]
+    toc = {"url": base + "toc.html", "status": 200, "title": "Contents", "main_text": "contents of the site",
+           "headings": [{"level": 1, "text": "Contents"}, {"level": 2, "text": "Parking"}, {"level": 2, "text": "Waste"}],
+           "outlinks": [{"url": u, "region": "body", "internal": True, "section": 1, "lists": [0]} for u in parking]
+           + [{"url": u, "region": "body", "internal": True, "section": 2, "lists": [1]} for u in waste]}
+    settings = [base + "settings.html", base + "settings-help.html"]
+    records = [toc]
+    for i, url in enumerate(parking + waste + settings):
+        links = [{"url": base + "toc.html", "region": "nav", "internal": True}]
+        if url in settings:
+            records.append({"url": url, "status": 200, "title": "Settings", "outlinks": links,
+                            "main_text": "This page explains one of the services the council offers to residents."})
+            continue
+        links.append({"url": settings[0], "region": "body", "internal": True, "section": 0})
+        section = parking if url in parking else waste
+        for neighbour in section[max(0, section.index(url) - 1):section.index(url) + 2]:  # see also: the next ones
+            if neighbour != url:
+                links.append({"url": neighbour, "region": "body", "internal": True, "section": 0})
+        records.append({"url": url, "status": 200, "title": f"Page {i}", "outlinks": links,
+                        "headings": [{"level": 2, "text": "See also"}],
+                        "main_text": "This page explains one of the services the council offers to residents."})
+    tasks = [{"id": "parking", "name": "Park", "description": "Parking permits and fines", "keywords": ["parking"],
+              "examples": parking[:2]},
+             {"id": "waste", "name": "Waste", "description": "Bins and collection", "keywords": ["bins"],
+              "examples": waste[:2]},
+             {"id": "settings", "name": "Settings", "description": "Account settings", "keywords": ["account"],
+              "examples": settings}]
+    return records, tasks, parking, waste, settings
+
+
+def test_a_table_of_contents_divided_by_headings_groups_its_pages():
+    records, tasks, parking, waste, _ = toc_site()
+    table = TaskClassifier(tasks).fit_predict(records, {}).table.set_index("url")
+    # the last parking pages sit next to the waste examples in the list, and every page links to the
+    # settings example: only the headings (and the popularity discount) tell them apart
+    assert (table.loc[parking, "task"] == "parking").all(), table.loc[parking, ["task", "why"]]
+    assert (table.loc[waste, "task"] == "waste").all()
+
+
+def test_without_headings_the_list_nesting_groups_the_pages():
+    records, tasks, parking, waste, _ = toc_site()
+    for link in records[0]["outlinks"]:
+        del link["section"]  # only the nested lists are left
+    table = TaskClassifier(tasks).fit_predict(records, {}).table.set_index("url")
+    assert (table.loc[parking, "task"] == "parking").all()
+    assert (table.loc[waste, "task"] == "waste").all()
+
+
+def test_a_page_every_page_links_to_says_little():
+    from audit.classify import specificity
+
+    records, _, _, waste, settings = toc_site()
+    pages = build_pages(records)
+    weight = dict(zip(pages.urls, specificity(pages)))
+    assert weight[settings[0]] < 0.1  # linked from every page
+    assert weight[waste[5]] == 1.0  # listed by the contents and two neighbours

@@ -82,6 +82,26 @@ def test_outlinks_regions_internal_nofollow():
     assert not any(u.startswith(("mailto", "javascript")) for u, _ in links)
 
 
+
+def test_outlinks_know_the_heading_and_the_lists_they_sit_in():
+    page = """<body><a href="/top">before any heading</a><h1>Book</h1>
+    <h2>Commands</h2><dl><dt><a href="/ch5">Chapter 5</a></dt>
+      <dd><dl><dt><a href="/s1">5.1</a></dt><dt><a href="/s2">5.2</a></dt></dl></dd>
+      <dt><a href="/ch6">Chapter 6</a></dt></dl>
+    <h3>Helpers</h3><p><a href="/helper">a helper</a></p><h2>Guides</h2><ul><li><a href="/guide">guide</a></li></ul></body>"""
+    fields = extract_html(page, "https://www.example.org/", norm, internal)
+    headings = [h["text"] for h in fields["headings"]]
+    links = {link["url"].rsplit("/", 1)[1]: link for link in fields["outlinks"]}
+    assert "section" not in links["top"]
+    assert headings[links["ch5"]["section"]] == "Commands" and headings[links["s2"]["section"]] == "Commands"
+    assert headings[links["helper"]["section"]] == "Helpers" and headings[links["guide"]["section"]] == "Guides"
+    # a chapter sits in the outer list, its sections in a list nested inside it
+    outer = links["ch5"]["lists"]
+    assert len(outer) == 1 and links["ch6"]["lists"] == outer
+    assert links["s1"]["lists"][:1] == outer and len(links["s1"]["lists"]) == 2
+    assert links["s1"]["lists"] == links["s2"]["lists"]
+    assert "lists" not in links["helper"] and links["guide"]["lists"] != outer
+
 def test_breadcrumbs_from_json_ld_in_position_order():
     assert fields()["breadcrumbs"] == [{"text": "Home", "url": "https://www.example.org/"},
                                        {"text": "Parking", "url": "https://www.example.org/parking/"}]
