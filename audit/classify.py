@@ -11,7 +11,7 @@ Two views of the site, combined (co-training in the sense of Blum & Mitchell, ke
    - *Folder vote*: a folder whose seeds agree decides for its pages, however large it is.
    - *Hub votes*: a page that lists pages (a table of contents, a command list, a chapter's contents)
      groups them by its headings and by its nested lists; the seeds listed in the same group vote for
-     the pages beside them, and the hub itself takes the class of the seeds it lists. See ``_hub_votes``.
+     the pages beside them. See ``_hub_votes``.
    A page whose evidence for every task is weak leans to none.
 2. **Text.** TF-IDF over title, headings, breadcrumbs, URL words and main text. A logistic regression
    is trained on the seeds, the tasks' own names, descriptions and keywords, and the pages the
@@ -225,7 +225,7 @@ class TaskClassifier:
 
     def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
                  folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3, folder_vote=0.7,
-                 hub_vote=0.5, graph_trust=-1.0, hub_support=2.0, calibration=None, hub_window=5, popular=0.05, list_vote=0.5):
+                 hub_vote=0.5, graph_trust=-1.0, hub_support=2.0, calibration=None, hub_window=3, popular=0.05):
         self.tasks = list(tasks)
         self.none_spread = none_spread
         self.folder_vote = folder_vote
@@ -233,7 +233,6 @@ class TaskClassifier:
         self.calibration = calibration or self.CALIBRATION
         self.hub_window = hub_window
         self.popular = popular
-        self.list_vote = list_vote
         self.evidence = evidence  # the fraction of a task's seed-level mass that counts as full evidence
         self.folder_weight, self.link_weight = folder_weight, link_weight
         self.threshold = threshold
@@ -244,8 +243,8 @@ class TaskClassifier:
     # Platt scaling of the combined probability of the answer: the raw probability runs low (0.45 is
     # right about 90% of the time). Fitted on the three documentation sets of
     # benchmarks/classify_accuracy.py (--calibrate prints the fit and the reliability); fitted on any two,
-    # it cuts the third's expected calibration error from 0.33-0.47 to 0.03-0.09.
-    CALIBRATION = (2.09, 3.02)
+    # it cuts the third's expected calibration error from 0.33-0.48 to 0.02-0.10.
+    CALIBRATION = (1.95, 3.10)
 
     def calibrate(self, raw):
         """The probability that the answer is right, from the raw combined probability (Platt scaling)."""
@@ -313,8 +312,7 @@ class TaskClassifier:
         above it, up to the whole page. In a long list under one heading, the seeds within
         ``hub_window`` places vote too. A vote is the share of each class's seeds the list holds, weighted
         by purity squared and by support t^2 / (t^2 + ``hub_support``) (t: the seeds behind it, each
-        counted by its specificity squared). The hub itself takes ``list_vote`` x the vote of all the
-        seeds it lists: a chapter's contents page belongs to its chapter. Returns (shares, weight)."""
+        counted by its specificity squared). Returns (shares, weight)."""
         k = len(classes)
         n = len(pages.urls)
         votes = np.zeros((n, k))
@@ -376,10 +374,6 @@ class TaskClassifier:
                         best, best_weight = shares, weight
                 if best is not None:
                     votes[j] += best * best_weight
-            if self.list_vote:  # a page that lists one class's seeds (a chapter's contents) is of that class
-                before = votes[h].copy()
-                vote(h, counts[()])
-                votes[h] = before + self.list_vote * (votes[h] - before)
             if not w:
                 continue
             for key in groups:

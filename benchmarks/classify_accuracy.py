@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -257,6 +258,43 @@ def score(name: str, run: Path, truth: dict) -> None:
     print(f"macro-F1 {one['macro_f1']:.3f}  accuracy {one['accuracy']:.3f}")
 
 
+SWEEP = {  # parameter: values tried by --sweep, one at a time around the defaults
+    "popular": [0.02, 0.05, 0.1], "hub_support": [1.0, 2.0, 3.0], "hub_vote": [0.3, 0.5, 0.7],
+    "hub_window": [2, 3, 5],
+}
+
+
+def sweep(runs: dict) -> None:
+    """Macro-F1 (no labels / after 25 queue labels) on every set, with one parameter of the classifier
+    changed at a time: how far the figures depend on the values chosen."""
+    from sklearn.metrics import f1_score
+
+    from audit.classify import TaskClassifier, build_pages, label_queue
+    from audit.runs import iter_pages
+
+    loaded = {name: (run_config(run), build_pages(iter_pages(run)), truth) for name, (run, truth) in runs.items()}
+
+    def f1(result, truth, skip):
+        pairs = [(truth[u], t) for u, t in zip(result.table["url"], result.table["task"]) if u in truth and u not in skip]
+        y_true, y_pred = [a for a, _ in pairs], [b for _, b in pairs]
+        return f1_score(y_true, y_pred, labels=sorted(set(y_true)), average="macro", zero_division=0)  # as evaluate
+
+    print(f"\n== sweep: macro-F1 no labels / after 25 labels ({', '.join(loaded)})")
+    for name, values in SWEEP.items():
+        for value in values:
+            scores = []
+            for config, pages, truth in loaded.values():
+                classifier = TaskClassifier(config.tasks, threshold=config.classifier["threshold"], **{name: value})
+                examples = {u for t in config.tasks for u in t["examples"]}
+                zero = classifier.fit_predict(pages, {})
+                queue = label_queue(zero, pages, 200)
+                chosen = dict(list({u: truth[u] for u in queue["url"] if u in truth}.items())[:25])
+                one = classifier.fit_predict(pages, chosen)
+                scores.append((f1(zero, truth, examples), f1(one, truth, examples | set(chosen))))
+            print(f"{name:>12} = {value:<5}  " + "  ".join(f"{a:.3f} / {b:.3f}" for a, b in scores)
+                  + f"   lowest {min(a for a, _ in scores):.3f} / {min(b for _, b in scores):.3f}")
+
+
 SETS = {  # name: (package, folder served, truth, start path, include, fixed port for --keep)
     "apache": ("apache2-doc", APACHE.parent, apache_truth, "/manual/en/index.html", r"/manual/en/", 8731),
     "handbook": ("debian-handbook", HANDBOOK, handbook_truth, "/en-US/index.html", r"/en-US/", 8732),
@@ -265,12 +303,15 @@ SETS = {  # name: (package, folder served, truth, start path, include, fixed por
 
 
 def main():
-    """``.venv/bin/python benchmarks/classify_accuracy.py [apache] [handbook] [git] [--keep DIR] [--calibrate]``;
-    ``--keep DIR``: crawl into DIR once and re-use it on later runs (to iterate on the classifier);
-    ``--calibrate``: fit the confidence calibration (Platt scaling) on the sets and print it."""
+    """``.venv/bin/python benchmarks/classify_accuracy.py [apache] [handbook] [git] [--keep DIR] [--calibrate]
+    [--sweep]``; ``--keep DIR``: crawl into DIR once and re-use it on later runs (to iterate on the
+    classifier); ``--calibrate``: fit the confidence calibration (Platt scaling) on the sets and print
+    it; ``--sweep``: the figures with one parameter changed at a time."""
     keep = Path(sys.argv[sys.argv.index("--keep") + 1]) if "--keep" in sys.argv else None
+    sweep_dir = tempfile.mkdtemp(prefix="longneck-sweep-")
     chosen = [a for a in sys.argv[1:] if a in SETS] or list(SETS)
     pairs: dict = {}
+    runs: dict = {}
     for name in chosen:
         package, served, truth_of, start, include, port = SETS[name]
         if not served.is_dir():
@@ -286,8 +327,16 @@ def main():
                 run = crawl(base, f"{base}{start}", include, folder, tasks)
             score(f"{package}", run, truth)
             pairs[name] = reliability(package, run, truth)
+            if "--sweep" in sys.argv:
+                if not keep:
+                    shutil.copytree(run, Path(sweep_dir) / name)
+                    run = Path(sweep_dir) / name
+                runs[name] = (run, truth)
     if "--calibrate" in sys.argv and pairs:
         fit_calibration(pairs)
+    if runs:
+        sweep(runs)
+    shutil.rmtree(sweep_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@ on one core, under 2 GB).
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/classify_scale.py 100000
 
-The site: 50 sections, 300 words a page (half from the section's own vocabulary), 7 body links and
-10 navigation links a page, a two-level breadcrumb, 8 tasks with two examples each. Prints CPU
+The site: 50 sections, 300 words a page (half from the section's own vocabulary), 7 body links a page
+(under two headings, in two lists), 10 navigation links, a two-level breadcrumb, 8 tasks with two
+examples each. Prints CPU
 seconds for reading the pages and for classifying, wall time and peak RSS.
 """
 
@@ -26,11 +27,12 @@ def records(n: int, seed: int = 1):
         s = i % 50
         own = vocab[s * 300:(s + 1) * 300]
         yield {"url": f"http://h/s{s}/p{i}.html", "final_url": f"http://h/s{s}/p{i}.html", "status": 200,
-               "title": f"Page {i}", "headings": [{"level": 1, "text": f"Page {i}"}],
+               "title": f"Page {i}",
+               "headings": [{"level": 1, "text": f"Page {i}"}, {"level": 2, "text": "Related"}, {"level": 2, "text": "More"}],
                "main_text": " ".join(rng.choice(own if rng.random() < .5 else vocab) for _ in range(300)),
                "breadcrumbs": [{"text": "Home"}, {"text": f"S{s}"}],
-               "outlinks": [{"url": f"http://h/s{s}/p{(i + 50 * j) % n}.html", "internal": True, "region": "body"}
-                            for j in range(1, 8)]
+               "outlinks": [{"url": f"http://h/s{s}/p{(i + 50 * j) % n}.html", "internal": True, "region": "body",
+                             "section": 1 + j % 2, "lists": [0, 1 + j % 2]} for j in range(1, 8)]
                            + [{"url": f"http://h/s{j}/index.html", "internal": True, "region": "nav"} for j in range(10)]}
 
 
