@@ -610,9 +610,10 @@ def label_queue(result: Result, pages: Pages, size: int = 50) -> "object":
 
 
 def classify_run(run_dir, config, extra_labels: dict | None = None, exclude: set | None = None,
-                 queue_size: int = 50):
+                 queue_size: int = 50, records=None):
     """Classify the crawl in ``run_dir``: returns (Result, label queue, Pages). ``exclude``: URLs whose
-    labels are held out (for evaluation); the tasks' examples always stay seeds."""
+    labels are held out (for evaluation); the tasks' examples always stay seeds. ``records``: the crawl
+    records, when the caller reads them (the audit reads ``pages.jsonl`` once for this and its signals)."""
     from .runs import iter_pages, read_labels
 
     task_ids = [t["id"] for t in config.tasks]
@@ -620,7 +621,7 @@ def classify_run(run_dir, config, extra_labels: dict | None = None, exclude: set
     labels.update(extra_labels or {})
     classifier = TaskClassifier.from_config(config)
     labels = {u: t for u, t in labels.items() if u not in (exclude or ())}
-    pages = build_pages(iter_pages(run_dir))
+    pages = build_pages(iter_pages(run_dir) if records is None else records)
     result = classifier.fit_predict(pages, labels)
     return result, label_queue(result, pages, queue_size), pages
 

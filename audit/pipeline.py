@@ -75,7 +75,9 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
     """Audit the crawl in ``run_dir`` with ``config``'s tasks and thresholds. With ``history``, the run
     is recorded in the history database, earlier decisions are carried forward and checked, corrected
     tasks become training labels, and the changes since the site's previous run are listed."""
+    from . import signals
     from .classify import classify_run, write_classification
+    from .runs import iter_pages
 
     started = time.time()
     settings = dict(config.audit)
@@ -89,9 +91,17 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         decisions = store.decisions(config.site["name"]) if store else {}
         corrected = {u: d["corrected_task"] for u, d in decisions.items() if d.get("corrected_task")}
         # 1. classify; 2. signals per URL; 3. duplicate clusters; 4. the rules; 5. targets and tables
-        result, queue, pages = classify_run(run_dir, config, extra_labels=corrected)
+        # one pass over pages.jsonl: each record goes to the signals as the classifier reads it
+        collector = signals.Collector(settings["protect"])
+
+        def records():
+            for record in iter_pages(run_dir):
+                collector.add(record)
+                yield record
+
+        result, queue, pages = classify_run(run_dir, config, extra_labels=corrected, records=records())
         write_classification(run_dir, result, queue)
-        table, hashes, notes = _signals(run_dir, result, settings)
+        table, hashes, notes = _signals(run_dir, result, settings, collector)
         has_traffic = settings["analytics"]
         best_of_cluster = _duplicates(table, hashes, settings, has_traffic)
         _carry_forward(table, decisions)
@@ -128,14 +138,15 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
                  costs, **parts)
 
 
-def _signals(run_dir, result, settings):
-    """The signals table (one row per URL) with the classification and analytics joined; the pages'
-    MinHash signatures; notes. ``settings["analytics"]`` becomes True/False (is there traffic data)."""
-    from . import analytics, signals
-    from .runs import RunError, iter_pages
+def _signals(run_dir, result, settings, collector):
+    """The signals table (one row per URL, from ``collector``, which has seen every crawl record) with
+    the classification and analytics joined; the pages' MinHash signatures; notes.
+    ``settings["analytics"]`` becomes True/False (is there traffic data)."""
+    from . import analytics
+    from .runs import RunError
 
     valued = set(result.table.loc[result.table["task"] != NONE, "url"]) if len(result.table) else set()
-    table, hashes = signals.collect(iter_pages(run_dir), settings["protect"], valued)
+    table, hashes = collector.finish(valued)
     if table.empty:
         raise RunError(f"{Path(run_dir) / 'pages.jsonl'} holds no pages: nothing to audit")
     cls = result.table.set_index("url")

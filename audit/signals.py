@@ -84,20 +84,23 @@ def minhash(text: str):
     return m
 
 
-def collect(records, protect=(), valued=frozenset()):
-    """Stream crawl records once; returns (pandas DataFrame of signals per URL, MinHash list by row).
-    ``valued``: URLs whose content links count as use in ``inlinks_valued`` (top-task pages)."""
-    import pandas as pd
+class Collector:
+    """The signals per URL, gathered record by record as the crawl file is read (``add``), so the
+    classifier and the signals share one pass over ``pages.jsonl``; ``finish(valued)`` counts the links
+    once every URL has a row and the top-task pages are known."""
 
-    protect_re = [re.compile(p) for p in protect]
-    index: dict[str, int] = {}
-    rows: list[dict] = []
-    links: list[tuple] = []
-    hashes: list = []
-    for record in records:
+    def __init__(self, protect=()):
+        self.protect_re = [re.compile(p) for p in protect]
+        self.index: dict[str, int] = {}
+        self.rows: list[dict] = []
+        self.links: list[tuple] = []
+        self.hashes: list = []
+
+    def add(self, record: dict) -> None:
+        protect_re, index, rows, links, hashes = self.protect_re, self.index, self.rows, self.links, self.hashes
         url = record["url"]
         if url in index:
-            continue
+            return
         index[url] = len(rows)
         status = record.get("status")
         dates = record.get("dates") or {}
@@ -140,59 +143,65 @@ def collect(records, protect=(), valued=frozenset()):
         hashes.append(minhash(text) if html_ok and (record.get("word_count") or 0)
                       >= MIN_DUPLICATE_WORDS else None)
 
-    n = len(rows)
-    table = pd.DataFrame(rows)
-    if n == 0:
-        return table, hashes
-    # inlinks (one per linking page and region) and broken links, now that every URL has a row
-    body = np.zeros(n, dtype=np.int64)
-    nav = np.zeros(n, dtype=np.int64)
-    finals = [index.get(u) for u in table["final_url"]]
-    table_urls = table["url"].tolist()
-    for column in ("status", "depth", "age_days"):  # whole numbers or empty, never 404.0
-        table[column] = pd.Series([None if v is None or v != v else int(v) for v in table[column]], dtype=object)
-    status = table["status"].to_numpy(dtype=object)
-    blocked = table["robots_blocked"].to_numpy()
+    def finish(self, valued=frozenset()):
+        """(pandas DataFrame of signals per URL, MinHash list by row). ``valued``: URLs whose content
+        links count as use in ``inlinks_valued`` (top-task pages)."""
+        import pandas as pd
 
-    def broken(i):
-        j = finals[i] if finals[i] is not None else i
-        code = status[j]
-        return (code is None and not blocked[j]) or (code is not None and code >= 400)
+        index, rows, links, hashes = self.index, self.rows, self.links, self.hashes
+        n = len(rows)
+        table = pd.DataFrame(rows)
+        if n == 0:
+            return table, hashes
+        # inlinks (one per linking page and region) and broken links, now that every URL has a row
+        body = np.zeros(n, dtype=np.int64)
+        nav = np.zeros(n, dtype=np.int64)
+        finals = [index.get(u) for u in table["final_url"]]
+        table_urls = table["url"].tolist()
+        for column in ("status", "depth", "age_days"):  # whole numbers or empty, never 404.0
+            table[column] = pd.Series([None if v is None or v != v else int(v) for v in table[column]], dtype=object)
+        status = table["status"].to_numpy(dtype=object)
+        blocked = table["robots_blocked"].to_numpy()
 
-    broken_count = np.zeros(n, dtype=np.int64)
-    valued_body = np.zeros(n, dtype=np.int64)
-    to_tasks = np.zeros(n, dtype=np.int64)
-    start = (table["found_via"] == "start").to_numpy()
-    for source, targets in enumerate(links):
-        seen_body, seen_nav, bad = set(), set(), set()
-        if status[source] != 200:
-            continue
-        for target_url, region in targets:
-            t = index.get(target_url)
-            if t is None or t == source:
+        def broken(i):
+            j = finals[i] if finals[i] is not None else i
+            code = status[j]
+            return (code is None and not blocked[j]) or (code is not None and code >= 400)
+
+        broken_count = np.zeros(n, dtype=np.int64)
+        valued_body = np.zeros(n, dtype=np.int64)
+        to_tasks = np.zeros(n, dtype=np.int64)
+        start = (table["found_via"] == "start").to_numpy()
+        for source, targets in enumerate(links):
+            seen_body, seen_nav, bad = set(), set(), set()
+            if status[source] != 200:
                 continue
-            hit = {t}
-            if finals[t] is not None and finals[t] != t:
-                hit.add(finals[t])  # a link to a redirect also reaches where it ends
-            (seen_body if region == "body" else seen_nav).update(hit)
-            if broken(t):
-                bad.add(t)
-        for t in seen_body:
-            body[t] += 1
-        to_tasks[source] = sum(1 for t in seen_body if table_urls[t] in valued)
-        if start[source] or table_urls[source] in valued:
+            for target_url, region in targets:
+                t = index.get(target_url)
+                if t is None or t == source:
+                    continue
+                hit = {t}
+                if finals[t] is not None and finals[t] != t:
+                    hit.add(finals[t])  # a link to a redirect also reaches where it ends
+                (seen_body if region == "body" else seen_nav).update(hit)
+                if broken(t):
+                    bad.add(t)
             for t in seen_body:
-                valued_body[t] += 1
-        for t in seen_nav - seen_body:
-            nav[t] += 1
-        broken_count[source] = len(bad)
-    table["inlinks_body"] = body
-    table["inlinks_valued"] = valued_body
-    table["links_to_tasks"] = to_tasks
-    table["inlinks_nav"] = nav
-    table["broken_links"] = broken_count
-    table["orphan"] = table["in_sitemap"] & (body + nav == 0) & (table["found_via"] != "start")
-    return table, hashes
+                body[t] += 1
+            to_tasks[source] = sum(1 for t in seen_body if table_urls[t] in valued)
+            if start[source] or table_urls[source] in valued:
+                for t in seen_body:
+                    valued_body[t] += 1
+            for t in seen_nav - seen_body:
+                nav[t] += 1
+            broken_count[source] = len(bad)
+        table["inlinks_body"] = body
+        table["inlinks_valued"] = valued_body
+        table["links_to_tasks"] = to_tasks
+        table["inlinks_nav"] = nav
+        table["broken_links"] = broken_count
+        table["orphan"] = table["in_sitemap"] & (body + nav == 0) & (table["found_via"] != "start")
+        return table, hashes
 
 
 def duplicate_clusters(table, hashes, threshold: float = 0.9):
