@@ -50,6 +50,7 @@ class Pages:
     # sits in),
     # one per distinct (page, path): a page linked from the header and again in a table of contents has both
     listings: list = field(default_factory=list)
+    headings: list = field(default_factory=list)  # per page, {heading index: text} for the headings links sit under
     aliases: dict = field(default_factory=dict)  # redirecting URL -> node id of its final page
 
 
@@ -88,14 +89,15 @@ def build_pages(records) -> Pages:
         path = urlsplit(url).path
         dirs.append(path.rsplit("/", 1)[0] + "/" if not path.endswith("/") else path.rstrip("/").rsplit("/", 1)[0] + "/")
         trails.append(crumbs[:-1] if crumbs and crumbs[-1] in title else crumbs)
-        outs.append((record.get("outlinks") or (), heading_paths(record.get("headings") or ())))
+        outs.append((record.get("outlinks") or (), record.get("headings") or ()))
         urls.append(url)
     index = {u: i for i, u in enumerate(urls)}
     for source, final in finals.items():
         if final in index:
             aliases[source] = index[final]
-    body, nav, listings = [], [], []
-    for links, paths in outs:
+    body, nav, listings, heading_texts = [], [], [], []
+    for links, headings in outs:
+        paths = heading_paths(headings)
         b, n, listed = {}, set(), {}  # body links in page order (a table of contents groups a section's pages)
         for link in links:
             if not link.get("internal"):
@@ -115,8 +117,11 @@ def build_pages(records) -> Pages:
                 n.add(j)
         body.append(list(b))
         listings.append(list(listed))
+        used = {k for _, path in listed for k in path if k >= 0}
+        heading_texts.append({k: str(headings[k].get("text", ""))[:80] for k in used
+                              if isinstance(headings[k], dict)})
         nav.append(sorted(n - b.keys()))
-    return Pages(urls, texts, body, nav, dirs, trails, listings, aliases)
+    return Pages(urls, texts, body, nav, dirs, trails, listings, heading_texts, aliases)
 
 
 def heading_paths(headings) -> list:
@@ -312,7 +317,8 @@ class TaskClassifier:
         above it, up to the whole page. In a long list under one heading, the seeds within
         ``hub_window`` places vote too. A vote is the share of each class's seeds the list holds, weighted
         by purity squared and by support t^2 / (t^2 + ``hub_support``) (t: the seeds behind it, each
-        counted by its specificity squared). Returns (shares, weight)."""
+        counted by its specificity squared). Returns (shares, weight, strongest): per page, the hub vote
+        "why" names (weight, hub, heading path, class, seeds behind it)."""
         k = len(classes)
         n = len(pages.urls)
         votes = np.zeros((n, k))
@@ -326,6 +332,7 @@ class TaskClassifier:
         worth = np.ones(n) if weights is None else weights ** 2
         for j, c in seed_class.items():
             per_class[c] += unit[c] * worth[j]
+
         def strength_of(own):
             """(shares, weight) of a list's vote: the share of each class's seeds the list holds (a site
             map holds all of every class: no vote; a chapter's contents all of one class: a vote, however
@@ -343,6 +350,7 @@ class TaskClassifier:
             if weight:
                 votes[j] += shares * weight
 
+        strongest: dict = {}  # page -> (weight, hub, heading path, class, seeds behind it): what "why" names
         w = self.hub_window
         for h in range(n):
             listed = (pages.listings[h] if pages.listings else [(j, ()) for j in pages.body_links[h]])
@@ -364,16 +372,22 @@ class TaskClassifier:
                 if len(path) >= len(deepest.get(j, ())):
                     deepest[j] = path
             counts = {key: sum((mark.get(j, zero) for j in members), zero) for key, members in groups.items()}
+            tally = {key: np.bincount([seed_class[x] for x in members if x in seed_class], minlength=k)
+                     for key, members in groups.items()}
             for j, path in deepest.items():
                 # the seeds listed under the same heading or list vote, or those under an enclosing one, up
                 # to the whole page: whichever grouping speaks most clearly (purity and support)
-                best, best_weight = None, 0.0
+                best, best_weight, best_key = None, 0.0, None
                 for depth in range(len(path), -1, -1):
                     shares, weight = strength_of(counts[path[:depth]] - mark.get(j, zero))
                     if weight > best_weight:
-                        best, best_weight = shares, weight
+                        best, best_weight, best_key = shares, weight, path[:depth]
                 if best is not None:
                     votes[j] += best * best_weight
+                    if best_weight > strongest.get(j, (0.0,))[0]:
+                        c = int(best.argmax())
+                        behind = int(tally[best_key][c]) - (seed_class.get(j) == c)
+                        strongest[j] = (best_weight, h, best_key, c, behind)
             if not w:
                 continue
             for key in groups:
@@ -389,7 +403,7 @@ class TaskClassifier:
                     vote(j, cumulative[hi] - cumulative[lo] - marks[at])
         weight = votes.sum(axis=1)
         shares = np.divide(votes, weight[:, None], out=np.zeros_like(votes), where=weight[:, None] > 0)
-        return shares, weight
+        return shares, weight, strongest
 
     def _folder_vote(self, pages: Pages, seeds: dict, classes: list, struct, strength):
         """A URL folder is a section of the site: pages in a folder whose other seeds agree take their class
@@ -442,8 +456,9 @@ class TaskClassifier:
         W, _ = structure_graph(pages, self.nav_weight, self.folder_weight, self.link_weight, weights)
         struct, strength = self._evidence_view(W, seeds, classes, n)
         struct, strength = self._folder_vote(pages, seeds, classes, struct, strength)
+        strongest: dict = {}
         if self.hub_vote > 0 and seeds:
-            shares, weight = self._hub_votes(pages, seeds, classes, weights)
+            shares, weight, strongest = self._hub_votes(pages, seeds, classes, weights)
             confident = weight / (weight + 0.5)
             a = self.hub_vote * confident
             has = weight > 0
@@ -505,7 +520,7 @@ class TaskClassifier:
             top = classes[best[i]] if classes[best[i]] != tasks[i] else classes[second[i]]
             runner.append(top)
             runner_conf.append(round(float(combined[i, classes.index(top)]), 3))
-        why = explain(pages, tasks, seeds, vectorizer, model, X, classes)
+        why = explain(pages, tasks, seeds, vectorizer, model, X, classes, strongest)
         raw = np.array(conf, dtype=float)
         calibrated = np.where([i in seeds for i in range(n)], 1.0, self.calibrate(raw)).round(3)
         table = pd.DataFrame({"url": pages.urls, "task": tasks, "confidence": calibrated, "raw_confidence": raw,
@@ -515,8 +530,9 @@ class TaskClassifier:
         return Result(table, classes, combined, warnings, {"structure": struct, "text": text}, X)
 
 
-def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classes) -> list:
-    """A short reason per page: breadcrumb, links from pages of the same task, URL folder, text terms."""
+def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classes, strongest=None) -> list:
+    """A short reason per page: breadcrumb, the hub that lists it beside pages of its task (and under
+    which heading), links from pages of the same task, URL folder, text terms."""
     inlinks = [[] for _ in pages.urls]
     for j, targets in enumerate(pages.body_links):
         for i in targets:
@@ -530,6 +546,14 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
             parts.append("given as example or label")
         if pages.trails[i]:
             parts.append("breadcrumb " + " › ".join(pages.trails[i][-3:]))
+        hub = (strongest or {}).get(i)
+        if hub and task != NONE and classes[hub[3]] == task and hub[4] > 0:
+            _, h, key, _, behind = hub
+            heading = next((pages.headings[h].get(k) for k in reversed(key) if k >= 0), None) \
+                if pages.headings else None
+            where = (" in a list" if key and key[-1] < 0 else "") + (f" under '{heading}'" if heading else "")
+            parts.append(f"listed by {urlsplit(pages.urls[h]).path or '/'}{where} beside {behind} {task} "
+                         f"example{'s' if behind > 1 else ''}")
         same = sum(1 for j in inlinks[i] if tasks[j] == task)
         if same and task != NONE:
             parts.append(f"{same} body link{'s' if same > 1 else ''} from {task} pages")

@@ -50,7 +50,7 @@ PAGES_COLUMNS: dict[str, tuple[str | None, int, str]] = {
     "Decision": (None, 12, "For the reviewer: one of the seven recommendations (dropdown)."),
     "Corrected task": (None, 18, "For the reviewer: the right task when Task is wrong (dropdown; becomes a training label)."),
     "Notes": (None, 40, "For the reviewer."),
-    "Why task": ("why", 50, "Why the classifier chose Task (breadcrumb, links, folder, words)."),
+    "Why task": ("why", 50, "Why the classifier chose Task (breadcrumb, the listing page and heading, links, folder, words)."),
     "Words": ("word_count", 8, "Words of main text."),
     "Depth": ("depth", 7, "Clicks from a start page; empty when no link reaches it."),
     "Inlinks body": ("inlinks_body", 9, "Crawled pages linking here from their main content."),

@@ -177,6 +177,9 @@ def test_a_table_of_contents_divided_by_headings_groups_its_pages():
     # settings example: only the headings (and the popularity discount) tell them apart
     assert (table.loc[parking, "task"] == "parking").all(), table.loc[parking, ["task", "why"]]
     assert (table.loc[waste, "task"] == "waste").all()
+    # the why names the hub, the heading and the examples beside the page
+    assert "listed by /toc.html in a list under 'Parking' beside 2 parking examples" in table.loc[parking[14], "why"]
+    assert "under 'Waste' beside 2 waste examples" in table.loc[waste[3], "why"]
 
 
 def test_without_headings_the_list_nesting_groups_the_pages():
