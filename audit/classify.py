@@ -46,11 +46,11 @@ class Pages:
     nav_links: list
     directories: list         # directory path of each page
     trails: list              # breadcrumb trail (tuple of texts) of each page
-    # per page, its body links in page order as (node id, path of the headings and then the lists the link
-    # sits in),
-    # one per distinct (page, path): a page linked from the header and again in a table of contents has both
-    listings: list = field(default_factory=list)
-    headings: list = field(default_factory=list)  # per page, {heading index: text} for the headings links sit under
+    # per page, its body links in page order as (node id, path): the path holds the headings the link sits
+    # under, then the lists it sits in (negative numbers). One per distinct (page, path): a page linked from
+    # the header and again in a table of contents has both.
+    listings: list
+    headings: list            # per page, {heading index: text} for the headings its links sit under
     aliases: dict = field(default_factory=dict)  # redirecting URL -> node id of its final page
 
 
@@ -137,11 +137,12 @@ def heading_paths(headings) -> list:
     return paths
 
 
-def specificity(pages: Pages, popular: float = 0.1) -> np.ndarray:
+def specificity(pages: Pages, popular: float) -> np.ndarray:
     """How much a link to each page says about the page that holds it, 0-1: an inverse document frequency
     over the pages that link to it from their content, 1 for a page linked from up to ``popular`` (a
-    share) of the pages, falling to 0 for a page every page links to. A page most pages link to (a
-    configuration reference, a glossary) groups nothing, as a site-wide menu groups nothing."""
+    share) of the pages, falling to 0 for a page every page links to (``popular`` 0: all 1). A page most
+    pages link to (a configuration reference, a glossary) groups nothing, as a site-wide menu groups
+    nothing."""
     n = len(pages.urls)
     indegree = np.zeros(n)
     for h, targets in enumerate(pages.body_links):
@@ -308,16 +309,16 @@ class TaskClassifier:
         struct = (struct + 1e-9) / (struct + 1e-9).sum(axis=1, keepdims=True)
         return struct, strength
 
-    def _hub_votes(self, pages: Pages, seeds: dict, classes: list, weights=None):
+    def _hub_votes(self, pages: Pages, seeds: dict, classes: list, weights):
         """Hub pages list a section's pages (a chapter's table of contents, a command list divided by
         headings, a module index): a page listed by a hub whose other listed seeds agree takes their class.
 
-        For each hub and each page it lists: the seeds listed under the same heading vote (a page's
-        deepest heading, when it is listed twice); where that heading lists no seed, those of the heading
-        above it, up to the whole page. In a long list under one heading, the seeds within
-        ``hub_window`` places vote too. A vote is the share of each class's seeds the list holds, weighted
-        by purity squared and by support t^2 / (t^2 + ``hub_support``) (t: the seeds behind it, each
-        counted by its specificity squared). Returns (shares, weight, strongest): per page, the hub vote
+        A hub's links fall into groups: each heading, each nested list, and the page as a whole. For each
+        page it lists (at its deepest place, when it is listed twice), the seeds of the group that speaks
+        most clearly vote: its own heading or list, or one that encloses it. In a long list directly under
+        one group, the seeds within ``hub_window`` places vote too. A vote is the share of each class's
+        seeds the group holds, weighted by purity squared and by support t^2 / (t^2 + ``hub_support``)
+        (t: the seeds behind it, each counted by its ``weights`` (specificity) squared). Returns (shares, weight, strongest): per page, the hub vote
         "why" names (weight, hub, heading path, class, seeds behind it)."""
         k = len(classes)
         n = len(pages.urls)
@@ -329,7 +330,7 @@ class TaskClassifier:
         per_class = np.ones(k)
         # a seed many pages link to (a configuration reference) says little about the pages listed beside it:
         # its vote counts by its specificity squared (the graph's edges by the specificity itself)
-        worth = np.ones(n) if weights is None else weights ** 2
+        worth = weights ** 2
         for j, c in seed_class.items():
             per_class[c] += unit[c] * worth[j]
 
@@ -353,16 +354,16 @@ class TaskClassifier:
         strongest: dict = {}  # page -> (weight, hub, heading path, class, seeds behind it): what "why" names
         w = self.hub_window
         for h in range(n):
-            listed = (pages.listings[h] if pages.listings else [(j, ()) for j in pages.body_links[h]])
-            listed = [(j, path) for j, path in listed if j != h]  # a page does not vote for itself
+            listed = [(j, path) for j, path in pages.listings[h] if j != h]  # a page does not vote for itself
             if len(listed) < 2 or not any(j in seed_class for j, _ in listed):
                 continue
+            zero = np.zeros(k)
             mark = {}  # each listed seed's class, weighted by how specific a link to it is
             for j, _ in listed:
                 c = seed_class.get(j)
-                if c is not None:
-                    mark[j] = np.eye(k)[c] * unit[c] * worth[j]
-            zero = np.zeros(k)
+                if c is not None and j not in mark:
+                    mark[j] = zero.copy()
+                    mark[j][c] = unit[c] * worth[j]
             # each heading of the hub, and the hub as a whole (): the pages listed under it, once each
             groups: dict = {}
             deepest: dict = {}  # each listed page's deepest heading (its place in a table of contents)
@@ -371,9 +372,11 @@ class TaskClassifier:
                     groups.setdefault(path[:depth], {}).setdefault(j, None)
                 if len(path) >= len(deepest.get(j, ())):
                     deepest[j] = path
-            counts = {key: sum((mark.get(j, zero) for j in members), zero) for key, members in groups.items()}
-            tally = {key: np.bincount([seed_class[x] for x in members if x in seed_class], minlength=k)
-                     for key, members in groups.items()}
+            counts, tally = {}, {}  # per group: the seeds' weighted marks, and how many seeds of each class
+            for key, members in groups.items():
+                seeded = [x for x in members if x in mark]
+                counts[key] = sum((mark[x] for x in seeded), zero)
+                tally[key] = np.bincount([seed_class[x] for x in seeded], minlength=k)
             for j, path in deepest.items():
                 # the seeds listed under the same heading or list vote, or those under an enclosing one, up
                 # to the whole page: whichever grouping speaks most clearly (purity and support)
@@ -452,7 +455,7 @@ class TaskClassifier:
             return Result(empty, classes, np.zeros((0, k)), warnings + ["nothing to classify"])
 
         # structure view: label spreading over the site graph; none where the evidence for every task is weak
-        weights = specificity(pages, self.popular) if self.popular else None
+        weights = specificity(pages, self.popular)
         W, _ = structure_graph(pages, self.nav_weight, self.folder_weight, self.link_weight, weights)
         struct, strength = self._evidence_view(W, seeds, classes, n)
         struct, strength = self._folder_vote(pages, seeds, classes, struct, strength)
@@ -549,8 +552,7 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
         hub = (strongest or {}).get(i)
         if hub and task != NONE and classes[hub[3]] == task and hub[4] > 0:
             _, h, key, _, behind = hub
-            heading = next((pages.headings[h].get(k) for k in reversed(key) if k >= 0), None) \
-                if pages.headings else None
+            heading = next((pages.headings[h].get(k) for k in reversed(key) if k >= 0), None)
             where = (" in a list" if key and key[-1] < 0 else "") + (f" under '{heading}'" if heading else "")
             parts.append(f"listed by {urlsplit(pages.urls[h]).path or '/'}{where} beside {behind} {task} "
                          f"example{'s' if behind > 1 else ''}")

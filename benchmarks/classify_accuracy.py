@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -308,35 +307,30 @@ def main():
     classifier); ``--calibrate``: fit the confidence calibration (Platt scaling) on the sets and print
     it; ``--sweep``: the figures with one parameter changed at a time."""
     keep = Path(sys.argv[sys.argv.index("--keep") + 1]) if "--keep" in sys.argv else None
-    sweep_dir = tempfile.mkdtemp(prefix="longneck-sweep-")
     chosen = [a for a in sys.argv[1:] if a in SETS] or list(SETS)
     pairs: dict = {}
-    runs: dict = {}
-    for name in chosen:
-        package, served, truth_of, start, include, port = SETS[name]
-        if not served.is_dir():
-            print(f"{name}: {package} is not installed (apt-get install {package}); skipped")
-            continue
-        with tempfile.TemporaryDirectory() as tmp, SiteServer(served, port=port if keep else 0) as server:
-            base = server.url
-            truth, tasks = truth_of(base)
-            folder = (keep / name) if keep else Path(tmp)
-            folder.mkdir(parents=True, exist_ok=True)
-            run = folder / "run"
-            if not (run / "crawl.json").exists():
-                run = crawl(base, f"{base}{start}", include, folder, tasks)
-            score(f"{package}", run, truth)
-            pairs[name] = reliability(package, run, truth)
-            if "--sweep" in sys.argv:
-                if not keep:
-                    shutil.copytree(run, Path(sweep_dir) / name)
-                    run = Path(sweep_dir) / name
+    runs: dict = {}  # the crawls stay until the end (in a temporary folder without --keep), for --sweep
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in chosen:
+            package, served, truth_of, start, include, port = SETS[name]
+            if not served.is_dir():
+                print(f"{name}: {package} is not installed (apt-get install {package}); skipped")
+                continue
+            with SiteServer(served, port=port if keep else 0) as server:
+                base = server.url
+                truth, tasks = truth_of(base)
+                folder = (keep or Path(tmp)) / name
+                folder.mkdir(parents=True, exist_ok=True)
+                run = folder / "run"
+                if not (run / "crawl.json").exists():
+                    run = crawl(base, f"{base}{start}", include, folder, tasks)
+                score(f"{package}", run, truth)
+                pairs[name] = reliability(package, run, truth)
                 runs[name] = (run, truth)
-    if "--calibrate" in sys.argv and pairs:
-        fit_calibration(pairs)
-    if runs:
-        sweep(runs)
-    shutil.rmtree(sweep_dir, ignore_errors=True)
+        if "--calibrate" in sys.argv and pairs:
+            fit_calibration(pairs)
+        if "--sweep" in sys.argv and runs:
+            sweep(runs)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@ PAGE_FIELDS: dict[str, str] = {
              "jsonld_modified, jsonld_published, pdf_modified, pdf_created, office_modified, office_created "
              "(ISO 8601 where parseable).",
     "outlinks": ("Every link on the page: [{url, text, region (nav/header/footer/body), internal, nofollow, "
-                 "section (index in headings of the heading the link sits under; absent before the first)}]."),
+                 "section (index in headings of the heading the link sits under; absent before the first), "
+                 "lists (the ul/ol/dl lists it sits in, numbered in page order, outermost first; absent "
+                 "outside lists)}]."),
     "breadcrumbs": "The breadcrumb trail (JSON-LD BreadcrumbList or breadcrumb markup): [{text, url}].",
     "in_sitemap": "True when a sitemap lists the URL.",
     "content_hash": "SHA-1 of main_text with case and white space folded (of the body for non-HTML).",
