@@ -26,14 +26,15 @@ calibrated (Platt scaling, ``CALIBRATION``); ``raw_confidence`` is the combined 
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 from scipy import sparse
 
 NONE = "none"
-_WORDS = re.compile(r"[a-z][a-z0-9]+")
+_WORDS = re.compile(r"[^\W\d_][^\W_]+")
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Pages:
     listings: list
     headings: list            # per page, {heading index: text} for the headings its links sit under
     aliases: dict = field(default_factory=dict)  # redirecting URL -> node id of its final page
+    kinds: list = field(default_factory=list)  # per page, 0-1: a page type that rarely serves a task (news ...)
 
 
 def classifiable(record: dict) -> bool:
@@ -59,21 +61,23 @@ def classifiable(record: dict) -> bool:
 
 
 def url_words(url: str) -> str:
-    path = urlsplit(url).path
+    path = unquote(urlsplit(url).path)
     return " ".join(_WORDS.findall(path.lower().replace("_", " ").replace("-", " ")))
 
 
 def folder_tokens(url: str) -> str:
     """One token per folder prefix of the URL ('zdir_manual_en_mod' ...), repeated for weight: lets the
     text model learn that a folder belongs to a task from a few seeds."""
-    parts = [re.sub(r"[^a-z0-9]+", "", p.lower()) for p in urlsplit(url).path.split("/")[:-1] if p]
+    parts = [re.sub(r"[\W_]+", "", p.lower()) for p in unquote(urlsplit(url).path).split("/")[:-1] if p]
     tokens = ["zdir_" + "_".join(parts[:i + 1]) for i in range(len(parts))]
     return " ".join(tokens * 3)
 
 
 def build_pages(records) -> Pages:
     """Collect what the classifier reads from crawl records (an iterable of dicts)."""
-    urls, texts, dirs, trails, outs, aliases = [], [], [], [], [], {}
+    from .text import page_type_score
+
+    urls, texts, dirs, trails, outs, aliases, kinds = [], [], [], [], [], {}, []
     finals = {}
     for record in records:
         if record.get("final_url") and record["final_url"] != record["url"]:
@@ -91,6 +95,7 @@ def build_pages(records) -> Pages:
         trails.append(crumbs[:-1] if crumbs and crumbs[-1] in title else crumbs)
         outs.append((record.get("outlinks") or (), record.get("headings") or ()))
         urls.append(url)
+        kinds.append(page_type_score(unquote(path), title, crumbs))
     index = {u: i for i, u in enumerate(urls)}
     for source, final in finals.items():
         if final in index:
@@ -121,7 +126,7 @@ def build_pages(records) -> Pages:
         heading_texts.append({k: str(headings[k].get("text", ""))[:80] for k in used
                               if isinstance(headings[k], dict)})
         nav.append(sorted(n - b.keys()))
-    return Pages(urls, texts, body, nav, dirs, trails, listings, heading_texts, aliases)
+    return Pages(urls, texts, body, nav, dirs, trails, listings, heading_texts, aliases, kinds)
 
 
 def heading_paths(headings) -> list:
@@ -152,6 +157,63 @@ def specificity(pages: Pages, popular: float) -> np.ndarray:
     if n < 2 or not 0 < popular < 1:
         return np.ones(n)
     return np.clip(np.log(n / np.maximum(indegree, 1)) / np.log(1 / popular), 0, 1)
+
+
+def _row_normalised(M):
+    total = np.asarray(M.sum(axis=1)).ravel()
+    return sparse.diags(np.divide(1.0, total, out=np.zeros(len(total)), where=total > 0)) @ M
+
+
+def siblings(pages: Pages, window: int = 3) -> dict:
+    """Which pages the site puts together: ``list``, a row-normalised sparse matrix (n x n) of the pages a
+    hub lists under the same heading or in the same list (in a long list, those within ``window``
+    places); ``folder`` and ``trail``, a group number per page (same URL folder, same breadcrumb trail;
+    -1 for none). A page's neighbours' classes then speak for its own (collective classification)."""
+    n = len(pages.urls)
+    out = {}
+
+    def matrix(pairs):
+        if not pairs:
+            return sparse.csr_matrix((n, n))
+        rows, cols = zip(*pairs)
+        M = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+        M.sum_duplicates()
+        M.data[:] = np.minimum(M.data, 1.0)
+        M.setdiag(0)
+        M.eliminate_zeros()
+        total = np.asarray(M.sum(axis=1)).ravel()
+        return sparse.diags(np.divide(1.0, total, out=np.zeros(n), where=total > 0)) @ M
+
+    pairs = []
+    for h in range(n):
+        groups: dict = {}
+        for j, path in pages.listings[h]:
+            if j != h:
+                groups.setdefault(path, []).append(j)
+        for members in groups.values():
+            members = list(dict.fromkeys(members))
+            if len(members) < 2:
+                continue
+            long = len(members) > 2 * window + 1
+            for at, j in enumerate(members):
+                near = members[max(0, at - window):at + window + 1] if long else members
+                pairs.extend((j, x) for x in near if x != j)
+    out["list"] = matrix(pairs)
+    # the hubs that list a page (its parents: a chapter's contents, a section page), a hub that lists
+    # few pages counting more than a site map; and the pages a hub lists (its children)
+    rows, cols, vals = [], [], []
+    for h in range(n):
+        listed = {j for j, _ in pages.listings[h] if j != h}
+        for j in listed:
+            rows.append(j); cols.append(h); vals.append(1.0 / len(listed))
+    P = sparse.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    out["parent"] = _row_normalised(P)
+    out["children"] = _row_normalised((P.T > 0).astype(float).tocsr())
+    # folders and trails: a group number per page (-1: none), the mean over the group taken later
+    for name, keys in (("folder", pages.directories), ("trail", [t if len(t) > 1 else None for t in pages.trails])):
+        numbers: dict = {}
+        out[name] = np.array([-1 if key is None else numbers.setdefault(key, len(numbers)) for key in keys])
+    return out
 
 
 def structure_graph(pages: Pages, nav_weight: float = 0.05, folder_weight: float = 1.0,
@@ -231,12 +293,14 @@ class TaskClassifier:
 
     def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
                  folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3, folder_vote=0.7,
-                 hub_vote=0.5, graph_trust=-1.0, hub_support=2.0, calibration=None, hub_window=3, popular=0.05):
+                 hub_vote=0.5, hub_support=2.0, hub_window=3, popular=0.05, combiner=None):
+        from .combine import Combiner
+
         self.tasks = list(tasks)
+        self.combiner = combiner if combiner is not None else Combiner.load()
         self.none_spread = none_spread
         self.folder_vote = folder_vote
-        self.hub_vote, self.graph_trust, self.hub_support = hub_vote, graph_trust, hub_support
-        self.calibration = calibration or self.CALIBRATION
+        self.hub_vote, self.hub_support = hub_vote, hub_support
         self.hub_window = hub_window
         self.popular = popular
         self.evidence = evidence  # the fraction of a task's seed-level mass that counts as full evidence
@@ -246,17 +310,9 @@ class TaskClassifier:
         self.alpha = alpha
         self.pseudo_per_class = pseudo_per_class
 
-    # Platt scaling of the combined probability of the answer: the raw probability runs low (0.45 is
-    # right about 90% of the time). Fitted on the three documentation sets of
-    # benchmarks/classify_accuracy.py (--calibrate prints the fit and the reliability); fitted on any two,
-    # it cuts the third's expected calibration error from 0.33-0.48 to 0.02-0.10.
-    CALIBRATION = (1.95, 3.10)
-
     def calibrate(self, raw):
-        """The probability that the answer is right, from the raw combined probability (Platt scaling)."""
-        a, b = self.calibration
-        p = np.clip(np.asarray(raw, dtype=float), 1e-4, 1 - 1e-4)
-        return 1 / (1 + np.exp(-(a * np.log(p / (1 - p)) + b)))
+        """The probability that the answer is right, from the combined probability (see ``Combiner``)."""
+        return self.combiner.calibrate(raw)
 
     @classmethod
     def from_config(cls, config):
@@ -307,7 +363,7 @@ class TaskClassifier:
         labelled_none = F[:, none] > 0
         struct[labelled_none, none] = np.maximum(struct[labelled_none, none], np.clip(F[labelled_none, none] / level[none], 0, 1))
         struct = (struct + 1e-9) / (struct + 1e-9).sum(axis=1, keepdims=True)
-        return struct, strength
+        return struct, strength, relative
 
     def _hub_votes(self, pages: Pages, seeds: dict, classes: list, weights):
         """Hub pages list a section's pages (a chapter's table of contents, a command list divided by
@@ -408,40 +464,146 @@ class TaskClassifier:
         shares = np.divide(votes, weight[:, None], out=np.zeros_like(votes), where=weight[:, None] > 0)
         return shares, weight, strongest
 
-    def _folder_vote(self, pages: Pages, seeds: dict, classes: list, struct, strength):
+    def _folder_vote(self, pages: Pages, seeds: dict, classes: list):
         """A URL folder is a section of the site: pages in a folder whose other seeds agree take their class
         with the folder's confidence, however many pages the folder holds (label spreading dilutes a few
-        seeds over a large folder). The vote is the seeds' class shares with half a seed of doubt; it is
-        blended with the graph evidence, with weight ``folder_vote`` x purity squared (purity: the largest
-        class share among the folder's seeds), so a folder of one section decides and the one folder of
-        a flat site does not; only where the folder has seeds."""
-        if self.folder_vote <= 0 or not seeds:
-            return struct, strength
+        seeds over a large folder). Returns (vote, weight): the vote is the folder seeds' class shares with
+        half a seed of doubt; its weight is ``folder_vote`` x purity squared (purity: the largest class share
+        among the folder's seeds), so a folder of one section decides and the one folder of a flat site does
+        not, times the support t^2 / (t^2 + ``hub_support``) of its t seeds; 0 where the folder has no seeds."""
         k = len(classes)
+        n = len(pages.urls)
+        vote, weight = np.zeros((n, k)), np.zeros(n)
+        if self.folder_vote <= 0 or not seeds:
+            return vote, weight
         counts: dict = {}
         none = classes.index(NONE)
         for i, task in seeds.items():
             c = classes.index(task)
             counts.setdefault(pages.directories[i], np.zeros(k))[c] += self.none_spread if c == none else 1
-        struct = struct.copy()
-        strength = strength.copy()
         for i, folder in enumerate(pages.directories):
             votes = counts.get(folder)
             if votes is None or i in seeds:
                 continue
             total = votes.sum()
-            vote = votes / (total + 0.5)
-            vote[none] += 0.5 / (total + 0.5)
+            vote[i] = votes / (total + 0.5)
+            vote[i, none] += 0.5 / (total + 0.5)
             purity = votes.max() / total  # a folder whose seeds disagree (a flat site) says little
-            weight = self.folder_vote * purity ** 2
-            struct[i] = (1 - weight) * struct[i] + weight * vote
-            strength[i] = max(strength[i], weight * (1 - vote[none]))
-        return struct, strength
+            # support, as for hub votes: one seed in a folder (a label in a mixed folder) is a hint, two
+            # or more that agree are a section
+            weight[i] = self.folder_vote * purity ** 2 * total ** 2 / (total ** 2 + self.hub_support)
+        return vote, weight
+
+    @staticmethod
+    def _blend_folder(struct, strength, vote, weight):
+        """The structure view with the folder vote blended in (for choosing the text model's pseudo-labels)."""
+        struct = (1 - weight[:, None]) * struct + weight[:, None] * vote
+        none = struct.shape[1] - 1
+        return struct, np.maximum(strength, weight * (1 - vote[:, none]))
+
+    def views(self, pages: Pages, seeds: dict):
+        """What each view says of every page (an :class:`audit.combine.Evidence`), plus what ``why`` needs."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        from .combine import Evidence
+        from .text import fold, tokens
+
+        n = len(pages.urls)
+        task_ids = [t["id"] for t in self.tasks]
+        classes = task_ids + [NONE]
+        k = len(classes)
+        none = k - 1
+
+        # structure: label spreading over the site graph, the folder vote and the hub votes
+        weights = specificity(pages, self.popular)
+        W, _ = structure_graph(pages, self.nav_weight, self.folder_weight, self.link_weight, weights)
+        struct, strength, relative = self._evidence_view(W, seeds, classes, n)
+        trust = 1.0 - float(np.mean(strength >= 0.999))  # evidence every page has is no evidence
+        folder_vote, folder_weight = self._folder_vote(pages, seeds, classes)
+        struct, strength = self._blend_folder(struct, strength, folder_vote, folder_weight)
+        strongest: dict = {}
+        hub_shares, hub_weight = np.zeros((n, k)), np.zeros(n)
+        if seeds:
+            hub_shares, hub_weight, strongest = self._hub_votes(pages, seeds, classes, weights)
+        confident = hub_weight / (hub_weight + 0.5)
+        a = self.hub_vote * confident
+        has = hub_weight > 0
+        struct[has] = (1 - a[has, None]) * struct[has] + a[has, None] * hub_shares[has]
+        strength = np.maximum(strength * trust, confident * (1 - hub_shares[:, none]))
+
+        # text: TF-IDF over folded words (character pairs for CJK), a logistic regression trained on the
+        # seeds, the tasks' own words and the pages the structure view is surest of (self-training)
+        vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.6, preprocessor=fold, tokenizer=tokens,
+                                     token_pattern=None, lowercase=False, stop_words="english",
+                                     max_features=200_000, dtype=np.float32)
+        task_docs = [" ".join([t["name"]] * 2 + [t["description"]] + list(t["keywords"]) * 2) for t in self.tasks]
+        with warnings.catch_warnings():  # the English stop words meet the folded tokens: as intended
+            warnings.filterwarnings("ignore", message="Your stop_words may be inconsistent")
+            X_all = vectorizer.fit_transform(pages.texts + task_docs)
+        X, X_tasks = X_all[:n], X_all[n:]
+        train_rows, train_y = [], []
+        order = np.argsort(-(struct[:, :none].max(axis=1) * strength), kind="stable")
+        taken = {c: 0 for c in classes}
+        for i in order:  # tasks only: a page with weak structure evidence is not thereby none
+            c = classes[int(struct[i, :none].argmax())]
+            if i in seeds or taken[c] >= self.pseudo_per_class or strength[i] <= 0.5:
+                continue
+            taken[c] += 1
+            train_rows.append(i)
+            train_y.append(c)
+        kinds = np.asarray(pages.kinds, dtype=float) if pages.kinds else np.zeros(n)
+        for i in np.argsort(-kinds, kind="stable")[:self.pseudo_per_class]:
+            if kinds[i] >= 0.5 and i not in seeds:  # none from positive evidence: news, legal, contact ...
+                train_rows.append(int(i))
+                train_y.append(NONE)
+        for i, task in seeds.items():
+            train_rows += [i] * 3  # seeds count more than pseudo-labels
+            train_y += [task] * 3
+        rows = sparse.vstack([X[train_rows], X_tasks]) if train_rows else X_tasks
+        y = train_y + task_ids
+        text = np.full((n, k - 1), 1.0 / max(1, k - 1))
+        text_none = np.zeros(n)
+        model = None
+        if len(set(y)) > 1:
+            model = LogisticRegression(C=4.0, class_weight="balanced", solver="lbfgs", max_iter=1000)
+            model.fit(rows, y)
+            proba = model.predict_proba(X)
+            full = np.zeros((n, k))
+            for col, c in enumerate(model.classes_):
+                full[:, classes.index(c)] = proba[:, col]
+            text_none = full[:, none]
+            text = full[:, :none] / np.maximum(full[:, :none].sum(axis=1, keepdims=True), 1e-12)
+
+        # the owner's words: each task's description as a label vector, its seeds as nearest neighbours
+        words = (X @ X_tasks.T).toarray() if len(task_ids) else np.zeros((n, 0))
+        # nearest: the mean similarity to the class's two closest seeds, so that one label in an odd
+        # place (a page of a shared template) does not pull every page of that template to its class
+        nearest = np.zeros((n, k))
+        seed_rows = sorted(seeds)
+        if seed_rows:
+            sims = (X @ X[seed_rows].T).toarray()
+            for col, i in enumerate(seed_rows):
+                sims[i, col] = 0.0  # a seed is not its own neighbour
+            seed_of = np.array([classes.index(seeds[i]) for i in seed_rows])
+            for c in np.unique(seed_of):
+                own = sims[:, seed_of == c]
+                top = np.sort(own, axis=1)[:, -2:] if own.shape[1] > 1 else np.hstack([own, np.zeros((n, 1))])
+                nearest[:, c] = top.mean(axis=1)
+        folder = folder_vote * folder_weight[:, None]
+        hub = hub_shares * confident[:, None]
+        seed_class = np.full(n, -1)
+        for i, task in seeds.items():
+            seed_class[i] = classes.index(task)
+        ev = Evidence(text=text, text_none=text_none, nearest=nearest[:, :none], nearest_none=nearest[:, none],
+                      words=words, graph=np.clip(relative[:, :none] / self.evidence, 0, 1), graph_trust=trust,
+                      folder=folder[:, :none], folder_none=folder[:, none], hub=hub[:, :none], hub_none=hub[:, none],
+                      page_type=np.asarray(pages.kinds, dtype=float) if pages.kinds else np.zeros(n),
+                      seeds=seed_class, siblings=siblings(pages, self.hub_window))
+        return ev, {"vectorizer": vectorizer, "model": model, "X": X, "strongest": strongest, "struct": struct}
 
     def fit_predict(self, records, labels: dict | None = None) -> Result:
         import pandas as pd
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
 
         pages = records if isinstance(records, Pages) else build_pages(records)
         n = len(pages.urls)
@@ -453,60 +615,8 @@ class TaskClassifier:
             empty = pd.DataFrame(columns=["url", "task", "confidence", "raw_confidence", "runner_up",
                                           "runner_up_confidence", "why", "seed"])
             return Result(empty, classes, np.zeros((0, k)), warnings + ["nothing to classify"])
-
-        # structure view: label spreading over the site graph; none where the evidence for every task is weak
-        weights = specificity(pages, self.popular)
-        W, _ = structure_graph(pages, self.nav_weight, self.folder_weight, self.link_weight, weights)
-        struct, strength = self._evidence_view(W, seeds, classes, n)
-        struct, strength = self._folder_vote(pages, seeds, classes, struct, strength)
-        strongest: dict = {}
-        if self.hub_vote > 0 and seeds:
-            shares, weight, strongest = self._hub_votes(pages, seeds, classes, weights)
-            confident = weight / (weight + 0.5)
-            a = self.hub_vote * confident
-            has = weight > 0
-            struct[has] = (1 - a[has, None]) * struct[has] + a[has, None] * shares[has]
-            trust = self.graph_trust
-            if trust < 0:  # adaptive: evidence every page has is no evidence
-                trust = 1.0 - float(np.mean(strength >= 0.999))
-            strength = np.maximum(strength * trust, confident * (1 - shares[:, classes.index(NONE)]))
-            none_col = classes.index(NONE)
-            struct[:, none_col] = np.maximum(struct[:, none_col], 1 - strength)
-            struct = struct / struct.sum(axis=1, keepdims=True)
-
-        # text view, self-trained on the structure view's most certain pages
-        vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.6, ngram_range=(1, 1),
-                                     stop_words="english", max_features=200_000, dtype=np.float32)
-        task_docs = [" ".join([t["name"]] * 2 + [t["description"]] + t["keywords"] * 2) for t in self.tasks]
-        X_all = vectorizer.fit_transform(pages.texts + task_docs)
-        X, X_tasks = X_all[:n], X_all[n:]
-        train_rows, train_y = [], []
-        order = np.argsort(-(struct.max(axis=1) * strength), kind="stable")
-        taken = {c: 0 for c in classes}
-        for i in order:
-            c = classes[int(struct[i].argmax())]
-            if i in seeds or taken[c] >= self.pseudo_per_class or strength[i] <= 0:
-                continue
-            taken[c] += 1
-            train_rows.append(i)
-            train_y.append(c)
-        for i, task in seeds.items():
-            train_rows += [i] * 3  # seeds count more than pseudo-labels
-            train_y += [task] * 3
-        rows = sparse.vstack([X[train_rows], X_tasks]) if train_rows else X_tasks
-        y = train_y + task_ids
-        if len(set(y)) > 1:
-            model = LogisticRegression(C=4.0, class_weight="balanced", solver="lbfgs", max_iter=1000)
-            model.fit(rows, y)
-            text = np.zeros((n, k))
-            proba = model.predict_proba(X)
-            for col, c in enumerate(model.classes_):
-                text[:, classes.index(c)] = proba[:, col]
-        else:
-            model, text = None, np.full((n, k), 1.0 / k)
-
-        combined = np.sqrt(struct * text) + 1e-12
-        combined /= combined.sum(axis=1, keepdims=True)
+        ev, aux = self.views(pages, seeds)
+        combined = self.combiner.predict(ev)
         order = np.argsort(-combined, axis=1, kind="stable")
         best, second = order[:, 0], order[:, 1]
         confidence = combined[np.arange(n), best]
@@ -523,19 +633,24 @@ class TaskClassifier:
             top = classes[best[i]] if classes[best[i]] != tasks[i] else classes[second[i]]
             runner.append(top)
             runner_conf.append(round(float(combined[i, classes.index(top)]), 3))
-        why = explain(pages, tasks, seeds, vectorizer, model, X, classes, strongest)
+        why = explain(pages, tasks, seeds, aux["vectorizer"], aux["model"], aux["X"], classes, aux["strongest"],
+                      ev)
         raw = np.array(conf, dtype=float)
-        calibrated = np.where([i in seeds for i in range(n)], 1.0, self.calibrate(raw)).round(3)
+        is_seed = np.array([i in seeds for i in range(n)])
+        calibrated = np.where(is_seed, 1.0, self.combiner.calibrate(raw)).round(3)
         table = pd.DataFrame({"url": pages.urls, "task": tasks, "confidence": calibrated, "raw_confidence": raw,
                               "runner_up": runner,
                               "runner_up_confidence": runner_conf, "why": why,
-                              "seed": [i in seeds for i in range(n)]})
-        return Result(table, classes, combined, warnings, {"structure": struct, "text": text}, X)
+                              "seed": is_seed})
+        return Result(table, classes, combined, warnings, {"evidence": ev, "structure": aux["struct"]}, aux["X"])
 
 
-def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classes, strongest=None) -> list:
+def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classes, strongest=None,
+            evidence=None) -> list:
     """A short reason per page: breadcrumb, the hub that lists it beside pages of its task (and under
-    which heading), links from pages of the same task, URL folder, text terms."""
+    which heading), links from pages of the same task, URL folder, text terms; for none, the evidence
+    for none (a page type that rarely serves a task, text unlike every task's examples, likeness to
+    pages labelled none)."""
     inlinks = [[] for _ in pages.urls]
     for j, targets in enumerate(pages.body_links):
         for i in targets:
@@ -563,9 +678,24 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
         if words_of.get(i):
             parts.append("words " + ", ".join(f"'{w}'" for w in words_of[i]))
         if task == NONE and i not in seeds:
-            parts.insert(0, "weak evidence for every task")
+            parts[:0] = _none_reasons(evidence, i, classes)
         out.append("; ".join(parts))
     return out
+
+
+def _none_reasons(ev, i: int, classes: list) -> list:
+    """What speaks for none on page i, in words."""
+    if ev is None:
+        return ["no task fits"]
+    reasons = []
+    if ev.page_type[i] >= 0.5:
+        reasons.append("a page type that rarely serves a task (news, events, about, legal, contact ...)")
+    if ev.nearest_none[i] > 0 and ev.nearest_none[i] >= ev.nearest[i].max(initial=0):
+        reasons.append(f"most like a page labelled none ({ev.nearest_none[i]:.0%} alike)")
+    if ev.nearest.shape[1]:
+        c = int(ev.nearest[i].argmax())
+        reasons.append(f"closest task example ({classes[c]}) {ev.nearest[i, c]:.0%} alike")
+    return reasons
 
 
 def _top_words(tasks: list, model, X, terms) -> dict:
@@ -691,6 +821,13 @@ def evaluate_run(run_dir, config, labels_file, train_labels: dict | None = None)
                               "support": s})
     present = sorted(set(y_true), key=lambda c: (c == NONE, c))
     confusion = pd.DataFrame(confusion_matrix(y_true, y_pred, labels=labels), index=labels, columns=labels)
+    rows = result.table.set_index("url")
+    wrong = [{"url": u, "label": t, "predicted": predicted[u],
+              **{c: rows.at[u, c] for c in ("confidence", "runner_up", "why") if u in rows.index}}
+             for u, t in scored if predicted[u] != t]
+    wrong = pd.DataFrame(wrong, columns=["url", "label", "predicted", "confidence", "runner_up", "why"])
+    wrong = wrong.sort_values(["label", "confidence"], ascending=[True, False], kind="stable")
     return {"macro_f1": round(float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)), 4),
             "accuracy": round(sum(a == b for a, b in zip(y_true, y_pred)) / len(y_true), 4),
-            "scored": len(scored), "not_crawled": missing, "per_class": per_class, "confusion": confusion}
+            "scored": len(scored), "not_crawled": missing, "per_class": per_class, "confusion": confusion,
+            "wrong": wrong}
