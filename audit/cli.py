@@ -230,6 +230,14 @@ def cmd_evaluate(args) -> int:
     print(f"macro-F1 {report['macro_f1']:.3f}   accuracy {report['accuracy']:.3f}")
     print("confusion (rows: label, columns: predicted):")
     print(report["confusion"].to_string())
+    wrong = report["wrong"]
+    print(f"pages it got wrong: {len(wrong)}" + (" (label -> predicted, confidence, runner-up)" if len(wrong) else ""))
+    for row in wrong.itertuples():
+        confidence = f"{row.confidence:.2f}" if row.confidence == row.confidence else "-"
+        print(f"  {row.url}\t{row.label} -> {row.predicted}\t{confidence}\t{row.runner_up}")
+    if args.wrong:
+        wrong.to_csv(args.wrong, index=False)
+        print(f"written: {args.wrong}")
     if report["not_crawled"]:
         print(f"not scored, not among the crawled pages: {len(report['not_crawled'])}", file=sys.stderr)
     return 0
@@ -360,11 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_label_queue)
 
     p = sub.add_parser("evaluate", help="check the classifier against a hand-labelled sample",
-                       description="Per-class precision, recall and F1, macro-F1 and a confusion table against "
-                                   "FILE (url,task). The labels in FILE and the tasks' example pages are held out.")
+                       description="Per-class precision, recall and F1, macro-F1, a confusion table and the pages "
+                                   "it got wrong, against FILE (url,task). The labels in FILE and the tasks' "
+                                   "example pages are held out.")
     p.add_argument("run_dir", metavar="RUN_DIR", help="folder of a crawl (holds pages.jsonl)")
     p.add_argument("--labels", metavar="FILE", required=True, help="hand-labelled CSV with columns url,task")
     p.add_argument("--config", metavar="CONFIG", help="use this config instead of the one saved with the run")
+    p.add_argument("--wrong", metavar="CSV", help="also write the pages it got wrong to CSV (url, label, predicted, "
+                                                  "confidence, runner_up, why)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("demo", help="audit the bundled demo site (no internet needed)",

@@ -107,8 +107,9 @@ TASK = {
 
 CLASSIFIER = {
     "labels": Key("str", default="", doc="CSV with columns url,task (a task id or 'none'); relative to the config."),
-    "threshold": Key("float", default=0.2, minimum=0,
-                     doc="Pages whose confidence for their best task is below this are 'none'."),
+    "threshold": Key("float", default=0.0, minimum=0,
+                     doc="Pages whose probability for their best task is below this are 'none' (0: off; the "
+                         "classifier needs evidence for none, and doubt shows as low confidence)."),
 }
 
 def _ratio(value: float) -> str | None:

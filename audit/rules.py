@@ -53,6 +53,12 @@ def _no_task(p) -> bool:
     return p.task == NONE
 
 
+def _sure_no_task(p, s) -> bool:
+    """No task, and the classifier is sure of it (calibrated confidence at least [audit] low_confidence, or
+    a label says so): only then may having no task remove, noindex or demote a page. Doubt keeps it."""
+    return _no_task(p) and (p.seed or (p.confidence is not None and p.confidence >= s["low_confidence"]))
+
+
 def _views(p) -> float:
     return p.views if isinstance(p.views, (int, float)) and p.views == p.views else 0
 
@@ -154,6 +160,16 @@ def low_confidence(p, s):
     return None
 
 
+def uncertain_no_task(p, s):
+    """The classifier leans to no task but is not sure (confidence below [audit] low_confidence): doubt is
+    not turned into deletion. The page is kept until someone checks its task."""
+    if _no_task(p) and not _sure_no_task(p, s) and p.status == 200:
+        detail = f"no task at confidence {p.confidence:.2f}" if p.confidence is not None else "no task, confidence unknown"
+        runner = f", runner-up {p.runner_up}" if isinstance(p.runner_up, str) and p.runner_up else ""
+        return f"{detail}{runner}: check the task before removing"
+    return None
+
+
 def low_traffic(p, s):
     """With analytics: few people use the page."""
     if s["analytics"] and p.status == 200 and _views(p) < s["low_traffic"]:
@@ -185,27 +201,29 @@ def _used(p, s) -> bool:
 
 
 def no_task_unused(p, s):
-    """A page that serves no top task and is not used (with analytics: fewer page views than low_traffic;
-    without: not in the navigation; and no links from the content of top-task or start pages): remove it,
-    with a 410, or a 301 to the closest top-task page when something still points at it."""
-    if _no_task(p) and not _used(p, s):
+    """A page that serves no top task (the classifier is sure of it) and is not used (with analytics: fewer
+    page views than low_traffic; without: not in the navigation; and no links from the content of top-task
+    or start pages): remove it, with a 410, or a 301 to the closest top-task page when something still
+    points at it."""
+    if _sure_no_task(p, s) and not _used(p, s):
         traffic = f"{_views(p):g} page views" if s["analytics"] else "not in the navigation"
         return f"serves no top task, {traffic}, no links from top-task pages"
     return None
 
 
 def no_task_in_nav(p, s):
-    """A page that serves no top task but is still used, and sits in the navigation: take it out of the
-    navigation so the top tasks come first."""
-    if _no_task(p) and _used(p, s) and p.inlinks_nav > 0:
+    """A page that serves no top task (the classifier is sure of it) but is still used, and sits in the
+    navigation: take it out of the navigation so the top tasks come first."""
+    if _sure_no_task(p, s) and _used(p, s) and p.inlinks_nav > 0:
         return f"serves no top task, in the navigation of {p.inlinks_nav} pages"
     return None
 
 
 def no_task(p, s):
-    """A page that serves no top task, still used, not in the navigation: noindex, so it stays reachable
-    (never block it in robots.txt, or the noindex is never seen) without crowding out the top tasks."""
-    if _no_task(p) and _used(p, s) and p.inlinks_nav == 0:
+    """A page that serves no top task (the classifier is sure of it), still used, not in the navigation:
+    noindex, so it stays reachable (never block it in robots.txt, or the noindex is never seen) without
+    crowding out the top tasks."""
+    if _sure_no_task(p, s) and _used(p, s) and p.inlinks_nav == 0:
         views = f"{_views(p):g} page views, " if s["analytics"] else ""
         return f"serves no top task, {views}{p.inlinks_valued} links from top-task pages"
     return None
@@ -260,6 +278,7 @@ RULE_FUNCTIONS: dict[str, tuple[str, Callable]] = {
     "canonicalised": ("canonicalised", canonicalised),
     "noindex": ("noindex", noindex),
     "low_confidence": ("low-confidence", low_confidence),
+    "uncertain_no_task": ("low-confidence", uncertain_no_task),
     "low_traffic": ("low-traffic", low_traffic),
     "no_task_unused": ("no-task", no_task_unused),
     "no_task_in_nav": ("no-task", no_task_in_nav),
@@ -326,7 +345,7 @@ DEFAULT_ORDER = [
     ("start_page", "keep"),
     ("redirect", "keep"), ("blocked", "keep"), ("duplicate", "merge"), ("near_duplicate", "merge"),
     ("canonicalised", ""), ("noindex", ""), ("low_confidence", ""), ("low_traffic", ""),
-    ("hub", "keep"), ("no_task_unused", "remove"), ("no_task_in_nav", "demote"), ("no_task", "noindex"),
+    ("hub", "keep"), ("uncertain_no_task", "keep"), ("no_task_unused", "remove"), ("no_task_in_nav", "demote"), ("no_task", "noindex"),
     ("broken_links", "fix"), ("thin", "improve"), ("stale", "improve"), ("deep", "improve"),
     ("orphan", "improve"),
 ]

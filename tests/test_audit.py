@@ -182,6 +182,27 @@ def test_audit_rerun_changes_thresholds_rules_and_analytics_without_recrawling(s
     assert parking["Visits"] == 903 and parking["At stake (estimate, EUR)"] == 903 * (7 - 1)
 
 
+def test_doubt_is_not_turned_into_deletion(site, tmp_path):
+    """A page is removed, noindexed or demoted for serving no task only when the classifier is sure of it
+    (confidence at least [audit] low_confidence) or a label says so; otherwise it is kept, low-confidence."""
+    origin, out = site["origin"], site["out"]
+    labels = tmp_path / "labels.csv"  # the news items' none labels taken away: only the classifier decides
+    unlabelled = {"/news/parking-story", "/news/old-story"}
+    labels.write_text("url,task\n" + "".join(f"{origin}{p},{t}\n" for p, t in rules_site.LABELS.items()
+                                             if p not in unlabelled), encoding="utf-8")
+    output = tmp_path / "doubt.xlsx"
+    longneck("audit", out, "--output", output, "--set", f'classifier.labels="{labels}"',
+             "--set", "audit.low_confidence=1.0")  # nothing but a label is sure enough
+    pages = by_path(rows_of(openpyxl.load_workbook(output)["Pages"]), origin)
+    for path in unlabelled:
+        row = pages[path]
+        assert row["Recommendation"] not in ("remove", "noindex", "demote"), row
+        if row["Task"] == "none":
+            assert row["Recommendation"] == "keep" and "low-confidence" in codes(row["Reasons"]), row
+            assert "check the task" in row["Reasons"]
+    assert pages["/news/"]["Recommendation"] == "demote"  # labelled none: sure, demoted as before
+
+
 def test_a_bad_rule_list_or_analytics_file_is_refused_with_its_name(site, tmp_path):
     rules = tmp_path / "rules.toml"
     rules.write_text('[[rule]]\nname = "thinn"\nrecommend = "improve"\n', encoding="utf-8")
