@@ -15,7 +15,8 @@ For every site: crawl it with ``longneck crawl`` (kept in ``--keep DIR`` to re-u
    for sites that fit did not see either (nested leave-one-site-out);
 2. classify the site with the tasks' example pages as the only seeds and score every other page of
    the truth: macro-F1 over the tasks and ``none``, ``none`` precision and recall, the lowest recall
-   of any class, and the calibration error (ECE) of the confidence;
+   of any class, the calibration error (ECE) of the confidence, and the task pages at risk: truly a
+   task's, called none with a confidence the audit would act on ([audit] low_confidence);
 3. take 25 labels from the top of the label queue (answered from the truth), classify again and
    score the pages not labelled.
 
@@ -195,7 +196,11 @@ def score(site: Loaded, result, skip: set) -> dict:
     labels = sorted(set(y_true) | set(y_pred), key=lambda c: (c == NONE, c))
     p, r, _, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     per = {c: (p[k], r[k], support[k]) for k, c in enumerate(labels)}
-    return {"f1": f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0),
+    from audit.config import AUDIT
+
+    sure = AUDIT["low_confidence"].default  # a none page at least this sure may be removed by the audit
+    at_risk = sum(1 for a, b, c in rows if a != NONE and b == NONE and c >= sure)
+    return {"f1": f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0), "at_risk": at_risk,
             "accuracy": float(np.mean([a == b for a, b in zip(y_true, y_pred)])), "pages": len(rows),
             "none_p": per.get(NONE, (np.nan,))[0], "none_r": per.get(NONE, (0, np.nan))[1],
             "min_recall": min(per[c][1] for c in present), "weakest": min(present, key=lambda c: per[c][1]),
@@ -251,7 +256,7 @@ def main():
         print(f"\nleave one site out: each site scored with a combiner fitted on the other {families - 1} families "
               f"of sites (a site's opaque twin, translations and generator siblings are held out with it)\n")
         head = (f"{'site':<18} {'pages':>5}  {'macro-F1':>8} {'+25 labels':>10}  {'none P':>6} {'none R':>6}  "
-                f"{'min recall (class)':<30} {'ECE':>5}")
+                f"{'min recall (class)':<30} {'ECE':>5} {'at risk':>7}")
         print(head)
         results, combiners = {}, {}
         for site in sites:
@@ -264,7 +269,8 @@ def main():
             results[site.name] = (zero, one)
             print(f"{site.name:<18} {zero['pages']:>5}  {zero['f1']:>8.3f} {one['f1']:>10.3f}  {zero['none_p']:>6.2f} "
                   f"{zero['none_r']:>6.2f}  {zero['min_recall']:.2f} ({zero['weakest']})".ljust(96)
-                  + f" {zero['ece']:>5.3f}" + ("  labels lowered it" if one["f1"] < zero["f1"] - 1e-9 else ""),
+                  + f" {zero['ece']:>5.3f} {zero['at_risk']:>7}"
+                  + ("  labels lowered it" if one["f1"] < zero["f1"] - 1e-9 else ""),
                   flush=True)
         small = [n for n, (z, _) in results.items() if z["pages"] < MIN_SCORED]
         if small:
@@ -281,6 +287,9 @@ def main():
                   f"after {LABELS} labels: {worst_one} {min(ones):.3f} (target {TARGETS['worst_labels']})")
             print(f"median: {np.median(zeros):.3f} no labels, {np.median(ones):.3f} after labels (target {TARGETS['median']})")
             print(f"a class with recall under {TARGETS['recall']}: " + (", ".join(f"{n} {c} {r:.2f}" for n, c, r in low) or "none"))
+            print(f"task pages at risk (none at confidence >= the audit's low_confidence, so removable): "
+                  f"{sum(z['at_risk'] for z, _ in results.values())} of "
+                  f"{sum(sum(1 for a, _ in z['pairs'] if a != NONE) for z, _ in results.values())} task pages")
             lowered = [n for n, (z, o) in results.items() if o["f1"] < z["f1"] - 1e-9]
             print("labels lowered the score of: " + (", ".join(lowered) or "no site"))
             print(f"ECE over {TARGETS['ece']}: " + (", ".join(f"{n} {z['ece']:.3f}" for n, (z, _) in results.items()
