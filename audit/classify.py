@@ -1,26 +1,27 @@
 """Map every page to one top task or ``none``, from what a site owner can give.
 
-Two views of the site, combined (co-training in the sense of Blum & Mitchell, kept deterministic):
+Several views of the site (``TaskClassifier.views``) each give, per page and per task, a piece of
+evidence (an ``audit.combine.Evidence``):
 
-1. **Structure.** What the site's own organisation says, from four sources, blended in this order:
-   - *Label spreading* (Zhou et al., 2004, random-walk normalisation) from the seed pages (each task's
-     example URLs and any labelled pages) over a graph of the pages plus one virtual node per URL
-     directory and per breadcrumb trail. Links from the body are edges weighted by how specific the
-     target is (a page most pages link to, like a configuration reference, groups nothing); navigation,
-     header and footer links are weak edges. Discounted where it calls every page certain.
-   - *Folder vote*: a folder whose seeds agree decides for its pages, however large it is.
-   - *Hub votes*: a page that lists pages (a table of contents, a command list, a chapter's contents)
-     groups them by its headings and by its nested lists; the seeds listed in the same group vote for
-     the pages beside them. See ``_hub_votes``.
-   A page whose evidence for every task is weak leans to none.
-2. **Text.** TF-IDF over title, headings, breadcrumbs, URL words and main text. A logistic regression
-   is trained on the seeds, the tasks' own names, descriptions and keywords, and the pages the
-   structure view is most sure of (self-training). It predicts for every page.
+- *Text*: TF-IDF over title, headings, breadcrumbs, URL words and main text (folded words, CJK as
+  character pairs: ``audit.text``). A logistic regression is trained on the seeds (examples and labels),
+  the tasks' own names, descriptions and keywords, the pages the structure is surest of (self-training,
+  tasks only) and pages whose type rarely serves a task (news, legal ...: none).
+- *The owner's words*: similarity to each task's name, description and keywords (a label vector), and
+  to its two nearest seed pages.
+- *Label spreading* (Zhou et al., 2004, random-walk normalisation) from the seeds over the links,
+  weighted by how specific the target is, with folder and breadcrumb nodes; trusted as far as it does
+  not call every page certain.
+- *Folder vote*: a folder whose seeds agree is a section. *Hub votes*: a page that lists pages (a table
+  of contents, a command list) groups them by its headings and nested lists; the seeds in a group vote
+  for the pages beside them (``_hub_votes``).
+- *Page type*: news, events, legal, release notes ... (``audit.text.page_type_score``), evidence for none.
 
-The two are multiplied (geometric mean) and renormalised. ``none`` is a real class: a page is
-``none`` when that is its most probable class, when its best task's probability is below
-``threshold`` (config ``[classifier] threshold``), or when labels say so. The reported confidence is
-calibrated (Platt scaling, ``CALIBRATION``); ``raw_confidence`` is the combined probability.
+``audit.combine.Combiner`` weighs the evidence with weights learned across a corpus of sites (never
+tuned by hand) and a second stage over the neighbours' classes (``siblings``). ``none`` is a real class
+with evidence of its own; a page the structure cannot place takes the text's answer. The confidence is
+calibrated (Platt scaling fitted on sites the weights had not seen); ``raw_confidence`` is the
+combiner's probability, to which ``threshold`` (config ``[classifier] threshold``, default off) applies.
 """
 
 from __future__ import annotations
@@ -181,8 +182,7 @@ def siblings(pages: Pages, window: int = 3) -> dict:
         M.data[:] = np.minimum(M.data, 1.0)
         M.setdiag(0)
         M.eliminate_zeros()
-        total = np.asarray(M.sum(axis=1)).ravel()
-        return sparse.diags(np.divide(1.0, total, out=np.zeros(n), where=total > 0)) @ M
+        return _row_normalised(M)
 
     pairs = []
     for h in range(n):
@@ -280,7 +280,7 @@ class Result:
     classes: list
     probabilities: np.ndarray
     warnings: list
-    views: dict = field(default_factory=dict)  # per-view probabilities ("structure", "text"), for diagnosis
+    views: dict = field(default_factory=dict)  # "evidence" (audit.combine.Evidence), "structure": for diagnosis
     features: "object" = None  # the TF-IDF matrix of the pages (rows L2-normalised, in table order)
 
 
@@ -291,7 +291,7 @@ class TaskClassifier:
     URLs are labels too. Deterministic: no randomness anywhere (lbfgs, fixed iteration counts).
     """
 
-    def __init__(self, tasks, threshold=0.2, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
+    def __init__(self, tasks, threshold=0.0, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
                  folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3, folder_vote=0.7,
                  hub_vote=0.5, hub_support=2.0, hub_window=3, popular=0.05, combiner=None):
         from .combine import Combiner
@@ -309,10 +309,6 @@ class TaskClassifier:
         self.nav_weight = nav_weight
         self.alpha = alpha
         self.pseudo_per_class = pseudo_per_class
-
-    def calibrate(self, raw):
-        """The probability that the answer is right, from the combined probability (see ``Combiner``)."""
-        return self.combiner.calibrate(raw)
 
     @classmethod
     def from_config(cls, config):
@@ -657,12 +653,13 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
             inlinks[i].append(j)
     terms = vectorizer.get_feature_names_out() if model is not None else None
     words_of = _top_words(tasks, model, X, terms) if model is not None else {}
+    typical = float(np.median(evidence.nearest.max(axis=1))) if evidence is not None and evidence.nearest.size else 0.0
     out = []
     for i, task in enumerate(tasks):
         parts = []
         if i in seeds:
             parts.append("given as example or label")
-        if pages.trails[i]:
+        if len(pages.trails[i]) > 1:  # "Home" alone says nothing
             parts.append("breadcrumb " + " › ".join(pages.trails[i][-3:]))
         hub = (strongest or {}).get(i)
         if hub and task != NONE and classes[hub[3]] == task and hub[4] > 0:
@@ -678,13 +675,13 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
         if words_of.get(i):
             parts.append("words " + ", ".join(f"'{w}'" for w in words_of[i]))
         if task == NONE and i not in seeds:
-            parts[:0] = _none_reasons(evidence, i, classes)
+            parts[:0] = _none_reasons(evidence, i, classes, typical)
         out.append("; ".join(parts))
     return out
 
 
-def _none_reasons(ev, i: int, classes: list) -> list:
-    """What speaks for none on page i, in words."""
+def _none_reasons(ev, i: int, classes: list, typical: float) -> list:
+    """What speaks for none on page i, in words (``typical``: the site's median closest-example likeness)."""
     if ev is None:
         return ["no task fits"]
     reasons = []
@@ -694,8 +691,9 @@ def _none_reasons(ev, i: int, classes: list) -> list:
         reasons.append(f"most like a page labelled none ({ev.nearest_none[i]:.0%} alike)")
     if ev.nearest.shape[1]:
         c = int(ev.nearest[i].argmax())
-        reasons.append(f"closest task example ({classes[c]}) {ev.nearest[i, c]:.0%} alike")
-    return reasons
+        if ev.nearest[i, c] <= typical:  # unlike the tasks' examples, for this site
+            reasons.append(f"unlike every task's examples (closest: {classes[c]}, {ev.nearest[i, c]:.0%} alike)")
+    return reasons or ["more like none than any task, taking every view together"]
 
 
 def _top_words(tasks: list, model, X, terms) -> dict:
@@ -715,10 +713,10 @@ def _top_words(tasks: list, model, X, terms) -> dict:
             start, end = contrib.indptr[k], contrib.indptr[k + 1]
             data, indices = contrib.data[start:end], contrib.indices[start:end]
             if len(data):
-                top = np.argsort(-data, kind="stable")[:3]
-                words = [terms[indices[t]] for t in top if data[t] > 0]
+                top = np.argsort(-data, kind="stable")[:6]
+                words = [terms[indices[t]] for t in top if data[t] > 0 and not terms[indices[t]].startswith("zdir_")]
                 if words:
-                    out[i] = words
+                    out[i] = words[:3]
     return out
 
 
@@ -812,7 +810,9 @@ def evaluate_run(run_dir, config, labels_file, train_labels: dict | None = None)
     missing = [u for u, _ in scored if predicted.get(u) is None]
     scored = [(u, t) for u, t in scored if predicted.get(u) is not None]
     if not scored:
-        raise RunError(f"{labels_file}: none of the labelled URLs is a crawled page with content")
+        held = sum(1 for u in truth if u in examples)
+        raise RunError(f"{labels_file}: nothing to score: of {len(truth)} labelled URLs, {held} are the tasks' "
+                       f"example pages (never scored) and {len(missing)} are not crawled pages with content")
     y_true = [t for _, t in scored]
     y_pred = [predicted[u] for u, _ in scored]
     labels = sorted(set(y_true) | set(y_pred), key=lambda c: (c == NONE, c))

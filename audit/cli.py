@@ -239,7 +239,10 @@ def cmd_evaluate(args) -> int:
         wrong.to_csv(args.wrong, index=False)
         print(f"written: {args.wrong}")
     if report["not_crawled"]:
-        print(f"not scored, not among the crawled pages: {len(report['not_crawled'])}", file=sys.stderr)
+        missing = report["not_crawled"]
+        print(f"not scored, not among the crawled pages with content ({len(missing)}; check the URL, its "
+              f"trailing slash, its redirect): " + ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else ""),
+              file=sys.stderr)
     return 0
 
 

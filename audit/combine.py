@@ -11,7 +11,8 @@ features, and a softmax over the classes gives the probabilities.
 The weights are fitted by maximum likelihood over the pages of the corpus in ``benchmarks/corpus``
 (``benchmarks/classify_accuracy.py --fit`` writes ``audit/combiner.json``); each site counts equally and
 each class within a site counts equally, so that small tasks and ``none`` matter as macro-F1 says they
-do. The benchmark scores every site with weights fitted without it (leave one site out).
+do. The benchmark scores every site with weights fitted without its family (a site's opaque twin, its
+translations, its generator siblings: leave one site out, strictly).
 """
 
 from __future__ import annotations
@@ -63,9 +64,11 @@ def _rank(values: np.ndarray) -> np.ndarray:
 
 
 def _top(a: np.ndarray) -> np.ndarray:
+    """1 where a column is its row's largest (rows of zeros have none)."""
     out = np.zeros_like(a)
     if a.size:
-        out[np.arange(len(a)), a.argmax(axis=1)] = 1.0
+        rows = np.flatnonzero(a.max(axis=1) > 0)
+        out[rows, a[rows].argmax(axis=1)] = 1.0
     return out
 
 
@@ -90,7 +93,8 @@ def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray]:
         graph, share, _top(graph) * (graph.max(axis=1, keepdims=True) > 0),
         ev.folder, ev.hub,
     ], axis=2)
-    best_nearest = ev.nearest.max(axis=1) if t else np.zeros(n)
+    zeros = np.zeros(n)
+    best_nearest = ev.nearest.max(axis=1) if t else zeros
     spread = -(ev.text * np.log(ev.text + 1e-12)).sum(axis=1) / np.log(max(t, 2))
 
     def gap(strength):
@@ -100,14 +104,14 @@ def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray]:
         placed = float(np.mean(strength > 0.3)) if len(strength) else 0.0
         return (1 - np.clip(strength, 0, 1)) * placed
 
-    folder_best = ev.folder.max(axis=1) if t else np.zeros(n)
-    hub_best = ev.hub.max(axis=1) if t else np.zeros(n)
+    folder_best = ev.folder.max(axis=1) if t else zeros
+    hub_best = ev.hub.max(axis=1) if t else zeros
+    graph_best = graph.max(axis=1) if t else zeros
     none = np.stack([
         np.ones(n), ev.page_type, _rank(best_nearest), best_nearest, ev.nearest_none,
-        _rank(ev.words.max(axis=1) if t else np.zeros(n)), graph.max(axis=1) if t else np.zeros(n),
-        ev.folder.max(axis=1) if t else np.zeros(n), ev.hub.max(axis=1) if t else np.zeros(n),
+        _rank(ev.words.max(axis=1) if t else zeros), graph_best, folder_best, hub_best,
         ev.hub_none, ev.folder_none, ev.text_none, spread,
-        gap(folder_best + ev.folder_none), gap(hub_best + ev.hub_none), gap(graph.max(axis=1) if t else np.zeros(n)),
+        gap(folder_best + ev.folder_none), gap(hub_best + ev.hub_none), gap(graph_best),
     ], axis=1)
     return task, none
 

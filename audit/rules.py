@@ -244,7 +244,8 @@ def thin(p, s):
 def stale(p, s):
     """Not updated for a long time: check that it is still right."""
     if p.age_days is not None and p.age_days > s["stale_days"]:
-        return f"newest date {p.newest_date} ({p.age_days // 365} years {p.age_days % 365 // 30} months old)"
+        years, months = p.age_days // 365, min(11, p.age_days % 365 * 12 // 365)
+        return f"newest date {p.newest_date} ({years} year{'s' * (years != 1)} {months} month{'s' * (months != 1)} old)"
     return None
 
 

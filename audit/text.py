@@ -12,8 +12,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# Han, kana, Hangul: written without spaces between words
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+# Han and kana: written without spaces between words (Korean separates its words with spaces)
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"zdir_\w+|[{_CJK}]+|[^\W_]*\d[^\W_]*|[^\W\d_]{{2,}}")
 _IS_CJK = re.compile(rf"[{_CJK}]")
 _FOLD = str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"})
@@ -41,44 +41,50 @@ def tokens(text: str) -> list:
 
 
 # Page types that rarely serve a customer task (GOV.UK left about sixty such document types out of its
-# topic tagging): news, press, events, speeches, about, legal, contact, jobs, archives, release notes,
-# glossaries. In the languages the tool's users write in; matched, folded, against a page's URL words,
-# title and breadcrumb. A hint, not a verdict: the classifier learns how far to trust it.
+# topic tagging): news, press, events, speeches, legal, jobs, release notes, glossaries. In the languages
+# the tool's users write in; matched, folded, against a page's URL, title and breadcrumb. A hint, not a
+# verdict: the classifier learns how far to trust it. Words that also name services ("licence",
+# "calendar", "statement") are left out; words that do so inside a title ("About council tax bands",
+# "Contact us to report a pothole") count only as a whole URL segment, title or breadcrumb (SECTIONS).
 PAGE_TYPES = {
-    "en": "news press release releases announcement announcements event events calendar speech speeches blog "
-          "about legal privacy cookie cookies terms disclaimer copyright license licence accessibility contact "
-          "jobs careers vacancies sitemap archive newsletter glossary bibliography changelog whatsnew "
-          "release-notes what's-new about-us contact-us media statement statements consultation consultations",
-    "nl": "nieuws persbericht persberichten evenementen evenement agenda over contact vacatures privacy "
-          "toegankelijkheid archief woordenlijst colofon proclaimer cookies",
-    "de": "aktuelles nachrichten presse pressemitteilung pressemitteilungen veranstaltungen termine kontakt "
-          "stellenangebote karriere datenschutz impressum barrierefreiheit archiv glossar lizenz",
-    "fr": "actualites actualite presse communique communiques evenements agenda propos contact emplois "
-          "carrieres confidentialite mentions accessibilite archives glossaire licence",
-    "ro": "stiri știri noutati comunicat comunicate evenimente eveniment despre contact cariere confidentialitate "
-          "termeni accesibilitate arhiva glosar licenta anunturi",
-    "ru": "новости пресс-релиз события мероприятия контакты вакансии карьера конфиденциальность условия лицензия "
-          "глоссарий архив доступность объявления",
-    "el": "νεα ανακοινωσεις εκδηλωσεις επικοινωνια καριερα απορρητο οροι αδεια γλωσσαριο αρχειο προσβασιμοτητα",
-    "zh": "新闻 公告 通知 活动 关于 联系 招聘 隐私 版权 许可 术语 归档 动态",
+    "en": "news newsroom press release releases announcement announcements event events speech speeches blog "
+          "privacy cookie cookies disclaimer copyright accessibility vacancies careers sitemap newsletter "
+          "glossary bibliography changelog whatsnew",
+    "nl": "nieuws persbericht persberichten evenementen evenement vacatures privacy toegankelijkheid woordenlijst "
+          "colofon proclaimer cookies",
+    "de": "aktuelles nachrichten presse pressemitteilung pressemitteilungen veranstaltungen stellenangebote "
+          "karriere datenschutz impressum barrierefreiheit glossar",
+    "fr": "actualites actualite presse communique communiques evenements emplois carrieres confidentialite "
+          "accessibilite glossaire",
+    "ro": "stiri noutati comunicat comunicate evenimente eveniment cariere confidentialitate accesibilitate "
+          "glosar anunturi",
+    "ru": "новости пресс-релиз события мероприятия вакансии карьера конфиденциальность глоссарий доступность "
+          "объявления",
+    "el": "νεα ανακοινωσεις εκδηλωσεις καριερα απορρητο γλωσσαριο προσβασιμοτητα",
+    "zh": "新闻 公告 活动 招聘 隐私 版权 术语 动态",
 }
+SECTIONS = ("about about-us contact contact-us archive archives legal terms license licence release-notes "
+            "whats-new what's-new media consultations over contact agenda archief kontakt archiv uber-uns "
+            "a-propos contact archives despre contact arhiva о-нас контакты архив σχετικα επικοινωνια αρχειο "
+            "关于 联系 归档")
 _TYPE_WORDS = frozenset(fold(w) for words in PAGE_TYPES.values() for w in words.split())
+_SECTION_WORDS = frozenset(fold(w) for w in SECTIONS.split()) | _TYPE_WORDS
 _DATE_PATH = re.compile(r"/(19|20)\d\d(/|-\d\d|\d{4})")
 
 
 @lru_cache(maxsize=1 << 16)
 def page_type_score(url_path: str, title: str, crumbs: tuple) -> float:
     """0-1: how much the URL, title and breadcrumb say "a page type that rarely serves a task" (news, an
-    event, a legal notice, contact, release notes ...), or a date in the URL path."""
+    event, a legal notice, release notes ...), or a date in the URL path."""
     score = 0.0
-    path_words = set(re.split(r"[/\-_.]+", fold(url_path)))
-    if path_words & _TYPE_WORDS:
+    segments = [s for s in fold(url_path).split("/") if s]
+    if any(s in _SECTION_WORDS or set(re.split(r"[\-_.]+", s)) & _TYPE_WORDS for s in segments):
         score += 0.5
     if _DATE_PATH.search(url_path):
         score += 0.5
-    title_words = set(tokens(fold(title))) | {fold(title).strip()}
-    if title_words & _TYPE_WORDS:
+    folded = fold(title).strip()
+    if folded in _SECTION_WORDS or set(tokens(folded)) & _TYPE_WORDS:
         score += 0.35
-    if any(set(tokens(fold(c))) & _TYPE_WORDS for c in crumbs[1:]):
+    if any(fold(c).strip() in _SECTION_WORDS or set(tokens(fold(c))) & _TYPE_WORDS for c in crumbs[1:]):
         score += 0.35
     return min(score, 1.0)

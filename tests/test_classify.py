@@ -199,3 +199,26 @@ def test_a_page_every_page_links_to_says_little():
     weight = dict(zip(pages.urls, specificity(pages, popular=0.1)))
     assert weight[settings[0]] < 0.1  # linked from every page
     assert weight[waste[5]] == 1.0  # listed by the contents and two neighbours
+
+
+def test_answering_the_label_queue_never_puts_a_task_page_at_risk(demo_run):
+    """Labels answered from the site's truth (the top of the label queue, as a reviewer would answer it)
+    must not send a page that serves a task to none with a confidence the audit would act on."""
+    from audit.config import AUDIT
+    from benchmarks.corpus import load_all
+
+    records, config = load(demo_run)
+    base = records[0]["url"].split("/", 3)[:3]
+    site = load_all()["demo"]
+    truth, _ = site.truth_and_tasks("/".join(base), site.root(demo_run.parent / "scratch"))
+    pages = build_pages(records)
+    classifier = TaskClassifier(config["tasks"])
+    queue = label_queue(classifier.fit_predict(pages), pages, size=40)
+    answers = {u: truth[u] for u in queue["url"] if u in truth}
+    assert len(answers) >= 20
+    for count in (10, 20):
+        labels = dict(list(answers.items())[:count])
+        result = classifier.fit_predict(pages, labels)
+        at_risk = [(u, c) for u, t, c in zip(result.table["url"], result.table["task"], result.table["confidence"])
+                   if t == NONE and truth.get(u, NONE) != NONE and c >= AUDIT["low_confidence"].default]
+        assert not at_risk, (count, at_risk)

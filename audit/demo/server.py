@@ -121,7 +121,31 @@ def _calendar_page(prefix: str, raw_path: str) -> str:
             f"<a href='{prefix}?month={next_m[0]}-{next_m[1]:02d}'>Next month</a></main></body></html>")
 
 
-class SiteServer:
+class BackgroundServer:
+    """An HTTP server (``self.httpd``) run in a background thread (``self.thread``): url, start, stop, and
+    ``with``."""
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class SiteServer(BackgroundServer):
     """Serve ``root`` on 127.0.0.1 in a background thread: ``with SiteServer(path) as server: server.url``."""
 
     def __init__(self, root, port: int = 0, delay: float = 0.0, handler=None):
@@ -140,22 +164,3 @@ class SiteServer:
     @property
     def log(self) -> list:
         return self.httpd.log
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "SiteServer":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

@@ -16,11 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from audit.demo.server import BackgroundServer
+
 PAGES = (".html", ".htm", ".xhtml", ".pdf", ".docx")
 _LINK = re.compile(rb"""((?:href|src)\s*=\s*)(["'])([^"']*)\2""", re.I)
 
 
-class OpaqueServer:
+class OpaqueServer(BackgroundServer):
     """``with OpaqueServer(root) as server: server.url, server.translate(url)``."""
 
     def __init__(self, root, port: int = 0, within: str = ""):
@@ -108,27 +110,8 @@ class OpaqueServer:
 
         return _LINK.sub(swap, data)
 
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
     def translate(self, url: str) -> str | None:
         """The opaque URL of a page given by its plain URL on this server (``None`` if not a page)."""
         parts = urlsplit(url)
         found = self._lookup(parts.path)
         return f"{self.url}{self.node[found]}" if found else None
-
-    def start(self) -> "OpaqueServer":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
