@@ -565,6 +565,11 @@ class TaskClassifier:
             model = LogisticRegression(C=4.0, class_weight="balanced", solver="lbfgs", max_iter=1000)
             model.fit(rows, y)
             proba = model.predict_proba(X)
+            # relative to what the model says of an empty page: a stub or a page of other words must not
+            # take the class the model leans to when it knows nothing (its intercepts)
+            prior = model.predict_proba(sparse.csr_matrix((1, X.shape[1]), dtype=X.dtype))
+            proba = proba / prior
+            proba /= proba.sum(axis=1, keepdims=True)
             full = np.zeros((n, k))
             for col, c in enumerate(model.classes_):
                 full[:, classes.index(c)] = proba[:, col]
