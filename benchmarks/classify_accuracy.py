@@ -1,8 +1,9 @@
 """Classifier accuracy on a corpus of sites it is never tuned on: leave one site out, always.
 
-    apt-get install apache2-doc debian-handbook git-doc postgresql-doc-15 python3-doc \\
-        gimp-help-ro gimp-help-ru gimp-help-el debian-faq-zh-cn      # once, as root
+    apt-get install apache2-doc debian-handbook git-doc postgresql-doc-15 python3-doc gimp-help-ro \\
+        gimp-help-ru gimp-help-el gimp-help-ja debian-faq-zh-cn libreoffice-help-zh-cn   # once, as root
     .venv/bin/python benchmarks/classify_accuracy.py [SITE ...] [--keep DIR] [--fit] [--show SITE]
+        [--quick] [--only SITE,SITE] [--threshold X] [--one-stage]
 
 The corpus (``benchmarks/corpus``) holds documentation sets from Debian's packages, the same sites
 served with opaque URLs, and generated service sites (a municipality with a mega-menu, a flat agency
@@ -11,8 +12,9 @@ truth comes from its own organisation: its table of contents, its sections, the 
 
 For every site: crawl it with ``longneck crawl`` (kept in ``--keep DIR`` to re-use), then
 
-1. fit the combiner (``audit/combine.py``) on every *other* site, and its calibration on predictions
-   for sites that fit did not see either (nested leave-one-site-out);
+1. fit the combiner (``audit/combine.py``) on the sites of every *other* family (a site's opaque twin,
+   its translations and its generator siblings are held out with it), and its calibration on
+   predictions for families that fit did not see either (nested);
 2. classify the site with the tasks' example pages as the only seeds and score every other page of
    the truth: macro-F1 over the tasks and ``none``, ``none`` precision and recall, the lowest recall
    of any class, the calibration error (ECE) of the confidence, and the task pages at risk: truly a
@@ -22,7 +24,9 @@ For every site: crawl it with ``longneck crawl`` (kept in ``--keep DIR`` to re-u
 
 It ends with the worst site and the median. ``--fit`` then fits the combiner on all sites and writes
 ``audit/combiner.json`` (what ``longneck`` ships). ``--show SITE`` prints the site's per-class figures
-and confusion table.
+and confusion table. ``SITE ...`` limits the corpus (the fit too); ``--only`` scores only the sites
+named but fits on all; ``--quick`` skips the calibration (the answers do not change);
+``--threshold`` overrides ``[classifier] threshold``; ``--one-stage`` drops the second stage.
 """
 
 from __future__ import annotations
