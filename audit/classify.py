@@ -725,11 +725,15 @@ def _top_words(tasks: list, model, X, terms) -> dict:
     return out
 
 
+QUEUE_DOUBT = 0.25  # a page whose two best classes are further apart than 0.75 is not doubtful
+
+
 def label_queue(result: Result, pages: Pages, size: int = 50) -> "object":
     """Pages whose label would most improve the model: uncertain (small margin between the two best
     classes) and in a large folder. At most three per folder (or the folder's share of the queue, when
-    larger), and taken in turns from each predicted class, so the queue covers the site and every class;
-    within a class, best first."""
+    larger), and taken in turns from each predicted class among the doubtful pages (uncertainty at least
+    ``QUEUE_DOUBT``), so the queue covers the site and every class; within a class, best first. Pages
+    the classifier is sure of come only after every doubtful one."""
     import pandas as pd
 
     P = result.probabilities
@@ -757,11 +761,17 @@ def label_queue(result: Result, pages: Pages, size: int = 50) -> "object":
             continue
         per_folder[folder] = per_folder.get(folder, 0) + 1
         queues.setdefault(tasks[i], []).append(i)
+    # classes take turns among the doubtful pages (a page the classifier is sure of teaches it little); the
+    # sure ones come last, best first, only when there are not enough doubtful ones
+    doubtful = {c: [i for i in q if uncertainty[i] >= QUEUE_DOUBT] for c, q in queues.items()}
     order = []
-    while len(order) < size and any(queues.values()):
-        for c in sorted(queues, key=lambda c: -score[queues[c][0]] if queues[c] else 0):
-            if queues[c] and len(order) < size:
-                order.append(queues[c].pop(0))
+    while len(order) < size and any(doubtful.values()):
+        for c in sorted(doubtful, key=lambda c: -score[doubtful[c][0]] if doubtful[c] else 0):
+            if doubtful[c] and len(order) < size:
+                order.append(doubtful[c].pop(0))
+    taken = set(order)
+    rest = sorted((i for q in queues.values() for i in q if i not in taken), key=lambda i: -score[i])
+    order += rest[:max(0, size - len(order))]
     rows = [{"url": pages.urls[i], "task": tasks[i], "runner_up": result.table["runner_up"].iat[i],
              "uncertainty": round(float(uncertainty[i]), 3), "folder_pages": folder_size[pages.directories[i]],
              "score": round(float(score[i]), 3)} for i in order]
