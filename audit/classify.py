@@ -316,7 +316,7 @@ class TaskClassifier:
 
     def _seeds(self, pages: Pages, labels: dict, classes: list) -> tuple[dict, list]:
         index = {u: i for i, u in enumerate(pages.urls)}
-        seeds, warnings = {}, []
+        seeds, notes = {}, []
         from crawler.urls import UrlNormalizer
 
         norm = UrlNormalizer()
@@ -326,12 +326,12 @@ class TaskClassifier:
             key = norm(url) or url
             i = index.get(key, pages.aliases.get(key))
             if task not in classes:
-                warnings.append(f"{kind} {url}: unknown task '{task}' (ignored)")
+                notes.append(f"{kind} {url}: unknown task '{task}' (ignored)")
             elif i is None:
-                warnings.append(f"{kind} {url}: not among the crawled pages with content (ignored)")
+                notes.append(f"{kind} {url}: not among the crawled pages with content (ignored)")
             else:
                 seeds[i] = task  # a label given later overrides an example
-        return seeds, warnings
+        return seeds, notes
 
     def _evidence_view(self, W, seeds, classes, n):
         """Structure view where none is weak evidence: the mass of task k reaching a page, relative to the
@@ -599,7 +599,7 @@ class TaskClassifier:
         ev = Evidence(text=text, text_none=text_none, nearest=nearest[:, :none], nearest_none=nearest[:, none],
                       words=words, graph=np.clip(relative[:, :none] / self.evidence, 0, 1), graph_trust=trust,
                       folder=folder[:, :none], folder_none=folder[:, none], hub=hub[:, :none], hub_none=hub[:, none],
-                      page_type=np.asarray(pages.kinds, dtype=float) if pages.kinds else np.zeros(n),
+                      page_type=kinds,
                       seeds=seed_class, siblings=siblings(pages, self.hub_window))
         return ev, {"vectorizer": vectorizer, "model": model, "X": X, "strongest": strongest, "struct": struct}
 
@@ -609,13 +609,13 @@ class TaskClassifier:
         pages = records if isinstance(records, Pages) else build_pages(records)
         n = len(pages.urls)
         task_ids = [t["id"] for t in self.tasks]
-        seeds, warnings = self._seeds(pages, labels or {}, task_ids + [NONE])
+        seeds, notes = self._seeds(pages, labels or {}, task_ids + [NONE])
         classes = task_ids + [NONE]
         k = len(classes)
         if n == 0 or not task_ids:
             empty = pd.DataFrame(columns=["url", "task", "confidence", "raw_confidence", "runner_up",
                                           "runner_up_confidence", "why", "seed"])
-            return Result(empty, classes, np.zeros((0, k)), warnings + ["nothing to classify"])
+            return Result(empty, classes, np.zeros((0, k)), notes + ["nothing to classify"])
         ev, aux = self.views(pages, seeds)
         combined = self.combiner.predict(ev)
         order = np.argsort(-combined, axis=1, kind="stable")
@@ -643,11 +643,10 @@ class TaskClassifier:
                               "runner_up": runner,
                               "runner_up_confidence": runner_conf, "why": why,
                               "seed": is_seed})
-        return Result(table, classes, combined, warnings, {"evidence": ev, "structure": aux["struct"]}, aux["X"])
+        return Result(table, classes, combined, notes, {"evidence": ev, "structure": aux["struct"]}, aux["X"])
 
 
-def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classes, strongest=None,
-            evidence=None) -> list:
+def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classes, strongest, evidence) -> list:
     """A short reason per page: breadcrumb, the hub that lists it beside pages of its task (and under
     which heading), links from pages of the same task, URL folder, text terms; for none, the evidence
     for none (a page type that rarely serves a task, text unlike every task's examples, likeness to
@@ -658,7 +657,7 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
             inlinks[i].append(j)
     terms = vectorizer.get_feature_names_out() if model is not None else None
     words_of = _top_words(tasks, model, X, terms) if model is not None else {}
-    typical = float(np.median(evidence.nearest.max(axis=1))) if evidence is not None and evidence.nearest.size else 0.0
+    typical = float(np.median(evidence.nearest.max(axis=1))) if evidence.nearest.size else 0.0
     out = []
     for i, task in enumerate(tasks):
         parts = []
@@ -666,7 +665,7 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
             parts.append("given as example or label")
         if len(pages.trails[i]) > 1:  # "Home" alone says nothing
             parts.append("breadcrumb " + " › ".join(pages.trails[i][-3:]))
-        hub = (strongest or {}).get(i)
+        hub = strongest.get(i)
         if hub and task != NONE and classes[hub[3]] == task and hub[4] > 0:
             _, h, key, _, behind = hub
             heading = next((pages.headings[h].get(k) for k in reversed(key) if k >= 0), None)
@@ -687,8 +686,6 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
 
 def _none_reasons(ev, i: int, classes: list, typical: float) -> list:
     """What speaks for none on page i, in words (``typical``: the site's median closest-example likeness)."""
-    if ev is None:
-        return ["no task fits"]
     reasons = []
     if ev.page_type[i] >= 0.5:
         reasons.append("a page type that rarely serves a task (news, events, about, legal, contact ...)")

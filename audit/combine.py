@@ -38,7 +38,7 @@ class Evidence:
 
     text: np.ndarray            # text model's probability of each task (tasks only, rows sum to 1)
     text_none: np.ndarray       # n: the text model's probability of none (0 when it has no none seeds)
-    nearest: np.ndarray         # cosine to the task's closest seed page (example or label)
+    nearest: np.ndarray         # mean cosine to the task's two closest seed pages (examples or labels)
     nearest_none: np.ndarray    # n: cosine to the closest none seed (0 without)
     words: np.ndarray           # cosine to the task's own words (name, description, keywords)
     graph: np.ndarray           # label spreading: evidence for the task relative to its seeds' level, 0-1
@@ -161,6 +161,12 @@ def features2(ev: Evidence, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return task, none
 
 
+def _scores(task: np.ndarray, none: np.ndarray, w: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The conditional logit's scores: every task by the same weights ``w`` over its own features, none by
+    ``v`` over the page's none features (n x (t + 1), none last)."""
+    return np.concatenate([task @ w, (none @ v)[:, None]], axis=1)
+
+
 def _with_seeds(ev: Evidence, P: np.ndarray) -> np.ndarray:
     """P with the seed pages set to their known class."""
     if ev.seeds is None:
@@ -211,22 +217,11 @@ class Combiner:
         data.update(meta)
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
-    def scores(self, task: np.ndarray, none: np.ndarray) -> np.ndarray:
-        return np.concatenate([task @ self.w, (none @ self.v)[:, None]], axis=1)
-
-    def first(self, ev: Evidence) -> np.ndarray:
-        """The first stage's probabilities, seeds set to their class."""
-        return _with_seeds(ev, softmax(self.scores(*features(ev))))
-
-    def predict(self, ev: Evidence, first: np.ndarray | None = None) -> np.ndarray:
-        first = self.first(ev) if first is None else first
+    def predict(self, ev: Evidence) -> np.ndarray:
+        first = _with_seeds(ev, softmax(_scores(*features(ev), self.w, self.v)))
         if self.second is None:
-            P = first
-        else:
-            task, none = features2(ev, first)
-            w, v = self.second
-            P = softmax(np.concatenate([task @ w, (none @ v)[:, None]], axis=1))
-        return P
+            return first
+        return softmax(_scores(*features2(ev, first), *self.second))
 
     def calibrate(self, p) -> np.ndarray:
         """The probability that the answer is right, from the combiner's probability of it (Platt scaling
@@ -254,7 +249,7 @@ class Combiner:
             for (g, t, n, y, m), (_, ev, _, _) in zip(blocks, sites):
                 if g != group:
                     continue
-                first = _with_seeds(ev, softmax(np.concatenate([t @ w1, (n @ v1)[:, None]], axis=1)))
+                first = _with_seeds(ev, softmax(_scores(t, n, w1, v1)))
                 t2, n2 = features2(ev, first)
                 rows.append((t2[m], n2[m], y[m], g))
         combiner.second = _fit_logit(rows, len(MATE_TASK_FEATURES), len(MATE_NONE_FEATURES), l2)
@@ -274,8 +269,7 @@ def _fit_logit(blocks, dt: int, dn: int, l2: float) -> tuple[np.ndarray, np.ndar
         y = np.asarray(y)
         if not len(y):
             continue
-        counts = np.bincount(y, minlength=task.shape[1] + 1).astype(float)
-        weight = 1.0 / counts[y] / np.count_nonzero(counts)  # classes equal within the site
+        weight = 1.0 / np.bincount(y)[y]  # classes equal within the site, the site as a whole weighs 1
         data.append((task, none, y, weight / weight.sum() / per_group[group]))
 
     def loss(theta):
@@ -283,7 +277,7 @@ def _fit_logit(blocks, dt: int, dn: int, l2: float) -> tuple[np.ndarray, np.ndar
         total = 0.5 * l2 * 1e-2 * float(theta @ theta)
         grad_w, grad_v = np.zeros(dt), np.zeros(dn)
         for task, none, y, weight in data:
-            p = softmax(np.concatenate([task @ w, (none @ v)[:, None]], axis=1))
+            p = softmax(_scores(task, none, w, v))
             rows = np.arange(len(y))
             total -= float(weight @ np.log(p[rows, y] + 1e-12))
             g = p

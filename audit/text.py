@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 # Han and kana: written without spaces between words (Korean separates its words with spaces)
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -72,7 +71,6 @@ _SECTION_WORDS = frozenset(fold(w) for w in SECTIONS.split()) | _TYPE_WORDS
 _DATE_PATH = re.compile(r"/(19|20)\d\d(/|-\d\d|\d{4})")
 
 
-@lru_cache(maxsize=1 << 16)
 def page_type_score(url_path: str, title: str, crumbs: tuple) -> float:
     """0-1: how much the URL, title and breadcrumb say "a page type that rarely serves a task" (news, an
     event, a legal notice, release notes ...), or a date in the URL path."""

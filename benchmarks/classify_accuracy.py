@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from audit.classify import NONE, TaskClassifier, build_pages, label_queue  # noqa: E402
 from audit.combine import NONE_FEATURES, TASK_FEATURES, Combiner  # noqa: E402
-from audit.config import CLASSIFIER  # noqa: E402
+from audit.config import AUDIT, CLASSIFIER  # noqa: E402
 from audit.runs import iter_pages, run_config  # noqa: E402
 from audit.demo.server import SiteServer  # noqa: E402
 from benchmarks.corpus import load_all  # noqa: E402
@@ -133,7 +133,7 @@ class Loaded:
     def random_labels(self, count: int = LABELS) -> dict:
         """A fixed sample of the truth, as labels, for the combiner's training rows with labels."""
         rng = np.random.default_rng(len(self.name) * 7919 + sum(map(ord, self.name)))
-        pool = sorted(u for u in self.truth if u not in self.examples and u in set(self.pages.urls))
+        pool = sorted(set(self.truth) & set(self.pages.urls) - self.examples)
         return {u: self.truth[u] for u in rng.choice(pool, size=min(count, len(pool) // 3), replace=False)}
 
     def rows(self):
@@ -166,19 +166,24 @@ def answers(combiner: Combiner, site: Loaded, labels: dict) -> list:
     return list(zip(p[np.arange(len(best)), best], best == y[scored]))
 
 
+def unseen_answers(sites: list, held_out: set) -> list:
+    """(probability, right) for every site outside ``held_out``, each from weights fitted without its
+    family (and without ``held_out``): what the calibration is fitted on."""
+    pairs = []
+    for family in sorted({s.family for s in sites} - held_out):
+        inner = fit_without(sites, held_out | {family})
+        for other in sites:
+            if other.family == family:
+                pairs += answers(inner, other, {}) + answers(inner, other, other.random_labels())
+    return pairs
+
+
 def fit_fold(sites: list, held_out: str, calibrate: bool = True) -> Combiner:
     """The combiner for a site of family ``held_out``: weights fitted on the other families' sites,
     calibration on predictions for each other family by weights fitted without it as well."""
     combiner = fit_without(sites, {held_out})
-    if not calibrate:
-        return combiner
-    pairs = []
-    for family in sorted({s.family for s in sites} - {held_out}):
-        inner = fit_without(sites, {held_out, family})
-        for other in sites:
-            if other.family == family:
-                pairs += answers(inner, other, {}) + answers(inner, other, other.random_labels())
-    combiner.calibration = platt(pairs)
+    if calibrate:
+        combiner.calibration = platt(unseen_answers(sites, {held_out}))
     return combiner
 
 
@@ -200,8 +205,6 @@ def score(site: Loaded, result, skip: set) -> dict:
     labels = sorted(set(y_true) | set(y_pred), key=lambda c: (c == NONE, c))
     p, r, _, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     per = {c: (p[k], r[k], support[k]) for k, c in enumerate(labels)}
-    from audit.config import AUDIT
-
     sure = AUDIT["low_confidence"].default  # a none page at least this sure may be removed by the audit
     at_risk = sum(1 for a, b, c in rows if a != NONE and b == NONE and c >= sure)
     return {"f1": f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0), "at_risk": at_risk,
@@ -302,12 +305,7 @@ def main():
             show(shown, results_all[shown][0])
         if "--fit" in args and sites:
             combiner = fit_without(sites, set())
-            pairs = []
-            for family in sorted({s.family for s in sites}):
-                inner = fit_without(sites, {family})
-                pairs += [p for s in sites if s.family == family
-                          for p in answers(inner, s, {}) + answers(inner, s, s.random_labels())]
-            combiner.calibration = platt(pairs)
+            combiner.calibration = platt(unseen_answers(sites, set()))
             combiner.save(sites=[s.name for s in sites],
                           note="fitted by benchmarks/classify_accuracy.py --fit on the sites listed; "
                                "calibration from leave-one-site-out predictions")
