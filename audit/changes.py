@@ -5,23 +5,47 @@ from __future__ import annotations
 
 import pandas as pd
 
-CHANGE_COLUMNS = ["url", "change", "task_then", "task_now", "recommendation_then", "recommendation_now",
+CHANGE_COLUMNS = ["url", "change", "cause", "task_then", "task_now", "recommendation_then", "recommendation_now",
                   "status_then", "status_now"]
 
 
 def compare_runs(store, run_a: int, run_b: int):
-    """One row per URL that is new, gone or changed from run ``run_a`` to run ``run_b``."""
-    then, now = store.pages(run_a), store.pages(run_b)
+    """One row per URL that is new, gone or changed from run ``run_a`` to run ``run_b``, with what
+    caused it: ``site`` (the site changed: content, status, noindex, navigation, pages added or gone),
+    ``decision`` (a reviewer's decision or corrected task), ``classifier`` (the task moved while the
+    page did not: new labels or retraining), ``traffic``, ``settings`` (another config), or ``crawl``
+    (a crawl cut short by max_pages did not reach the page). A site that moved to another origin
+    (http -> https, host, port) is matched by path."""
+    from .history import rebase
+
+    run_then, run_now = store.run(run_a), store.run(run_b)
+    origin_then, origin_now = store.origin(run_then), store.origin(run_now)
+    then = {rebase(u, origin_then, origin_now): p for u, p in store.pages(run_a).items()}
+    now = store.pages(run_b)
+    reviewed = store.decisions(run_now["site"], before_id=run_b) if run_now else {}
+    reviewed = {rebase(u, d.get("origin"), origin_now): d for u, d in reviewed.items()}
+    settings_changed = run_then["config_fingerprint"] != run_now["config_fingerprint"]
     rows = []
     for url in sorted(set(then) | set(now)):
         a, b = then.get(url), now.get(url)
+        decision = reviewed.get(url) or {}
         if a is None:
-            change = ["new"]
+            change, cause = ["new"], ["crawl" if run_then.get("complete") is False else "site"]
         elif b is None:
+            if run_now.get("complete") is False:
+                cause = ["crawl"]
+            elif decision.get("decision") in ("remove", "merge"):
+                cause = ["decision"]
+            else:
+                cause = ["site"]
             change = ["gone"]
         else:
-            change = []
-            if (a["task"] or "") != (b["task"] or ""):
+            change, cause = [], []
+            site = (a["status"] != b["status"] or bool(a["noindex"]) != bool(b["noindex"])
+                    or (a["content_hash"] != b["content_hash"] and a["status"] == b["status"] == 200))
+            nav = (a["inlinks_nav"] or 0) != (b["inlinks_nav"] or 0)
+            task = (a["task"] or "") != (b["task"] or "")
+            if task:
                 change.append("task")
             if a["recommendation"] != b["recommendation"]:
                 change.append("recommendation")
@@ -29,8 +53,24 @@ def compare_runs(store, run_a: int, run_b: int):
                 change.append("content")
             if a["status"] != b["status"]:
                 change.append("status")
+            if change:
+                by_decision = ("reviewed:" in (b["reasons"] or "") or "reviewed:" in (a["reasons"] or "")
+                               or (task and decision.get("corrected_task") == b["task"]))
+                if by_decision:
+                    cause.append("decision")
+                if site or (nav and "recommendation" in change):
+                    cause.append("site")
+                if task and not site and not by_decision:
+                    cause.append("classifier")
+                if not cause and "recommendation" in change:
+                    if (a.get("views") or 0) != (b.get("views") or 0):
+                        cause.append("traffic")
+                    elif settings_changed:
+                        cause.append("settings")
+                    else:
+                        cause.append("classifier")
         if change:
-            rows.append({"url": url, "change": ", ".join(change),
+            rows.append({"url": url, "change": ", ".join(change), "cause": ", ".join(cause),
                          "task_then": a and a["task"], "task_now": b and b["task"],
                          "recommendation_then": a and a["recommendation"], "recommendation_now": b and b["recommendation"],
                          "status_then": a and a["status"], "status_now": b and b["status"]})

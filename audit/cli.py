@@ -56,7 +56,7 @@ def cmd_crawl(args) -> int:
                     progress=_progress(args))
     print(format_summary(summary))
     print(f"pages: {Path(args.out) / 'pages.jsonl'}")
-    return 0 if summary["complete"] else 3
+    return 0 if summary["finish_reason"] == "finished" else 3  # a max_pages cut is the user's setting
 
 
 def _report(audit, path) -> None:
@@ -92,7 +92,7 @@ def cmd_run(args) -> int:
                                    resume=args.resume, history=not args.no_history)
     print(format_summary(summary))
     _report(audit, path)
-    return 0 if summary["complete"] else 3
+    return 0 if summary["finish_reason"] == "finished" else 3  # a max_pages cut is the user's setting
 
 
 def cmd_schedule(args) -> int:
@@ -133,9 +133,19 @@ def cmd_audit(args) -> int:
 def cmd_review_import(args) -> int:
     from .review import import_review
 
-    result = import_review(args.workbook, args.database)
+    result = import_review(args.workbook, args.database, replace=args.replace)
     print(f"imported {result['reviews']} reviewed row(s) for run {result['run_id']} "
-          f"({result['decisions']} decisions, {result['corrected']} corrected tasks) into {result['database']}")
+          f"({result['decisions']} decisions, {result['corrected']} corrected tasks, {result['labels']} of them "
+          f"from the Label queue) into {result['database']}")
+    print(f"  new {len(result['added'])}, updated {len(result['updated'])}, unchanged {len(result['unchanged'])}, "
+          f"withdrawn {len(result['withdrawn'])}; reviews of this run from other workbooks kept: {result['kept']}")
+    for conflict in result["conflicts"]:  # only with --replace: this workbook won
+        print(f"  replaced: {conflict['url']}: {conflict['field']} {conflict['then']!r} (from {conflict['workbook']}) "
+              f"-> {conflict['now']!r}")
+    for url in result["withdrawn"]:
+        print(f"  withdrawn (blank now in this workbook): {url}")
+    for warning in result["warnings"]:
+        print(f"  warning: {warning}")
     print("they take effect at the next `longneck run` or `longneck audit` of this site")
     return 0
 
@@ -338,14 +348,20 @@ def build_parser() -> argparse.ArgumentParser:
     review = p.add_subparsers(dest="review_command", metavar="ACTION", required=True,
                               help="import: store a reviewed workbook's decisions")
     q = review.add_parser("import", help="store a reviewed workbook's decisions, notes and corrected tasks",
-                          description="Read the Decision, Notes and Corrected task columns of WORKBOOK (as saved by "
-                                      "Excel or LibreOffice), check every row (problems are listed with their row "
-                                      "numbers and nothing is stored) and store them in the history for the run the "
-                                      "workbook was written for. Decisions carry forward to the next audit; corrected "
-                                      "tasks become training labels.")
+                          description="Read the Decision, Corrected task, Redirect target and Notes columns of "
+                                      "WORKBOOK (as saved by Excel or LibreOffice) and the Label column of its Label "
+                                      "queue sheet, check every row (problems are listed with their row numbers and "
+                                      "nothing is stored) and merge them, URL by URL, into the history of the run the "
+                                      "workbook was written for: several workbooks (one per team) can be imported for "
+                                      "one run; a URL reviewed differently in two of them is a conflict. Decisions "
+                                      "carry forward to the next audit; corrected tasks and labels become training "
+                                      "labels.")
     q.add_argument("workbook", metavar="WORKBOOK", help="the reviewed audit.xlsx")
     q.add_argument("--database", metavar="URL", help="history database (default: the one named in the workbook's "
                                                      "Settings sheet)")
+    q.add_argument("--replace", action="store_true",
+                   help="when a URL was already reviewed differently from another workbook of the same run, let "
+                        "this workbook's decision win (default: list the conflicts and import nothing)")
     q.set_defaults(func=cmd_review_import)
     p.set_defaults(func=cmd_review_import)
 
@@ -393,8 +409,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .review import ReviewError
+
     try:
         return args.func(args)
+    except ReviewError as exc:
+        print(f"longneck: workbook error: {exc}", file=sys.stderr)
+        return 2
     except ConfigError as exc:
         print(f"longneck: config error: {exc}", file=sys.stderr)
         return 2

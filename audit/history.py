@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .runs import RunError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs.origin/complete/labels, pages.views/canonical, reviews.target/source (added in place)
 metadata = MetaData()
 
 runs = Table(
@@ -39,6 +39,7 @@ runs = Table(
     Column("tool_version", String(40), nullable=False),
     Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
     Column("urls", Integer), Column("pages", Integer), Column("classified", Integer), Column("no_task", Integer),
+    Column("origin", Text), Column("complete", Boolean), Column("labels", Integer),
 )
 pages = Table(
     "pages", metadata,
@@ -48,7 +49,7 @@ pages = Table(
     Column("recommendation", String(20)), Column("reasons", Text), Column("content_hash", String(64)),
     Column("redirect_to", Text), Column("redirect_status", Integer), Column("depth", Integer),
     Column("inlinks_nav", Integer), Column("noindex", Boolean), Column("robots_blocked", Boolean),
-    Column("final_url", Text), Column("title", Text),
+    Column("final_url", Text), Column("title", Text), Column("views", Float), Column("canonical", Text),
 )
 tasks = Table(
     "tasks", metadata,
@@ -64,6 +65,7 @@ reviews = Table(
     Column("url", Text, primary_key=True),
     Column("decision", String(20)), Column("notes", Text), Column("corrected_task", String(100)),
     Column("imported_at", String(32), nullable=False), Column("workbook", Text),
+    Column("target", Text), Column("source", String(20)),
 )
 
 
@@ -108,8 +110,23 @@ class History:
                 def _pragmas(conn, _record):
                     conn.execute("PRAGMA foreign_keys=ON")
             metadata.create_all(self.engine)
+            self._add_new_columns()
         except (SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
             raise HistoryError(f"history database {_safe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
+
+    def _add_new_columns(self) -> None:
+        """Bring a history written by an earlier version up to this schema: columns added since are
+        added in place (nullable, so old rows read as empty); nothing is dropped or rewritten."""
+        from sqlalchemy import inspect
+
+        inspector = inspect(self.engine)
+        with self.engine.begin() as conn:
+            for table in metadata.sorted_tables:
+                have = {c["name"] for c in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in have:
+                        kind = column.type.compile(dialect=self.engine.dialect)
+                        conn.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
 
     def close(self) -> None:
         self.engine.dispose()
@@ -123,6 +140,7 @@ class History:
                 site=site, run_dir=str(Path(run_dir).resolve()), audited_at=_now(), config_fingerprint=fingerprint,
                 tool_version=version, schema_version=SCHEMA_VERSION, urls=summary.get("urls"),
                 pages=summary.get("pages"), classified=summary.get("classified"), no_task=summary.get("no_task"),
+                origin=summary.get("origin"), complete=summary.get("complete"), labels=summary.get("labels"),
             )).inserted_primary_key[0]
             for start in range(0, len(page_rows), 5000):
                 conn.execute(pages.insert(), [{**row, "run_id": run_id} for row in page_rows[start:start + 5000]])
@@ -167,39 +185,125 @@ class History:
             return {r.task: dict(r._mapping) for r in conn.execute(select(tasks).where(tasks.c.run_id == run_id))}
 
     def decisions(self, site: str, before_id: int | None = None) -> dict[str, dict]:
-        """The latest review of each URL of the site (from earlier runs), with the page as it was then:
-        {url: {decision, notes, corrected_task, run_id, audited_at, content_hash, redirect_to, ...}}."""
-        query = (select(reviews, runs.c.audited_at, pages.c.content_hash, pages.c.redirect_to,
-                        pages.c.recommendation, pages.c.task)
+        """The latest review of each URL of the site (from earlier runs), with the page as it was then
+        (what the decision rested on) and the origin of the run it was made in:
+        {url: {decision, notes, corrected_task, target, run_id, audited_at, origin, content_hash, task,
+        status, noindex, robots_blocked, views, redirect_to, recommendation}}. A review that only set
+        notes does not hide an earlier decision's fields."""
+        query = (select(reviews, runs.c.audited_at, runs.c.origin, pages.c.content_hash, pages.c.redirect_to,
+                        pages.c.recommendation, pages.c.task, pages.c.status, pages.c.noindex,
+                        pages.c.robots_blocked, pages.c.views)
                  .join(runs, runs.c.id == reviews.c.run_id)
                  .join(pages, (pages.c.run_id == reviews.c.run_id) & (pages.c.url == reviews.c.url), isouter=True)
                  .where(runs.c.site == site).order_by(reviews.c.run_id))
         if before_id is not None:
             query = query.where(reviews.c.run_id < before_id)
         out: dict[str, dict] = {}
+        origins: dict[int, str] = {}
         with self.engine.connect() as conn:
             for row in conn.execute(query):
-                out[row.url] = dict(row._mapping)  # later runs replace earlier ones
+                entry = dict(row._mapping)
+                if not entry.get("origin"):  # a run recorded before origins were: its most common origin
+                    if entry["run_id"] not in origins:
+                        origins[entry["run_id"]] = dominant_origin(
+                            r.url for r in conn.execute(select(pages.c.url).where(pages.c.run_id == entry["run_id"])))
+                    entry["origin"] = origins[entry["run_id"]]
+                out[row.url] = entry  # later runs replace earlier ones
         return out
+
+    def origin(self, run: dict) -> str | None:
+        """The origin (scheme://host:port) a run crawled: recorded, or its pages' most common one."""
+        if run.get("origin"):
+            return run["origin"]
+        with self.engine.connect() as conn:
+            return dominant_origin(r.url for r in conn.execute(select(pages.c.url).where(pages.c.run_id == run["id"])))
 
     def series(self, site: str) -> list[dict]:
         """Per run of the site: date, URLs, pages, classified, no-task pages (for the trend chart)."""
         return [{k: r[k] for k in ("id", "audited_at", "urls", "pages", "classified", "no_task")} for r in self.runs(site)]
 
     # ---- reviews ------------------------------------------------------------------------------
-    def store_reviews(self, run_id: int, rows: list[dict], workbook: str) -> int:
-        """Replace the reviews of ``run_id`` with ``rows`` in one transaction; returns how many."""
+    def merge_reviews(self, run_id: int, rows: list[dict], workbook: str, replace: bool = False) -> dict:
+        """Merge reviewed rows into the reviews of ``run_id`` by URL, in one transaction. A URL reviewed
+        before from the same workbook is updated (the reviewer changed their mind; a row left blank now
+        is withdrawn). From another workbook, a different decision, corrected task or target is a
+        conflict: with ``replace`` this workbook wins, else nothing is stored. Notes from another
+        workbook are kept when this one has none. Returns the URLs {added, updated, unchanged,
+        withdrawn}, the conflicts [{url, field, then, now, workbook}] and how many rows from other
+        workbooks were kept."""
         stamp = _now()
+        fields = ("decision", "notes", "corrected_task", "target")
+        result = {"added": [], "updated": [], "unchanged": [], "withdrawn": [], "conflicts": [], "kept": 0}
         with self.engine.begin() as conn:
-            conn.execute(reviews.delete().where(reviews.c.run_id == run_id))
-            if rows:
-                conn.execute(reviews.insert(), [{**row, "run_id": run_id, "imported_at": stamp, "workbook": workbook}
-                                                for row in rows])
-        return len(rows)
+            existing = {r.url: dict(r._mapping) for r in conn.execute(select(reviews).where(reviews.c.run_id == run_id))}
+            incoming = {row["url"]: row for row in rows}
+            writes, deletes = [], []
+            for url, row in incoming.items():
+                old = existing.get(url)
+                new = {k: row.get(k) for k in fields}
+                if old is None:
+                    result["added"].append(url)
+                elif old.get("workbook") != workbook:
+                    for k in ("decision", "corrected_task", "target"):
+                        if old.get(k) and new[k] and old[k] != new[k]:
+                            result["conflicts"].append({"url": url, "field": k, "then": old[k], "now": new[k],
+                                                        "workbook": Path(old.get("workbook") or "?").name})
+                    for k in fields:  # what this workbook leaves blank, the other one's row keeps
+                        new[k] = new[k] or old.get(k)
+                    if all(new[k] == old.get(k) for k in fields):
+                        result["unchanged"].append(url)
+                        continue
+                    result["updated"].append(url)
+                elif all(new[k] == old.get(k) for k in fields):
+                    result["unchanged"].append(url)
+                    continue
+                else:
+                    result["updated"].append(url)
+                writes.append({**new, "url": url, "run_id": run_id, "imported_at": stamp, "workbook": workbook,
+                               "source": row.get("source")})
+            for url, old in existing.items():
+                if url in incoming:
+                    continue
+                if old.get("workbook") == workbook:
+                    result["withdrawn"].append(url)
+                    deletes.append(url)
+                else:
+                    result["kept"] += 1
+            if result["conflicts"] and not replace:
+                return result  # nothing written
+            for url in deletes + [w["url"] for w in writes if w["url"] in existing]:
+                conn.execute(reviews.delete().where((reviews.c.run_id == run_id) & (reviews.c.url == url)))
+            if writes:
+                conn.execute(reviews.insert(), writes)
+        return result
 
     def review_count(self, run_id: int) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(reviews).where(reviews.c.run_id == run_id)).scalar_one()
+
+
+def dominant_origin(urls) -> str | None:
+    """The most common scheme://host[:port] among ``urls``."""
+    from collections import Counter
+
+    counts = Counter(origin_of(u) for u in urls)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def origin_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def rebase(url, old: str | None, new: str | None):
+    """``url`` moved from origin ``old`` to ``new`` (http -> https, a new host or port); others unchanged."""
+    if not isinstance(url, str) or not old or not new or old == new:
+        return url
+    if url == old or url.startswith(old + "/") or url.startswith(old + "?"):
+        return new + url[len(old):]
+    return url
 
 
 def _now() -> str:

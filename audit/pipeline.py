@@ -87,8 +87,11 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         from .history import History, database_url
 
         store = History(database_url(config.history["database"], run_dir))
+    crawl = _crawl_summary(run_dir)
+    complete = crawl.get("complete", True)
+    origin = _origin_of(config)
     try:
-        decisions = store.decisions(config.site["name"]) if store else {}
+        decisions, moved = _decisions(store, config.site["name"], origin) if store else ({}, [])
         corrected = {u: d["corrected_task"] for u, d in decisions.items() if d.get("corrected_task")}
         # 1. classify; 2. signals per URL; 3. duplicate clusters; 4. the rules; 5. targets and tables
         # one pass over pages.jsonl: each record goes to the signals as the classifier reads it
@@ -104,26 +107,41 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         table, hashes, notes = _signals(run_dir, result, settings, collector)
         has_traffic = settings["analytics"]
         best_of_cluster = _duplicates(table, hashes, settings, has_traffic)
-        _carry_forward(table, decisions)
+        _carry_forward(table, decisions, settings, complete)
         _apply_rules(table, rules, settings)
         row_of = {u: i for i, u in enumerate(result.table["url"])} if len(result.table) else {}
         _redirect_targets(table, result.features, row_of, settings)
+        _reviewer_targets(table)
         tasks = _task_table(table, config, has_traffic)
         duplicates = _duplicate_table(table, best_of_cluster)
         redirects = table.loc[table["redirect_status"].notna(), ["url", "redirect_to", "redirect_status",
                                                                   "recommendation", "reasons"]]
         redirects = redirects.rename(columns={"url": "from", "redirect_to": "to", "redirect_status": "status"})
         summary = _summary(table, tasks, config, run_dir)
+        summary.update(origin=origin, complete=complete, labels=len(corrected))
         settings_rows = _settings_rows(run_dir, config, rules)
+        settings_rows.append(("carried reviews", carried_fingerprint(table)))
         notes += result.warnings
+        if not complete:
+            cut = (crawl.get("skipped") or {}).get("max_pages", 0)
+            notes.insert(0, f"the crawl is incomplete: it stopped at site.max_pages = {config.site['max_pages']:,}"
+                            f" and {cut:,} URLs were not fetched; pages it did not reach are not in this audit, and "
+                            "follow-through says 'not checked' for them")
+        notes += moved
         if corrected:
             notes.append(f"{len(corrected)} corrected task(s) from earlier reviews used as training labels")
-        parts = {"changes": None, "follow_through": _follow_through_table(table, decisions), "trend": [],
+        parts = {"changes": None, "follow_through": _follow_through_table(table, decisions, complete), "trend": [],
                  "run_id": None}
         follow = parts["follow_through"]
         if len(follow):
             done = int((follow["done"] == "done").sum())
-            notes.insert(0, f"earlier decisions carried out: {done} of {len(follow)} (see Follow-through)")
+            unchecked = int((follow["done"] == "not checked").sum())
+            notes.insert(0, f"earlier decisions carried out: {done} of {len(follow)} (see Follow-through)"
+                            + (f"; {unchecked} not checked (the crawl did not reach them)" if unchecked else ""))
+        asked = int(table["basis_change"].notna().sum())
+        if asked:
+            notes.append(f"{asked} earlier decision(s) to look at again: what they rested on changed (see the "
+                         "Review column)")
         if store is not None:
             from .history import _safe
 
@@ -136,6 +154,51 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
     costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
     return Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
                  costs, **parts)
+
+
+def _crawl_summary(run_dir) -> dict:
+    path = Path(run_dir) / "crawl.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _origin_of(config) -> str:
+    from .history import origin_of
+
+    return origin_of(config.site["start_urls"][0])
+
+
+def _decisions(store, site: str, origin: str) -> tuple[dict, list]:
+    """The site's earlier decisions keyed by their URL on today's origin: a site that moved (http ->
+    https, a new host or port) keeps its decisions, matched by path. Returns (decisions, notes)."""
+    from .history import rebase
+
+    decisions, moved = {}, {}
+    for url, d in store.decisions(site).items():
+        then = d.get("origin")
+        if then and then != origin:
+            moved[then] = moved.get(then, 0) + 1
+            d = {**d, "target": rebase(d.get("target"), then, origin),
+                 "redirect_to": rebase(d.get("redirect_to"), then, origin)}
+            url = rebase(url, then, origin)
+        decisions[url] = d
+    notes = [f"{count} earlier decision(s) were made when the site was at {then}; matched to {origin} by path"
+             for then, count in moved.items()]
+    return decisions, notes
+
+
+def carried_fingerprint(table) -> str:
+    """A fingerprint of the reviewer columns as this audit pre-fills them: a workbook whose reviewer
+    columns still match it holds no new review (see ``_reviewed``)."""
+    from .review import review_fingerprint
+
+    rows = []
+    for values in zip(table["url"], table["decision"], table["notes"], table["corrected_task"], table["decision_target"]):
+        if any(isinstance(v, str) and v for v in values[1:]):
+            rows.append(values)
+    return review_fingerprint(rows)
 
 
 def _signals(run_dir, result, settings, collector):
@@ -225,33 +288,72 @@ def _hide_password(url: str) -> str:
     return _safe(url)
 
 
-def _carry_forward(table, decisions: dict) -> None:
-    """Columns for the rule ``reviewed``: the latest earlier decision on each URL, whether the content is
-    unchanged since, whether the decision was carried out, and what the rule then recommends."""
-    from .review import follow_through
+def _carry_forward(table, decisions: dict, settings: dict, complete: bool = True) -> None:
+    """The latest earlier decision on each URL, carried into this audit: the reviewer columns come
+    pre-filled (decision, notes, corrected_task, decision_target), and the rule ``reviewed`` upholds the
+    decision unless something it rested on changed (task, status, indexability, traffic band:
+    ``basis_change`` says which; content edits alone never reopen it). Also: was it carried out
+    (followed, follow_detail), what the rule then recommends, and a review_status to filter on."""
+    from .review import basis_change, follow_through
 
     n = len(table)
-    before, on, unchanged, followed, detail, recommends = [None] * n, [None] * n, [False] * n, [None] * n, [None] * n, [None] * n
+    columns = {name: [None] * n for name in ("decision_before", "decided_on", "followed", "follow_detail",
+                                             "review_recommends", "basis_change", "review_status", "decision",
+                                             "notes", "corrected_task", "decision_target")}
+    unchanged = [False] * n
     if decisions:
-        rows = table.to_dict("records")
-        for i, row in enumerate(rows):
+        for i, row in enumerate(table.to_dict("records")):
             d = decisions.get(row["url"])
-            if not d or not d.get("decision"):
+            if not d:
                 continue
-            before[i], on[i] = d["decision"], (d.get("audited_at") or "")[:10]
-            unchanged[i] = row["content_hash"] == d.get("content_hash") or (
-                row["content_hash"] is None and d.get("content_hash") is None)
-            followed[i], detail[i] = follow_through(d, row)
-            recommends[i] = "keep" if (followed[i] or d["decision"] == "keep") else d["decision"]
-            if d["decision"] in ("remove", "merge") and followed[i]:
-                unchanged[i] = True  # a page removed as agreed has no content to compare
-    table["decision_before"], table["decided_on"], table["unchanged"] = before, on, unchanged
-    table["followed"], table["follow_detail"], table["review_recommends"] = followed, detail, recommends
+            columns["notes"][i] = d.get("notes")
+            columns["corrected_task"][i] = d.get("corrected_task")
+            kind = d.get("decision")
+            if not isinstance(kind, str) or not kind:
+                continue  # notes or a corrected task only: nothing to uphold
+            on = (d.get("audited_at") or "")[:10]
+            followed, detail = follow_through(d, row, complete)
+            change = None if (followed and kind != "keep") else basis_change(d, row, settings)
+            columns["decision_before"][i], columns["decided_on"][i] = kind, on
+            columns["followed"][i], columns["follow_detail"][i] = followed, detail
+            columns["review_recommends"][i] = "keep" if (followed or kind == "keep") else kind
+            columns["basis_change"][i] = change
+            unchanged[i] = change is None
+            columns["decision"][i] = kind
+            columns["decision_target"][i] = d.get("target")
+            if change:
+                columns["review_status"][i] = f"ask again: {change} (was {kind} on {on})"
+            elif kind == "keep":
+                columns["review_status"][i] = f"keep on {on}, carried forward"
+            elif followed:
+                columns["review_status"][i] = f"{kind} on {on}, done"
+            else:
+                columns["review_status"][i] = f"{kind} on {on}, not done yet ({detail})"
+    for name, values in columns.items():
+        table[name] = pd.Series(values, dtype=object)
+    table["unchanged"] = unchanged
 
 
-def _follow_through_table(table, decisions: dict):
+def _reviewer_targets(table) -> None:
+    """A Redirect target the reviewer set, on a page whose recommendation is their decision, is the
+    redirect (301); a merge the reviewer decided with no target anywhere gets no redirect (never a 301
+    with an empty To): its Review column says so."""
+    for i in np.flatnonzero(table["decision_before"].notna().to_numpy()):
+        row = table.iloc[i]
+        if not row["unchanged"] or row["recommendation"] != row["decision_before"]:
+            continue
+        if row["decision_target"] and row["recommendation"] in (MERGE, REMOVE, FIX):
+            table.at[table.index[i], "redirect_to"] = row["decision_target"]
+            table.at[table.index[i], "redirect_status"] = 301
+        elif row["recommendation"] == MERGE and not row["redirect_to"]:
+            table.at[table.index[i], "redirect_status"] = None
+            table.at[table.index[i], "review_status"] = f"{row['review_status']}; merge into what? set Redirect target"
+
+
+def _follow_through_table(table, decisions: dict, complete: bool = True):
     """One row per earlier decision (other than keep): was it carried out? (the check _carry_forward
-    made for the crawled URLs; the others were not met by this crawl)"""
+    made for the crawled URLs; the others were not met by this crawl, or not checked when the crawl
+    was cut short)"""
     from .review import follow_through
 
     rows = []
@@ -259,11 +361,14 @@ def _follow_through_table(table, decisions: dict):
     for url, d in sorted(decisions.items()):
         if not d.get("decision") or d["decision"] == "keep":
             continue
-        done, detail = checked[url] if url in checked else follow_through(d, None)
+        done, detail = checked[url] if url in checked else follow_through(d, None, complete)
+        if done is None and detail.startswith("not checked"):
+            state = "not checked"
+        else:
+            state = None if done is None else ("done" if done else "not done")
         rows.append({"url": url, "decision": d["decision"], "decided_on": (d.get("audited_at") or "")[:10],
-                     "agreed_target": d.get("redirect_to") if d["decision"] in ("remove", "merge") else None,
-                     "done": None if done is None else ("done" if done else "not done"), "now": detail,
-                     "notes": d.get("notes")})
+                     "agreed_target": (d.get("target") or d.get("redirect_to")) if d["decision"] in ("remove", "merge") else None,
+                     "done": state, "now": detail, "notes": d.get("notes")})
     return pd.DataFrame(rows, columns=["url", "decision", "decided_on", "agreed_target", "done", "now", "notes"])
 
 
@@ -274,7 +379,8 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
     site = config.site["name"]
     previous = store.previous_run(site)
     columns = ["url", "status", "task", "confidence", "recommendation", "reasons", "content_hash", "redirect_to",
-               "redirect_status", "depth", "inlinks_nav", "noindex", "robots_blocked", "final_url", "title"]
+               "redirect_status", "depth", "inlinks_nav", "noindex", "robots_blocked", "final_url", "title", "views",
+               "canonical"]
     page_rows = [{k: _scalar(v) for k, v in row.items()} for row in table[columns].to_dict("records")]
     task_rows = [{k: _scalar(row[k]) for k in ("task", "pages", "best_page", "best_depth", "competing_duplicates",
                                                "stale_share", "thin_share", "views")}
@@ -282,7 +388,12 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
     run_id = store.record_run(site, run_dir, config.fingerprint(), __version__, summary, page_rows, task_rows)
     changes = compare_runs(store, previous["id"], run_id) if previous else None
     if previous:
+        from .history import rebase
+
+        then_origin, now_origin = store.origin(previous), summary.get("origin")
         before = store.tasks(previous["id"])
+        for row in before.values():
+            row["best_page"] = rebase(row.get("best_page"), then_origin, now_origin)
         for column, field_name in (("pages_then", "pages"), ("best_page_then", "best_page"),
                                    ("best_depth_then", "best_depth"), ("stale_share_then", "stale_share"),
                                    ("competing_then", "competing_duplicates")):
@@ -462,13 +573,18 @@ def write_audit(run_dir, audit: Audit, path=None) -> Path:
 
 
 def _reviewed(path: Path) -> bool:
-    from .config import ConfigError
-    from .review import read_workbook_reviews
+    """Does the workbook hold a review: anything in the reviewer columns beyond what the audit pre-filled?"""
+    from .review import ReviewError, read_workbook_reviews, review_fingerprint
 
     try:
-        return bool(read_workbook_reviews(path)[1])
-    except ConfigError:
+        settings, rows = read_workbook_reviews(path)
+    except ReviewError:
         return False  # not a readable audit workbook: replace it
+    if any(r["source"] != "pages" for r in rows):
+        return True
+    prefilled = settings.get("carried reviews")
+    mine = review_fingerprint([(r["url"], r["decision"], r["notes"], r["corrected_task"], r["target"]) for r in rows])
+    return not (prefilled and prefilled == mine) and bool(rows)
 
 
 def run(config, out, progress=None, announce=print, resume: bool = False, history: bool = True) -> tuple[Path, dict, Audit]:

@@ -10,15 +10,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import ConfigError
+from .runs import RunError
 from .rules import RECOMMENDATIONS
 
 NONE = "none"
 
 
+REVIEW_COLUMNS = ("URL", "Decision", "Notes", "Corrected task")  # required; "Redirect target" is read when present
+FIELDS = ("decision", "notes", "corrected_task", "target")
+
+
+class ReviewError(RunError):
+    """A reviewed workbook that cannot be imported; the message names the sheet, row and what is wrong."""
+
+
 def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
-    """({setting: value} from the Settings sheet, [{url, decision, notes, corrected_task}]) from a
-    reviewed workbook. Rows without a decision, notes or corrected task are left out."""
+    """({setting: value} from the Settings sheet, [{sheet, row, url, decision, notes, corrected_task,
+    target, source}]) from a reviewed workbook: every Pages sheet (Pages, Pages 2 ...) found by its
+    header row, and the Label column of the Label queue sheet (a label is a corrected task). Rows
+    without a decision, notes, corrected task or target are left out."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -26,35 +36,47 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
-        raise ConfigError(f"workbook not found: {path}") from None
+        raise ReviewError(f"workbook not found: {path}") from None
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:  # zip and XML trouble
-        raise ConfigError(f"{path}: not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})") from None
+        raise ReviewError(f"{path}: not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})") from None
     try:
         if "Settings" not in book.sheetnames:
-            raise ConfigError(f"{path}: no Settings sheet: is this a longneck audit workbook?")
+            raise ReviewError(f"{path}: no Settings sheet: is this a longneck audit workbook?")
         settings = {}
         for row in book["Settings"].iter_rows(min_row=2, values_only=True):
             if row and row[0] is not None:
                 settings[str(row[0])] = row[1] if len(row) > 1 else None
         sheets = [name for name in book.sheetnames if name == "Pages" or name.startswith("Pages ")]
         if not sheets:
-            raise ConfigError(f"{path}: no Pages sheet")
+            raise ReviewError(f"{path}: no Pages sheet")
         rows = []
         for name in sheets:
             it = book[name].iter_rows(values_only=True)
             header = [str(h).strip() if h is not None else "" for h in next(it, ())]
-            missing = [c for c in ("URL", "Decision", "Notes", "Corrected task") if c not in header]
+            missing = [c for c in REVIEW_COLUMNS if c not in header]
             if missing:
-                raise ConfigError(f"{path}: sheet {name!r} lacks the column(s) {', '.join(missing)}")
-            where = {c: header.index(c) for c in ("URL", "Decision", "Notes", "Corrected task")}
+                raise ReviewError(f"{path}: sheet {name!r} lacks the column(s) {', '.join(missing)}")
+            where = {c: header.index(c) for c in REVIEW_COLUMNS + ("Redirect target",) if c in header}
             for number, row in enumerate(it, 2):
                 cells = list(row) + [None] * (len(header) - len(row))
-                url = cells[where["URL"]]
-                decision, notes, corrected = (cells[where[c]] for c in ("Decision", "Notes", "Corrected task"))
-                if not any(_text(v) for v in (decision, notes, corrected)):
+                values = {field: _text(cells[where[column]]) if column in where else ""
+                          for field, column in zip(FIELDS, ("Decision", "Notes", "Corrected task", "Redirect target"))}
+                if not any(values.values()):
                     continue
-                rows.append({"sheet": name, "row": number, "url": _text(url), "decision": _text(decision).lower(),
-                             "notes": _text(notes), "corrected_task": _text(corrected)})
+                values["decision"] = values["decision"].lower()
+                rows.append({"sheet": name, "row": number, "url": _text(cells[where["URL"]]), **values,
+                             "source": "pages"})
+        if "Label queue" in book.sheetnames:
+            it = book["Label queue"].iter_rows(values_only=True)
+            header = [str(h).strip() if h is not None else "" for h in next(it, ())]
+            if "URL" in header and "Label" in header:
+                u, lab = header.index("URL"), header.index("Label")
+                for number, row in enumerate(it, 2):
+                    cells = list(row) + [None] * (len(header) - len(row))
+                    if _text(cells[lab]):
+                        rows.append({"sheet": "Label queue", "row": number, "url": _text(cells[u]), "decision": "",
+                                     "notes": "", "corrected_task": _text(cells[lab]), "target": "",
+                                     "source": "label queue"})
     finally:
         book.close()
     return settings, rows
@@ -68,9 +90,10 @@ def _text(value) -> str:
 
 
 def validate_reviews(rows: list[dict], task_ids, urls) -> list[dict]:
-    """Check every row; raise one ConfigError listing every problem (nothing is half-imported)."""
+    """Check every row; raise one ReviewError listing every problem (nothing is half-imported). A label
+    from the Label queue joins the same URL's Pages row (they must agree)."""
     allowed_tasks = set(task_ids) | {NONE}
-    problems, clean, seen = [], [], {}
+    problems, clean, seen = [], {}, {}
     for row in rows:
         where = f"sheet {row['sheet']!r} row {row['row']}"
         if not row["url"]:
@@ -81,22 +104,43 @@ def validate_reviews(rows: list[dict], task_ids, urls) -> list[dict]:
             continue
         if row["decision"] and row["decision"] not in RECOMMENDATIONS:
             problems.append(f"{where}: Decision must be one of {', '.join(RECOMMENDATIONS)}, found {row['decision']!r}")
+        what = "Label" if row["source"] == "label queue" else "Corrected task"
         if row["corrected_task"] and row["corrected_task"] not in allowed_tasks:
-            problems.append(f"{where}: Corrected task must be a task id or none ({', '.join(sorted(allowed_tasks))}), "
+            problems.append(f"{where}: {what} must be a task id or none ({', '.join(sorted(allowed_tasks))}), "
                             f"found {row['corrected_task']!r}")
-        if row["url"] in seen:
-            problems.append(f"{where}: {row['url']} is reviewed twice (also {seen[row['url']]})")
-        seen[row["url"]] = where
-        clean.append({k: (row[k] or None) for k in ("url", "decision", "notes", "corrected_task")})
+        if row["target"] and not row["target"].startswith(("http://", "https://")):
+            problems.append(f"{where}: Redirect target must be an absolute http(s) URL, found {row['target']!r}")
+        elif row["target"] and row["target"] == row["url"]:
+            problems.append(f"{where}: Redirect target is the URL itself")
+        if row["target"] and row["decision"] not in ("merge", "remove", "fix"):
+            problems.append(f"{where}: a Redirect target needs the Decision merge, remove or fix, "
+                            f"found {row['decision'] or 'no decision'!r}")
+        key = (row["url"], row["source"])
+        if key in seen:
+            problems.append(f"{where}: {row['url']} is reviewed twice (also {seen[key]})")
+        seen[key] = where
+        entry = {k: (row[k] or None) for k in ("url",) + FIELDS}
+        entry["source"] = row["source"]
+        earlier = clean.get(row["url"])
+        if earlier is not None:  # a Pages row and a Label queue label for one URL
+            if earlier["corrected_task"] and entry["corrected_task"] and earlier["corrected_task"] != entry["corrected_task"]:
+                problems.append(f"{where}: label {entry['corrected_task']!r} disagrees with the Corrected task "
+                                f"{earlier['corrected_task']!r} given for the same URL on the Pages sheet")
+            earlier["corrected_task"] = earlier["corrected_task"] or entry["corrected_task"]
+            continue
+        clean[row["url"]] = entry
     if problems:
-        raise ConfigError(f"{len(problems)} invalid row(s), nothing imported:\n  " + "\n  ".join(problems[:50])
+        raise ReviewError(f"{len(problems)} invalid row(s), nothing imported:\n  " + "\n  ".join(problems[:50])
                           + ("\n  ..." if len(problems) > 50 else ""))
-    return clean
+    return list(clean.values())
 
 
-def import_review(workbook, database: str | None = None) -> dict:
-    """Import the Decision, Notes and Corrected task columns of a reviewed workbook into the history
-    of the run it was written for; returns {run_id, reviews, database}."""
+def import_review(workbook, database: str | None = None, replace: bool = False) -> dict:
+    """Merge the reviewer columns of a reviewed workbook (Decision, Notes, Corrected task, Redirect
+    target, and the Label queue's labels) into the history of the run it was written for, URL by URL.
+    Rows already imported from another workbook with a different decision, corrected task or target are
+    conflicts: listed, and nothing is stored unless ``replace``. Returns {run_id, database, reviews,
+    decisions, corrected, added, updated, unchanged, withdrawn, conflicts, replaced, warnings}."""
     import json
 
     from .history import History, _safe
@@ -105,36 +149,104 @@ def import_review(workbook, database: str | None = None) -> dict:
     run_id = settings.get("history run id")
     url = database or settings.get("history database")
     if run_id in (None, "") or not url:
-        raise ConfigError(f"{workbook}: the Settings sheet names no history run (written before the history "
+        raise ReviewError(f"{workbook}: the Settings sheet names no history run (written before the history "
                           "existed, or by `longneck audit --no-history`)")
     try:
         run_id = int(run_id)
     except (TypeError, ValueError):
-        raise ConfigError(f"{workbook}: Settings 'history run id' must be a number, found {run_id!r}") from None
+        raise ReviewError(f"{workbook}: Settings 'history run id' must be a number, found {run_id!r}") from None
     history = History(url)
     try:
         run = history.run(run_id)
         if run is None:
-            raise ConfigError(f"{workbook}: run {run_id} is not in the history {_safe(url)}")
+            raise ReviewError(f"{workbook}: run {run_id} is not in the history {_safe(url)}")
         if settings.get("config fingerprint") and settings["config fingerprint"] != run["config_fingerprint"]:
-            raise ConfigError(f"{workbook}: written for config {settings['config fingerprint']}, but run {run_id} in "
+            raise ReviewError(f"{workbook}: written for config {settings['config fingerprint']}, but run {run_id} in "
                               f"{_safe(url)} has {run['config_fingerprint']}: a different history?")
         task_ids = [json.loads(v)["id"] for k, v in settings.items() if k.startswith("task ") and v]
-        clean = validate_reviews(rows, task_ids, set(history.pages(run_id)))
-        count = history.store_reviews(run_id, clean, str(Path(workbook).resolve()))
+        pages = history.pages(run_id)
+        clean = validate_reviews(rows, task_ids, set(pages))
+        warnings = []
+        for row in clean:
+            if row["decision"] == "merge" and not row["target"]:
+                proposed = pages[row["url"]].get("redirect_to")
+                if proposed:
+                    row["target"] = proposed  # the audit's proposal, agreed by deciding merge
+                else:
+                    warnings.append(f"{row['url']}: merge without a Redirect target, and the audit proposed none: "
+                                    "no redirect is listed until a target is set")
+        result = history.merge_reviews(run_id, clean, str(Path(workbook).resolve()), replace=replace)
     finally:
         history.close()
-    decisions = sum(1 for r in clean if r["decision"])
-    corrected = sum(1 for r in clean if r["corrected_task"])
-    return {"run_id": run_id, "reviews": count, "decisions": decisions, "corrected": corrected, "database": _safe(url)}
+    if result["conflicts"] and not replace:
+        lines = [f"{c['url']}: {c['field']} {c['then']!r} (from {c['workbook']}) vs {c['now']!r} here"
+                 for c in result["conflicts"]]
+        raise ReviewError(f"{len(lines)} URL(s) were already reviewed differently in another workbook for run {run_id}; "
+                          "nothing imported. Settle them, or import with --replace to let this workbook win:\n  "
+                          + "\n  ".join(lines[:50]) + ("\n  ..." if len(lines) > 50 else ""))
+    return {"run_id": run_id, "database": _safe(url), "reviews": len(clean),
+            "decisions": sum(1 for r in clean if r["decision"]),
+            "corrected": sum(1 for r in clean if r["corrected_task"]),
+            "labels": sum(1 for r in rows if r["source"] == "label queue"),
+            "warnings": warnings, **result}
 
 
-def follow_through(decision: dict, page: dict | None) -> tuple[bool | None, str]:
+def review_fingerprint(rows) -> str:
+    """A short hash of reviewer rows (url, decision, notes, corrected task, target), as the workbook
+    reader returns them (empty cells as "", decisions lower-case), in any order."""
+    import hashlib
+
+    def norm(v):
+        return "" if v is None or v != v else str(v).strip()
+
+    keys = sorted("\x1f".join([norm(r[0]), norm(r[1]).lower(), *map(norm, r[2:])]) for r in rows)
+    return hashlib.sha256("\x1e".join(keys).encode()).hexdigest()[:16]
+
+
+def traffic_band(views, settings: dict) -> str | None:
+    """Traffic as a band a decision can rest on: None without analytics; 'low' under [audit] low_traffic,
+    'high' from [audit] high_traffic (default 1,000), else 'normal'."""
+    if views is None or views != views:
+        return None
+    if views < settings.get("low_traffic", 10):
+        return "low"
+    high = settings.get("high_traffic")
+    if views >= (high if isinstance(high, (int, float)) else 1000):
+        return "high"
+    return "normal"
+
+
+def basis_change(decision: dict, page: dict, settings: dict) -> str | None:
+    """What a decision rested on that has changed since it was made (task, status, indexability,
+    traffic band), in words; None when it still holds. Content edits alone do not reopen a decision,
+    and neither does the change the decision itself asked for (a removed page answering 410)."""
+    changed = []
+    then_task = decision.get("corrected_task") or decision.get("task")
+    now_task = page.get("task")
+    if isinstance(then_task, str) and isinstance(now_task, str) and then_task != now_task:
+        changed.append(f"task {then_task} -> {now_task}")
+    kind = decision.get("decision")
+    if decision.get("status") != page.get("status") and kind not in ("remove", "merge", "fix"):
+        changed.append(f"status {decision.get('status')} -> {page.get('status')}")
+    if bool(decision.get("noindex")) != bool(page.get("noindex")) and kind != "noindex":
+        changed.append("now noindex" if page.get("noindex") else "noindex lifted")
+    if bool(decision.get("robots_blocked")) != bool(page.get("robots_blocked")):
+        changed.append("now blocked by robots.txt" if page.get("robots_blocked") else "no longer blocked by robots.txt")
+    then_band, now_band = traffic_band(decision.get("views"), settings), traffic_band(page.get("views"), settings)
+    if then_band and now_band and then_band != now_band:
+        changed.append(f"traffic {then_band} -> {now_band} ({decision['views']:,.0f} -> {page['views']:,.0f} page views)")
+    return "; ".join(changed) or None
+
+
+def follow_through(decision: dict, page: dict | None, complete: bool = True) -> tuple[bool | None, str]:
     """Was a past decision carried out? (done, what the crawl shows now). ``page``: the URL's row in this
-    audit (None when this crawl did not meet the URL)."""
+    audit (None when this crawl did not meet the URL); ``complete``: whether the crawl saw the whole site
+    (one cut short by max_pages cannot tell an unlinked URL from one it never reached)."""
     kind = decision["decision"]
-    target = decision.get("redirect_to")
+    target = decision.get("target") or decision.get("redirect_to")
     if page is None:
+        if not complete:
+            return None, "not checked: the crawl stopped at site.max_pages before reaching it"
         if kind in ("remove", "merge", "demote"):
             return True, "no longer linked from the site"
         return None, "not met by this crawl"

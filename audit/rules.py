@@ -27,7 +27,7 @@ REASONS = {
     "redirect": "The URL redirects (a chain of two or more hops, or a loop, needs fixing).",
     "noindex": "The page carries noindex (a conflict when robots.txt blocks it or it also names a canonical elsewhere).",
     "canonicalised": "The page's canonical URL is another URL.",
-    "reviewed": "A reviewer decided on the page in an earlier run (carried forward while its content is unchanged).",
+    "reviewed": "A reviewer decided on the page in an earlier run: carried forward while its task, status, indexability and traffic band hold; otherwise asked again, saying what changed.",
     "protected": "The URL matches an [audit] protect pattern.",
     "home": "A start URL of the crawl (the home page): the way in to every task.",
     "hub": "A no-task page whose content links to several top-task pages: a route to them.",
@@ -63,23 +63,29 @@ def _views(p) -> float:
     return p.views if isinstance(p.views, (int, float)) and p.views == p.views else 0
 
 
+def _decided(p) -> bool:
+    return isinstance(p.decision_before, str) and bool(p.decision_before)
+
+
 def reviewed(p, s):
-    """The team decided on this page in an earlier run and its content has not changed since: the
-    decision stands (keep is not questioned again). A decision already carried out leaves nothing to do."""
-    if not p.decision_before or not p.unchanged:
+    """The team decided on this page in an earlier run and nothing the decision rested on has changed
+    since (task, status, indexability, traffic band; content edits alone do not count): the decision
+    stands, and so do its notes. A decision already carried out leaves nothing to do."""
+    if not _decided(p) or not p.unchanged:
         return None
     if p.decision_before == "keep":
-        return f"kept on {p.decided_on}, unchanged since"
+        return f"kept on {p.decided_on}, carried forward"
     if p.followed:
         return f"{p.decision_before} on {p.decided_on}, done ({p.follow_detail})"
     return f"{p.decision_before} on {p.decided_on}, not done yet ({p.follow_detail})"
 
 
 def reviewed_changed(p, s):
-    """The team decided on this page in an earlier run, but its content has changed since: the page is
-    audited afresh, and the old decision is shown."""
-    if p.decision_before and not p.unchanged:
-        return f"{p.decision_before} on {p.decided_on}, but the content has changed since"
+    """The team decided on this page in an earlier run, but something the decision rested on has
+    changed (its task, status, indexability or traffic band): the page is audited afresh, and the
+    reason says what changed so the reviewer can decide again."""
+    if _decided(p) and not p.unchanged:
+        return f"{p.decision_before} on {p.decided_on}; ask again: {p.basis_change}"
     return None
 
 

@@ -53,7 +53,9 @@ def crawl(site: dict, out_dir, resume: bool = False, scrapy_overrides: dict | No
     summary = {
         "tool": "longneck", "version": VERSION,
         "finish_reason": stats.get("finish_reason"),
-        "complete": stats.get("finish_reason") == "finished",
+        # a crawl cut short by max_pages did not see the whole site (trap bounds are deliberate: they
+        # leave out endless variants of pages already seen)
+        "complete": stats.get("finish_reason") == "finished" and not getattr(spider, "skipped", {}).get("max_pages"),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "elapsed_s": round(elapsed, 2),
         "records_total": finished["records"],
@@ -92,9 +94,17 @@ def _nothing_fetched(out_dir: Path, site: dict) -> str:
             f"Check the address, and that the site answers from this machine.")
 
 
+def _state(summary: dict) -> str:
+    if summary["complete"]:
+        return "complete"
+    if summary["finish_reason"] == "finished":
+        return "incomplete (site.max_pages reached)"
+    return f"stopped ({summary['finish_reason']})"
+
+
 def format_summary(summary: dict) -> str:
     lines = [
-        f"crawl {'complete' if summary['complete'] else 'stopped (' + str(summary['finish_reason']) + ')'}: "
+        f"crawl {_state(summary)}: "
         f"{summary['records_total']} URLs recorded ({summary['records_this_run']} this run"
         + (f", {summary['resumed_from']} resumed" if summary["resumed_from"] else "")
         + f") in {summary['elapsed_s']:.1f} s, {summary['pages_per_s'] or 0:.1f} pages/s",
@@ -105,6 +115,9 @@ def format_summary(summary: dict) -> str:
         lines.append("  not fetched: " + ", ".join(f"{k} {v}" for k, v in summary["skipped"].items()))
     for trap in summary["traps"][:10]:
         lines.append(f"  trap bound {trap['reason']}: {trap['skipped']} URLs like {trap['pattern']}")
-    if not summary["complete"]:
+    if not summary["complete"] and summary["finish_reason"] == "finished":
+        lines.append(f"  incomplete: stopped at site.max_pages; {summary['skipped'].get('max_pages', 0)} URLs were "
+                     "not fetched (raise max_pages to audit the whole site)")
+    elif not summary["complete"]:
         lines.append("  continue with the same command and --resume")
     return "\n".join(lines)

@@ -84,7 +84,7 @@ TASKS_COLUMNS = {"Task": "task", "Name": "name", "Pages": "pages", "Share": "sha
                  "At stake (estimate, EUR)": "at_stake", "Pages then": "pages_then", "Best page then": "best_page_then",
                  "Best page depth then": "best_depth_then", "Stale share then": "stale_share_then",
                  "Competing then": "competing_then", "Slipped": "slipped"}
-CHANGES_COLUMNS = {"URL": "url", "Change": "change", "Task then": "task_then", "Task now": "task_now",
+CHANGES_COLUMNS = {"URL": "url", "Change": "change", "Cause": "cause", "Task then": "task_then", "Task now": "task_now",
                    "Recommendation then": "recommendation_then", "Recommendation now": "recommendation_now",
                    "Status then": "status_then", "Status now": "status_now"}
 FOLLOW_COLUMNS = {"URL": "url", "Decision": "decision", "Decided on": "decided_on", "Agreed target": "agreed_target",

@@ -94,8 +94,9 @@ def test_decisions_carry_forward_and_keep_is_not_asked_again(quarters):
     assert kept["Recommendation"] == "keep" and "reviewed" in codes(kept["Reasons"])
     demoted = pages["/news/"]  # demote decided but not done: recommended again, saying so
     assert demoted["Recommendation"] == "demote" and "not done yet" in demoted["Reasons"]
-    rewritten = pages["/parking/fines-2015"]  # content changed: audited afresh, the old decision shown
-    assert "content has changed" in rewritten["Reasons"]
+    rewritten = pages["/parking/fines-2015"]  # improve decided, and the page was rewritten: done, not reopened
+    assert rewritten["Recommendation"] == "keep" and "improve on" in rewritten["Reasons"]
+    assert "done (content changed)" in rewritten["Reasons"]
     assert pages["/parking/more"]["Task"] == "bins", "a corrected task is a training label on the next run"
 
 
