@@ -168,10 +168,14 @@ class History:
                                .order_by(runs.c.id.desc())).first()
         return dict(row._mapping) if row else None
 
-    def previous_run(self, site: str, before_id: int | None = None) -> dict | None:
+    def previous_run(self, site: str, before_id: int | None = None, other_than=None) -> dict | None:
+        """The site's latest run (before ``before_id``), leaving out runs of the folder ``other_than``
+        (a re-audit of the same crawl is compared with the crawl before it, not with itself)."""
         query = select(runs).where(runs.c.site == site).order_by(runs.c.id.desc())
         if before_id is not None:
             query = query.where(runs.c.id < before_id)
+        if other_than is not None:
+            query = query.where(runs.c.run_dir != str(Path(other_than).resolve()))
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return dict(row._mapping) if row else None
@@ -220,7 +224,11 @@ class History:
 
     def series(self, site: str) -> list[dict]:
         """Per run of the site: date, URLs, pages, classified, no-task pages (for the trend chart)."""
-        return [{k: r[k] for k in ("id", "audited_at", "urls", "pages", "classified", "no_task")} for r in self.runs(site)]
+        latest = {}
+        for r in self.runs(site):  # a folder audited again counts once, with its latest audit
+            latest.pop(r["run_dir"], None)
+            latest[r["run_dir"]] = r
+        return [{k: r[k] for k in ("id", "audited_at", "urls", "pages", "classified", "no_task")} for r in latest.values()]
 
     # ---- reviews ------------------------------------------------------------------------------
     def merge_reviews(self, run_id: int, rows: list[dict], workbook: str, replace: bool = False) -> dict:

@@ -338,16 +338,22 @@ def _reviewer_targets(table) -> None:
     """A Redirect target the reviewer set, on a page whose recommendation is their decision, is the
     redirect (301); a merge the reviewer decided with no target anywhere gets no redirect (never a 301
     with an empty To): its Review column says so."""
+    target, status = table["redirect_to"].tolist(), table["redirect_status"].tolist()
+    review = table["review_status"].tolist()
     for i in np.flatnonzero(table["decision_before"].notna().to_numpy()):
         row = table.iloc[i]
         if not row["unchanged"] or row["recommendation"] != row["decision_before"]:
             continue
-        if row["decision_target"] and row["recommendation"] in (MERGE, REMOVE, FIX):
-            table.at[table.index[i], "redirect_to"] = row["decision_target"]
-            table.at[table.index[i], "redirect_status"] = 301
-        elif row["recommendation"] == MERGE and not row["redirect_to"]:
-            table.at[table.index[i], "redirect_status"] = None
-            table.at[table.index[i], "review_status"] = f"{row['review_status']}; merge into what? set Redirect target"
+        if isinstance(row["decision_target"], str) and row["recommendation"] in (MERGE, REMOVE, FIX):
+            target[i], status[i] = row["decision_target"], 301
+        elif row["recommendation"] == MERGE and not isinstance(target[i], str):
+            review[i] = f"{review[i]}; merge into what? set Redirect target"
+    for i, (to, code) in enumerate(zip(target, status)):  # never a 301 with an empty To
+        if code == 301 and not isinstance(to, str):
+            target[i], status[i] = None, None
+    table["redirect_to"] = pd.Series(target, dtype=object)
+    table["redirect_status"] = pd.Series(status, dtype=object)
+    table["review_status"] = pd.Series(review, dtype=object)
 
 
 def _follow_through_table(table, decisions: dict, complete: bool = True):
@@ -377,7 +383,7 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
     from .changes import compare_runs
 
     site = config.site["name"]
-    previous = store.previous_run(site)
+    previous = store.previous_run(site, other_than=run_dir)
     columns = ["url", "status", "task", "confidence", "recommendation", "reasons", "content_hash", "redirect_to",
                "redirect_status", "depth", "inlinks_nav", "noindex", "robots_blocked", "final_url", "title", "views",
                "canonical"]
@@ -412,7 +418,8 @@ def _slipped(row) -> str | None:
     if row.get("stale_share_then") is not None and row.get("stale_share") is not None and \
             row["stale_share"] > row["stale_share_then"] + 0.05:
         why.append(f"more stale ({row['stale_share_then']:.0%} -> {row['stale_share']:.0%})")
-    if row.get("best_page_then") and row.get("best_page") and row["best_page"] != row["best_page_then"]:
+    if isinstance(row.get("best_page_then"), str) and isinstance(row.get("best_page"), str) and \
+            row["best_page"] != row["best_page_then"]:
         why.append("another best page")
     if row.get("competing_then") is not None and (row.get("competing_duplicates") or 0) > row["competing_then"]:
         why.append(f"more competing duplicates ({row['competing_then']} -> {row['competing_duplicates']})")
