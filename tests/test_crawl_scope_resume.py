@@ -165,7 +165,7 @@ def test_progress_bar_shows_pages_rate_queue_errors(demo_server, tmp_path):
     proc = longneck("crawl", config, "--out", tmp_path / "out", "--scrapy-set", "LONGNECK_PROGRESS=true")
     final = proc.stderr.replace("\r", "\n").strip().splitlines()[-1]
     assert re.search(r"crawl: \d+ pages .*errors=\d+, queue=\d+, rate=[\d.]+/s", final), proc.stderr[-500:]
-    assert "crawl complete: 40 URLs recorded" in proc.stdout
+    assert "crawl incomplete (site.max_pages reached): 40 URLs recorded" in proc.stdout
 
 
 def test_output_pipeline_is_swappable_through_scrapy_settings(demo_server, tmp_path):
