@@ -137,7 +137,7 @@ def protected_kind(p, s):
     ([audit] protect_kinds); top-task pages are left to the other rules (they are kept anyway)."""
     kind = getattr(p, "kind", None)
     if isinstance(kind, str) and kind in s.get("protect_kinds", ()) and not _task_page(p) and p.status == 200:
-        return f"a {_kind_label(kind)} page ([audit] protect_kinds)"
+        return f"page kind {_kind_label(kind)} ([audit] protect_kinds)"
     return None
 
 
