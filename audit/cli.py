@@ -137,6 +137,9 @@ def cmd_review_import(args) -> int:
     print(f"imported {result['reviews']} reviewed row(s) for run {result['run_id']} "
           f"({result['decisions']} decisions, {result['corrected']} corrected tasks, {result['labels']} of them "
           f"from the Label queue) into {result['database']}")
+    if result["carried"]:
+        print(f"  {result['carried']} of them are earlier decisions carried forward unchanged; "
+              f"{result['reviews'] - result['carried']} are new or changed this round")
     print(f"  new {len(result['added'])}, updated {len(result['updated'])}, unchanged {len(result['unchanged'])}, "
           f"withdrawn {len(result['withdrawn'])}; reviews of this run from other workbooks kept: {result['kept']}")
     for conflict in result["conflicts"]:  # only with --replace: this workbook won

@@ -116,9 +116,35 @@ def _ratio(value: float) -> str | None:
     return None if 0 <= value <= 1 else "a number from 0 to 1"
 
 
+def _page_kind(value: str) -> str | None:
+    from .text import PAGE_KINDS
+
+    return None if value in PAGE_KINDS else f"one of the page kinds {', '.join(PAGE_KINDS)}"
+
+
+def _protect_kinds_default() -> list:
+    from .text import DEFAULT_PROTECT_KINDS
+
+    return list(DEFAULT_PROTECT_KINDS)
+
+
 AUDIT = {
     "protect": Key("list[str]", default=[], check=_regex,
                    doc="URL regexes never recommended for removal or noindex (protected pages keep)."),
+    "protect_kinds": Key("list[str]", default=_protect_kinds_default(), check=_page_kind,
+                         doc="Kinds of page a public body keeps whatever their task or traffic (the democratic "
+                             "record and statutory pages), recognised from the URL path, title and h1 "
+                             "(audit/text.py PAGE_KINDS, English, Dutch, German, French): councillors, "
+                             "meetings, budget, mayor, jobs, privacy, cookies, accessibility, complaints, foi, "
+                             "contact. [] turns it off."),
+    "high_traffic": Key("int", default=1000, minimum=1,
+                        doc="With analytics: a page with at least this many page views is popular: never "
+                            "removed, noindexed or demoted for serving no top task (kept, with the reason "
+                            "high-traffic: check whether a top task is missing)."),
+    "similar_threshold": Key("float", default=0.8, minimum=0,
+                             doc="TF-IDF cosine of two top-task pages' main texts (same task) from which they "
+                                 "are the same page written twice (for two audiences, say): merged like "
+                                 "near-duplicates. Above 1: off."),
     "rules": Key("str", default="",
                  doc="TOML file with the ordered rule list; default: the shipped config/rules.toml. "
                      "Relative to the config."),
@@ -138,8 +164,10 @@ AUDIT = {
     "low_traffic": Key("int", default=10, minimum=0,
                        doc="With analytics: pages with fewer page views than this are low-traffic."),
     "redirect_similarity": Key("float", default=0.3, minimum=0,
-                               doc="Minimum text similarity (TF-IDF cosine) for a removed page to be "
-                                   "redirected (301) to a top-task page instead of answering 410."),
+                               doc="Minimum similarity of main texts (TF-IDF cosine, no URL or title words) for a "
+                                   "removed page to be redirected (301) to a kept, current top-task page "
+                                   "(same task or folder preferred; never the home page) instead of "
+                                   "answering 410."),
     "analytics": Key("list[str]", default=[],
                      doc="Analytics CSV exports (GA4, Matomo, Plausible page views; Search Console clicks "
                          "and impressions), format detected from the header; relative to the config."),

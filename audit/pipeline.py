@@ -12,6 +12,7 @@ import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -46,28 +47,116 @@ def _best_of(cols: dict, rows, with_traffic: bool):
     table's columns as lists (fast to index in a loop)."""
     task, depth, url = cols["task"], cols["depth"], cols["url"]
     body, nav, views = cols["inlinks_body"], cols["inlinks_nav"], cols["views"]
+    start = cols.get("found_via") or [None] * len(url)
 
-    def key(i):
-        return (0 if (isinstance(task[i], str) and task[i] != NONE) else 1, -(body[i] + nav[i]),
+    def key(i):  # the home page serves every task: it is a best page only when nothing else is
+        return (start[i] == "start", 0 if (isinstance(task[i], str) and task[i] != NONE) else 1, -(body[i] + nav[i]),
                 depth[i] if depth[i] is not None else 10 ** 6,
                 -(views[i] or 0) if with_traffic else 0, len(url[i]), url[i])
     return min(rows, key=key)
 
 
-def _nearest(features, row_of: dict, queries: list, candidates: list) -> dict:
-    """{query url: (candidate url, cosine)} over the classifier's TF-IDF rows (L2-normalised), in chunks."""
-    queries = [u for u in queries if u in row_of]
-    candidates = [u for u in candidates if u in row_of]
-    if features is None or not queries or not candidates:
-        return {}
-    C = features[[row_of[u] for u in candidates]].T.tocsr()
+def _cosine(texts, a: int, b: int) -> float | None:
+    """Cosine of two rows of the main-text TF-IDF matrix (rows are L2-normalised)."""
+    if texts is None:
+        return None
+    return round(float(texts[a].multiply(texts[b]).sum()), 3)
+
+
+SIMILAR_TOP_TERMS = 5    # candidates for main-text similarity share one of their heaviest words
+SIMILAR_BUCKET = 400     # a word heavy on more pages than this says nothing about two of them
+SIMILAR_SHINGLES = 0.2   # and they share sentences, not only words: this much shingle overlap (MinHash)
+
+
+def _similar_pairs(table, texts, threshold: float, hashes=None) -> list:
+    """Pairs of rows whose main texts have a TF-IDF cosine of at least ``threshold`` and share at least
+    SIMILAR_SHINGLES of their word shingles (the same sentences, reworded in places, not just the same
+    vocabulary): indexable 200 pages of the same top task (not none), as duplicate_clusters admits them.
+    Near-linear: candidates share one of
+    their SIMILAR_TOP_TERMS heaviest words (two texts that alike share their heavy words), and each such
+    bucket is compared within itself and within one task."""
+    if texts is None or threshold > 1 or not len(table):
+        return []
+    from .signals import MIN_DUPLICATE_WORDS
+
+    task = table["task"].tolist()
+    eligible = ((table["status"] == 200) & table["content_hash"].notna() & ~table["noindex"].astype(bool)
+                & ~table["canonicalised"].astype(bool) & (table["word_count"] >= MIN_DUPLICATE_WORDS)).to_numpy()
+    rows = [i for i in np.flatnonzero(eligible).tolist() if isinstance(task[i], str) and task[i] != NONE]
+    buckets: dict = {}
+    for i in rows:
+        start, stop = texts.indptr[i], texts.indptr[i + 1]
+        if stop == start:
+            continue
+        heavy = texts.indices[start:stop][np.argsort(-texts.data[start:stop], kind="stable")[:SIMILAR_TOP_TERMS]]
+        for term in heavy.tolist():
+            buckets.setdefault((task[i], term), []).append(i)
+    pairs = set()
+    for members in buckets.values():
+        if len(members) < 2 or len(members) > SIMILAR_BUCKET:
+            continue
+        S = (texts[members] @ texts[members].T).toarray()
+        for a, b in zip(*np.nonzero(np.triu(S >= threshold, 1))):
+            i, j = members[a], members[b]
+            if hashes is None or (hashes[i] is not None and hashes[j] is not None
+                                  and hashes[i].jaccard(hashes[j]) >= SIMILAR_SHINGLES):
+                pairs.add((min(i, j), max(i, j)))
+    return sorted(pairs)
+
+
+def _join_clusters(clusters: dict, pairs: list) -> dict:
+    """The duplicate clusters ({row: cluster}) with the similar pairs joined in, renumbered 1.. in order."""
+    if not pairs:
+        return clusters
+    parent: dict = {}
+
+    def find(i):
+        while parent.setdefault(i, i) != i:
+            parent[i] = parent.setdefault(parent[i], parent[i])
+            i = parent[i]
+        return i
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    first: dict = {}
+    for i, c in clusters.items():
+        find(i)
+        if c in first:
+            union(first[c], i)
+        else:
+            first[c] = i
+    for a, b in pairs:
+        union(a, b)
+    members: dict = {}
+    for i in parent:
+        members.setdefault(find(i), []).append(i)
     out = {}
-    for start in range(0, len(queries), 2000):
-        chunk = queries[start:start + 2000]
-        S = (features[[row_of[u] for u in chunk]] @ C).toarray()
-        best = S.argmax(axis=1)
-        for row, url in enumerate(chunk):
-            out[url] = (candidates[best[row]], float(S[row, best[row]]))
+    for number, (_, rows) in enumerate(sorted((r, m) for r, m in members.items() if len(m) > 1), 1):
+        for i in rows:
+            out[int(i)] = number
+    return out
+
+
+def _text_nearest(texts, queries: list, candidates: list, bonus_rows=None, threshold: float = 0.0) -> dict:
+    """{query row: (candidate row, cosine)}: the candidate whose main text is most like the query's, among
+    those with a cosine of at least ``threshold``; ``bonus_rows(q_rows, c_rows)`` gives a (queries x
+    candidates) array added for ranking only (same task, same folder). Chunked: memory stays bounded."""
+    if texts is None or not queries or not candidates:
+        return {}
+    C = texts[candidates].T.tocsr()
+    out = {}
+    step = max(1, 4_000_000 // len(candidates))
+    for start in range(0, len(queries), step):
+        chunk = queries[start:start + step]
+        S = (texts[chunk] @ C).toarray()
+        rank = np.where(S >= threshold, S + (bonus_rows(chunk) if bonus_rows else 0), -np.inf)
+        best = rank.argmax(axis=1)
+        for row, q in enumerate(chunk):
+            if np.isfinite(rank[row, best[row]]):
+                out[q] = (candidates[best[row]], float(S[row, best[row]]))
     return out
 
 
@@ -109,8 +198,7 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         best_of_cluster = _duplicates(table, hashes, settings, has_traffic)
         _carry_forward(table, decisions, settings, complete)
         _apply_rules(table, rules, settings)
-        row_of = {u: i for i, u in enumerate(result.table["url"])} if len(result.table) else {}
-        _redirect_targets(table, result.features, row_of, settings)
+        _redirect_targets(table, hashes.texts, settings)
         _reviewer_targets(table)
         tasks = _task_table(table, config, has_traffic)
         duplicates = _duplicate_table(table, best_of_cluster)
@@ -230,10 +318,14 @@ def _duplicates(table, hashes, settings, has_traffic: bool) -> dict:
     from . import signals
 
     clusters = signals.duplicate_clusters(table, hashes, settings["near_duplicate_threshold"])
+    texts = getattr(hashes, "texts", None)
+    pairs = _similar_pairs(table, texts, settings.get("similar_threshold", 2.0), hashes)
+    clusters = _join_clusters(clusters, pairs)
     n = len(table)
     cols = {c: table[c].tolist() for c in ("url", "task", "depth", "inlinks_body", "inlinks_nav", "views",
-                                            "content_hash")}
+                                            "content_hash", "found_via")}
     duplicate_of, kind, similarity, cluster_id = [None] * n, [None] * n, [None] * n, [None] * n
+    text_similarity = [None] * n
     by_cluster: dict[int, list] = {}
     for i, c in clusters.items():
         by_cluster.setdefault(c, []).append(i)
@@ -247,7 +339,11 @@ def _duplicates(table, hashes, settings, has_traffic: bool) -> dict:
             if i != best:
                 duplicate_of[i] = cols["url"][best]
                 kind[i] = "exact" if cols["content_hash"][i] == cols["content_hash"][best] else "near"
+                if kind[i] == "near" and similarity[i] < settings["near_duplicate_threshold"]:
+                    kind[i] = "similar"  # found by the main texts' TF-IDF cosine, not by shingles
+                    text_similarity[i] = _cosine(texts, i, best)
     table["duplicate_of"], table["duplicate_kind"] = duplicate_of, kind
+    table["text_similarity"] = text_similarity
     table["similarity"] = similarity
     table["cluster"] = pd.Series(cluster_id, dtype=object)
     return best_of_cluster
@@ -255,11 +351,29 @@ def _duplicates(table, hashes, settings, has_traffic: bool) -> dict:
 
 def _apply_rules(table, rules, settings) -> None:
     recommendations, reasons = [], []
+    pages = []
     for page in table.itertuples(index=False, name="Page"):
         rec, why = recommend(page, rules, settings)
         recommendations.append(rec)
         reasons.append("; ".join(why))
+        pages.append(page)
+    _copies_of_removed(pages, rules, settings, recommendations, reasons)
     table["recommendation"], table["reasons"] = recommendations, reasons
+
+
+def _copies_of_removed(pages, rules, settings, recommendations, reasons) -> None:
+    """A page is not merged into a best page the audit removes (it would be merged into a 410): when a
+    cluster's best page is removed, its copies are judged on their own (the rules again, as if they had no
+    copy), and the Reasons say so."""
+    row_of = {page.url: i for i, page in enumerate(pages)}
+    for i, page in enumerate(pages):
+        best = row_of.get(page.duplicate_of) if recommendations[i] == MERGE else None
+        if best is None or recommendations[best] != REMOVE:
+            continue
+        rec, why = recommend(page._replace(duplicate_of=None), rules, settings)
+        code = "duplicate" if page.duplicate_kind == "exact" else "near-duplicate"
+        recommendations[i] = rec
+        reasons[i] = "; ".join([f"{code}: copy of {page.duplicate_of}, which is removed: judged on its own", *why])
 
 
 def _settings_rows(run_dir, config, rules) -> list:
@@ -440,29 +554,51 @@ def settings_rows_rules(rules) -> str:
     return ", ".join(f"{r.name}->{r.recommend or '(explains)'}" for r in rules)
 
 
-def _redirect_targets(table, features, row_of, settings) -> None:
-    """Redirect to / Redirect status per row: merges 301 to the cluster's best page; removals 301 to the
-    closest kept top-task page when something still points at them, else 410; redirect chains 301 to
-    their end. Targets that are themselves redirected are followed, so the list never makes a chain."""
+def _folder(url: str) -> str:
+    path = urlsplit(url).path
+    return path.rsplit("/", 1)[0] if not path.endswith("/") else path.rstrip("/").rsplit("/", 1)[0]
+
+
+def _redirect_targets(table, texts, settings) -> None:
+    """Redirect to / Redirect status per row: merges 301 to the cluster's best page; removals 301 to a related
+    page when something still points at them, else 410; redirect chains 301 to their end. Related: a kept
+    (keep or improve), current (not stale), indexable top-task page other than a start page whose main text
+    is at least [audit] redirect_similarity alike (TF-IDF cosine), the removed page's most likely task
+    (runner-up) and folder preferred. Targets that are themselves redirected are followed, so the list never
+    makes a chain; a kept redirect to a page that will answer 410 (or redirect) is turned into a fix."""
     cols = {c: table[c].tolist() for c in ("url", "recommendation", "task", "status", "duplicate_of", "inlinks_body",
                                             "inlinks_nav", "views", "clicks", "impressions", "redirect_hops",
-                                            "redirect_loop", "final_url")}
+                                            "redirect_loop", "final_url", "found_via", "age_days", "noindex",
+                                            "canonicalised", "content_type", "runner_up", "reasons")}
     n = len(table)
     target, code = [None] * n, [None] * n
     rec = cols["recommendation"]
-    kept_task_pages = [cols["url"][i] for i in range(n) if rec[i] in ("keep", "improve") and cols["status"][i] == 200
-                       and isinstance(cols["task"][i], str) and cols["task"][i] != NONE]
-    removing = [cols["url"][i] for i in range(n) if rec[i] == REMOVE]
-    nearest = _nearest(features, row_of, removing, kept_task_pages)
+    stale_days = settings["stale_days"]
+    candidates = [i for i in range(n) if rec[i] in ("keep", "improve") and cols["status"][i] == 200
+                  and isinstance(cols["task"][i], str) and cols["task"][i] != NONE
+                  and cols["found_via"][i] != "start" and not cols["noindex"][i] and not cols["canonicalised"][i]
+                  and cols["content_type"][i] == "text/html"
+                  and (cols["age_days"][i] is None or cols["age_days"][i] <= stale_days)]
+    removing = [i for i in range(n) if rec[i] == REMOVE]
+    folder = [_folder(u) for u in cols["url"]]
+    c_task = np.array([cols["task"][i] for i in candidates], dtype=object)
+    c_folder = np.array([folder[i] for i in candidates], dtype=object)
+
+    def bonus(chunk):  # for ranking only: the task the removed page leans to, then its own folder
+        task = np.array([cols["runner_up"][q] for q in chunk], dtype=object)[:, None]
+        where = np.array([folder[q] for q in chunk], dtype=object)[:, None]
+        return 0.1 * (c_task[None, :] == task) + 0.05 * (c_folder[None, :] == where)
+
+    nearest = _text_nearest(texts, removing, candidates, bonus, settings["redirect_similarity"])
     for i in range(n):
         if rec[i] == MERGE and cols["duplicate_of"][i]:
             target[i], code[i] = cols["duplicate_of"][i], 301
         elif rec[i] == REMOVE:
             used = (cols["inlinks_body"][i] + cols["inlinks_nav"][i] > 0 or (cols["views"][i] or 0) > 0
                     or (cols["clicks"][i] or 0) > 0 or (cols["impressions"][i] or 0) > 0)
-            close = nearest.get(cols["url"][i])
-            if used and close and close[1] >= settings["redirect_similarity"]:
-                target[i], code[i] = close[0], 301
+            close = nearest.get(i)
+            if used and close:
+                target[i], code[i] = cols["url"][close[0]], 301
             else:
                 code[i] = 410
         elif rec[i] == FIX and cols["redirect_hops"][i] >= 2 and not cols["redirect_loop"][i]:
@@ -476,8 +612,28 @@ def _redirect_targets(table, features, row_of, settings) -> None:
             target[i], code[i] = target[j], code[j]
             if code[i] == 410:
                 break
+    _redirects_into_removed(cols, target, code, where)
     table["redirect_to"] = target
     table["redirect_status"] = pd.Series(code, dtype=object)
+    table["recommendation"], table["reasons"] = rec, cols["reasons"]
+
+
+def _redirects_into_removed(cols, target, code, where) -> None:
+    """A URL the site already redirects, kept as it is, to a page this audit removes or redirects: it would
+    answer with a redirect to a 410 (or a chain). Fix it: the same 410, or a 301 straight to the new target."""
+    rec, reasons = cols["recommendation"], cols["reasons"]
+    for i in range(len(rec)):
+        if code[i] or cols["redirect_hops"][i] < 1 or cols["redirect_loop"][i] or rec[i] != "keep":
+            continue
+        j = where.get(cols["final_url"][i])
+        if j is None:
+            continue
+        if code[j] == 410:
+            detail = f"leads to {cols['final_url'][i]}, which will answer 410: let this URL answer 410 too"
+        else:
+            detail = f"leads to {cols['final_url'][i]}, which will redirect to {target[j]}: point this URL there"
+        target[i], code[i], rec[i] = target[j], code[j], FIX
+        reasons[i] = "; ".join(filter(None, [reasons[i], f"redirect: {detail}"]))
 
 
 def _task_table(table, config, has_traffic: bool):
@@ -485,7 +641,7 @@ def _task_table(table, config, has_traffic: bool):
 
     audit = config.audit
     cols = {c: table[c].tolist() for c in ("url", "task", "depth", "inlinks_body", "inlinks_nav", "views", "status",
-                                            "content_type", "word_count", "age_days", "recommendation")}
+                                            "content_type", "word_count", "age_days", "recommendation", "found_via")}
     members_of: dict = {}
     for i, task in enumerate(cols["task"]):
         if isinstance(task, str):

@@ -175,6 +175,8 @@ def import_review(workbook, database: str | None = None, replace: bool = False) 
                 else:
                     warnings.append(f"{row['url']}: merge without a Redirect target, and the audit proposed none: "
                                     "no redirect is listed until a target is set")
+        earlier = history.decisions(run["site"], before_id=run_id)
+        carried = sum(1 for row in clean if _same_review(row, earlier.get(row["url"])))
         result = history.merge_reviews(run_id, clean, str(Path(workbook).resolve()), replace=replace)
     finally:
         history.close()
@@ -187,8 +189,14 @@ def import_review(workbook, database: str | None = None, replace: bool = False) 
     return {"run_id": run_id, "database": _safe(url), "reviews": len(clean),
             "decisions": sum(1 for r in clean if r["decision"]),
             "corrected": sum(1 for r in clean if r["corrected_task"]),
-            "labels": sum(1 for r in rows if r["source"] == "label queue"),
+            "labels": sum(1 for r in rows if r["source"] == "label queue"), "carried": carried,
             "warnings": warnings, **result}
+
+
+def _same_review(row: dict, earlier: dict | None) -> bool:
+    """Is ``row`` the earlier decision carried forward as the audit pre-filled it, left as it was?"""
+    return earlier is not None and all((row.get(k) or None) == (earlier.get(k) or None)
+                                       for k in ("decision", "notes", "corrected_task", "target"))
 
 
 def review_fingerprint(rows) -> str:

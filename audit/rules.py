@@ -28,15 +28,17 @@ REASONS = {
     "noindex": "The page carries noindex (a conflict when robots.txt blocks it or it also names a canonical elsewhere).",
     "canonicalised": "The page's canonical URL is another URL.",
     "reviewed": "A reviewer decided on the page in an earlier run: carried forward while its task, status, indexability and traffic band hold; otherwise asked again, saying what changed.",
-    "protected": "The URL matches an [audit] protect pattern.",
+    "protected": "The URL matches an [audit] protect pattern, or the page is of a kind in [audit] protect_kinds (councillors, meetings, budget, privacy ...).",
     "home": "A start URL of the crawl (the home page): the way in to every task.",
     "hub": "A no-task page whose content links to several top-task pages: a route to them.",
     "blocked": "robots.txt disallows the URL, so it was not fetched.",
     "duplicate": "The same main text as the cluster's best page.",
-    "near-duplicate": "Main text nearly the same as the cluster's best page (MinHash similarity).",
+    "near-duplicate": "Main text nearly the same as the cluster's best page (MinHash similarity), or the same top-task page written twice (TF-IDF cosine of the main texts at least [audit] similar_threshold).",
     "no-task": "The page serves none of the top tasks.",
     "low-confidence": "The classifier is unsure of the page's task: check it.",
     "low-traffic": "Fewer page views than [audit] low_traffic (with analytics).",
+    "high-traffic": "At least [audit] high_traffic page views (with analytics): a popular page is not removed, noindexed or demoted for serving no top task; check whether a top task is missing.",
+    "upcoming": "The page's newest date is after the crawl (an upcoming event): not stale, not removed.",
     "broken-links": "The page links to internal URLs that answer 4xx/5xx or nothing.",
     "thin": "Fewer words of main text than [audit] thin_words.",
     "stale": "Newest date older than [audit] stale_days.",
@@ -65,6 +67,10 @@ def _views(p) -> float:
 
 def _decided(p) -> bool:
     return isinstance(p.decision_before, str) and bool(p.decision_before)
+
+
+def _kind_label(kind: str) -> str:
+    return {"foi": "freedom of information"}.get(kind, kind)
 
 
 def reviewed(p, s):
@@ -130,6 +136,34 @@ def protected(p, s):
     return "matches [audit] protect" if p.protected else None
 
 
+def protected_kind(p, s):
+    """Pages a public body keeps whatever their task or traffic: the democratic record (councillors, meetings
+    and minutes, budget, mayor) and what it must or should publish (jobs, privacy, cookies, accessibility,
+    complaints, freedom of information, contact). The kind is read from the URL path, title and h1
+    ([audit] protect_kinds); top-task pages are left to the other rules (they are kept anyway)."""
+    kind = getattr(p, "kind", None)
+    if isinstance(kind, str) and kind in s.get("protect_kinds", ()) and not _task_page(p) and p.status == 200:
+        return f"page kind {_kind_label(kind)} ([audit] protect_kinds)"
+    return None
+
+
+def upcoming(p, s):
+    """A page whose newest date is after the crawl is about something still to come (an event): it is
+    neither stale nor unused yet, so it is kept until it has passed."""
+    if p.age_days is not None and p.age_days < 0 and p.status == 200:
+        return f"newest date {p.newest_date} is after the crawl: upcoming"
+    return None
+
+
+def high_traffic(p, s):
+    """With analytics: a page that serves no top task but has at least [audit] high_traffic page views is
+    what people come for. It is not removed, noindexed or demoted on the classifier's word: keep it, and
+    check whether a top task is missing from the list (or the page serves one)."""
+    if s["analytics"] and _no_task(p) and p.status == 200 and _views(p) >= s.get("high_traffic", float("inf")):
+        return f"{_views(p):,.0f} page views: popular, check whether a top task is missing"
+    return None
+
+
 def blocked(p, s):
     """robots.txt disallows the URL; it was not fetched, so nothing else is known about it."""
     return "disallowed by robots.txt, not fetched" if p.robots_blocked and p.status is None else None
@@ -143,9 +177,15 @@ def duplicate(p, s):
 
 
 def near_duplicate(p, s):
-    """The same content written twice (once per audience, say): merge into the best page."""
+    """The same content written twice (once per audience, say): merge into the best page. Found by shingles
+    (MinHash, [audit] near_duplicate_threshold) or, for two pages of the same top task, by the TF-IDF cosine
+    of their main texts ([audit] similar_threshold): rewording defeats shingles, not word use."""
     if p.duplicate_of and p.duplicate_kind == "near":
         return f"{p.similarity:.0%} similar to {p.duplicate_of}"
+    if p.duplicate_of and p.duplicate_kind == "similar":
+        cosine = getattr(p, "text_similarity", None)
+        alike = f"main text {cosine:.0%} alike (TF-IDF cosine), " if cosine is not None else ""
+        return f"{alike}{p.similarity:.0%} similar by shingles, to {p.duplicate_of}: the same page written twice"
     return None
 
 
@@ -207,21 +247,24 @@ def _used(p, s) -> bool:
 
 
 def no_task_unused(p, s):
-    """A page that serves no top task (the classifier is sure of it) and is not used (with analytics: fewer
+    """A page that serves no top task (the classifier is sure of it), is not used (with analytics: fewer
     page views than low_traffic; without: not in the navigation; and no links from the content of top-task
-    or start pages): remove it, with a 410, or a 301 to the closest top-task page when something still
-    points at it."""
-    if _sure_no_task(p, s) and not _used(p, s):
+    or start pages) and is not in the navigation (a page in the menu is demoted first, never removed in one
+    step): remove it, with a 410, or a 301 to a related kept top-task page when something still points at it."""
+    if _sure_no_task(p, s) and not _used(p, s) and p.inlinks_nav == 0:
         traffic = f"{_views(p):g} page views" if s["analytics"] else "not in the navigation"
         return f"serves no top task, {traffic}, no links from top-task pages"
     return None
 
 
 def no_task_in_nav(p, s):
-    """A page that serves no top task (the classifier is sure of it) but is still used, and sits in the
-    navigation: take it out of the navigation so the top tasks come first."""
-    if _sure_no_task(p, s) and _used(p, s) and p.inlinks_nav > 0:
-        return f"serves no top task, in the navigation of {p.inlinks_nav} pages"
+    """A page that serves no top task (the classifier is sure of it) and sits in the navigation: take it out
+    of the navigation so the top tasks come first. Never removed in the same step, used or not: once out of
+    the menu, a later run shows whether anyone still needs it."""
+    if _sure_no_task(p, s) and p.inlinks_nav > 0:
+        views = f", {_views(p):g} page views" if s["analytics"] else ""
+        later = "" if _used(p, s) else ": demote first, remove in a later run if still unused"
+        return f"serves no top task, in the navigation of {p.inlinks_nav} pages{views}{later}"
     return None
 
 
@@ -276,6 +319,9 @@ RULE_FUNCTIONS: dict[str, tuple[str, Callable]] = {
     "redirect_chain": ("redirect", redirect_chain),
     "noindex_conflict": ("noindex", noindex_conflict),
     "protected": ("protected", protected),
+    "protected_kind": ("protected", protected_kind),
+    "upcoming": ("upcoming", upcoming),
+    "high_traffic": ("high-traffic", high_traffic),
     "start_page": ("home", start_page),
     "hub": ("hub", hub),
     "redirect": ("redirect", redirect),
@@ -352,7 +398,8 @@ DEFAULT_ORDER = [
     ("start_page", "keep"),
     ("redirect", "keep"), ("blocked", "keep"), ("duplicate", "merge"), ("near_duplicate", "merge"),
     ("canonicalised", ""), ("noindex", ""), ("low_confidence", ""), ("low_traffic", ""),
-    ("hub", "keep"), ("uncertain_no_task", "keep"), ("no_task_unused", "remove"), ("no_task_in_nav", "demote"), ("no_task", "noindex"),
+    ("protected_kind", "keep"), ("hub", "keep"), ("upcoming", "keep"), ("high_traffic", "keep"),
+    ("uncertain_no_task", "keep"), ("no_task_unused", "remove"), ("no_task_in_nav", "demote"), ("no_task", "noindex"),
     ("broken_links", "fix"), ("thin", "improve"), ("stale", "improve"), ("deep", "improve"),
     ("orphan", "improve"),
 ]

@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 import zlib
 from datetime import date, datetime
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
+
+from .text import page_kind
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
@@ -62,6 +65,46 @@ def newest_date(dates: dict) -> date | None:
 _TEMPLATE = None
 
 
+class Signatures(list):
+    """The pages' MinHash signatures by row (a list), and ``texts``: their main texts as TF-IDF rows (a
+    scipy CSR matrix, sublinear tf, L2-normalised, words only: no URL, title or folder tokens; an empty
+    row for a page without text), for similarities that shingles miss and for redirect targets."""
+
+    texts = None
+
+
+TEXT_FEATURES = 2 ** 20
+TEXT_CHARS = 20_000  # as much main text as the classifier reads
+_TEXT_BATCH = 1000
+
+
+def _hashing_vectorizer():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from .text import fold, tokens
+
+    return HashingVectorizer(n_features=TEXT_FEATURES, alternate_sign=False, norm=None, preprocessor=fold,
+                             tokenizer=tokens, token_pattern=None, lowercase=False, dtype=np.float32)
+
+
+def text_matrix(blocks: list, n: int):
+    """TF-IDF over the site (sublinear tf, smooth idf, L2 rows) from hashed term counts in row blocks."""
+    from scipy import sparse
+
+    X = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, TEXT_FEATURES), dtype=np.float32)
+    if X.shape[0] < n:
+        X = sparse.vstack([X, sparse.csr_matrix((n - X.shape[0], TEXT_FEATURES), dtype=np.float32)], format="csr")
+    X.data = 1 + np.log(X.data)
+    documents = int(np.count_nonzero(np.diff(X.indptr)))
+    df = np.bincount(X.indices, minlength=TEXT_FEATURES)
+    idf = (np.log((1 + documents) / (1 + df)) + 1).astype(np.float32)
+    X.data *= idf[X.indices]
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    X = sparse.diags((1 / norms).astype(np.float32)) @ X
+    return X.tocsr()
+
+
 def minhash(text: str):
     """MinHash signature of the text's word shingles, or None when the text is too short to compare.
     Shingles are hashed with CRC-32 of each word, combined in numpy (fast, and the same in every run)."""
@@ -95,6 +138,9 @@ class Collector:
         self.rows: list[dict] = []
         self.links: list[tuple] = []
         self.hashes: list = []
+        self._texts: list = []   # (row, main text) waiting to be hashed, in batches
+        self._blocks: list = []  # hashed term counts, one sparse block per batch, rows in order
+        self._vectorizer = None
 
     def add(self, record: dict) -> None:
         protect_re, index, rows, links, hashes = self.protect_re, self.index, self.rows, self.links, self.hashes
@@ -133,6 +179,8 @@ class Collector:
             "language": record.get("language"),
             "content_hash": record.get("content_hash") if html_ok else None,
             "protected": any(p.search(url) for p in protect_re),
+            "kind": page_kind(unquote(urlsplit(url).path), record.get("title") or "", record.get("h1") or "")
+            if status == 200 else None,
         })
         targets = []
         for link in record.get("outlinks") or ():
@@ -142,14 +190,28 @@ class Collector:
         text = record.get("main_text") or ""
         hashes.append(minhash(text) if html_ok and (record.get("word_count") or 0)
                       >= MIN_DUPLICATE_WORDS else None)
+        self._texts.append(text[:TEXT_CHARS] if html_ok else "")
+        if len(self._texts) >= _TEXT_BATCH:
+            self._hash_texts()
+
+    def _hash_texts(self) -> None:
+        if self._texts:
+            if self._vectorizer is None:
+                self._vectorizer = _hashing_vectorizer()
+            self._blocks.append(self._vectorizer.transform(self._texts).tocsr())
+            self._texts = []
 
     def finish(self, valued=frozenset()):
         """(pandas DataFrame of signals per URL, MinHash list by row). ``valued``: URLs whose content
         links count as use in ``inlinks_valued`` (top-task pages)."""
         import pandas as pd
 
-        index, rows, links, hashes = self.index, self.rows, self.links, self.hashes
+        self._hash_texts()
+        index, rows, links = self.index, self.rows, self.links
         n = len(rows)
+        hashes = Signatures(self.hashes)
+        hashes.texts = text_matrix(self._blocks, n)
+        self._blocks = []
         table = pd.DataFrame(rows)
         if n == 0:
             return table, hashes

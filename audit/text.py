@@ -86,3 +86,87 @@ def page_type_score(url_path: str, title: str, crumbs: tuple) -> float:
     if any(fold(c).strip() in _SECTION_WORDS or set(tokens(fold(c))) & _TYPE_WORDS for c in crumbs[1:]):
         score += 0.35
     return min(score, 1.0)
+
+
+# Page kinds a public body keeps whatever their traffic or task: the democratic record and what the law
+# (or good practice) requires it to publish. [audit] protect_kinds names the kinds kept; a page is of a
+# kind when a word or phrase below is a whole word of its URL path, title or h1 (folded; a phrase: its words
+# in a row, "freedom of information", or hyphenated in the URL, "freedom-of-information"). News and
+# events about these subjects ("New councillor elected") are not the pages themselves: a page under a
+# news or events section, or with a date folder in its path, is of no kind.
+PAGE_KINDS = {
+    "councillors": "councillor councillors councilor councilors alderman aldermen ward-councillors "
+                   "raadslid raadsleden gemeenteraad wethouder wethouders "  # nl
+                   "gemeinderat stadtrat ratsmitglieder "  # de
+                   "conseillers conseil-municipal elus",  # fr
+    "meetings": "minutes meeting meetings committee committees council-meetings agendas agenda-and-minutes "
+                "notulen vergadering vergaderingen raadsvergadering raadsvergaderingen besluitenlijst "
+                "sitzung sitzungen niederschrift tagesordnung ratsinformation "
+                "deliberations proces-verbal seance-du-conseil",
+    "budget": "budget budgets statement-of-accounts annual-accounts "
+              "begroting begrotingen jaarrekening jaarverslag "
+              "haushalt haushaltsplan jahresabschluss "
+              "budget-primitif compte-administratif",
+    "mayor": "mayor lord-mayor burgemeester burgermeister oberburgermeister maire",
+    "jobs": "jobs job vacancies vacancy careers working-for-us "
+            "vacatures vacature werken-bij "
+            "stellenangebote stellenausschreibungen karriere "
+            "emplois recrutement offres-d-emploi",
+    "privacy": "privacy privacy-notice privacy-statement data-protection gdpr "
+               "privacyverklaring privacybeleid avg "
+               "datenschutz datenschutzerklarung dsgvo "
+               "confidentialite donnees-personnelles rgpd",
+    "cookies": "cookie cookies cookie-policy cookieverklaring cookiebeleid cookie-richtlinie",
+    "accessibility": "accessibility accessibility-statement toegankelijkheid toegankelijkheidsverklaring "
+                     "barrierefreiheit erklarung-zur-barrierefreiheit accessibilite",
+    "complaints": "complaint complaints complaints-procedure klacht klachten klachtenregeling "
+                  "beschwerde beschwerden reclamation reclamations plainte plaintes",
+    "foi": "foi foia freedom-of-information information-requests open-government "
+           "woo wob woo-verzoek wob-verzoek openbaarheid "
+           "informationsfreiheit ifg acces-aux-documents-administratifs",
+    "contact": "contact contact-us contacts kontakt contacteer contactformulier contactgegevens "
+               "nous-contacter",
+}
+DEFAULT_PROTECT_KINDS = list(PAGE_KINDS)
+_NOT_THE_PAGE = frozenset(fold(w) for w in "news newsroom press blog events event nieuws persberichten "
+                                           "evenementen aktuelles presse veranstaltungen actualites "
+                                           "evenements".split())
+
+
+def _kind_phrases() -> dict:
+    out = {}
+    for kind, words in PAGE_KINDS.items():
+        for word in words.split():
+            out[" ".join(tokens(fold(word.replace("-", " "))))] = kind
+    return out
+
+
+_KIND_PHRASES = _kind_phrases()
+_LONGEST = max(len(p.split()) for p in _KIND_PHRASES)
+
+
+def _kind_of_words(words: list) -> str | None:
+    for size in range(_LONGEST, 0, -1):  # longest phrase first: "lord mayor" before "mayor"
+        for start in range(len(words) - size + 1):
+            kind = _KIND_PHRASES.get(" ".join(words[start:start + size]))
+            if kind:
+                return kind
+    return None
+
+
+def page_kind(url_path: str, title: str = "", h1: str = "") -> str | None:
+    """The kind of page (a key of PAGE_KINDS: "councillors", "privacy" ...) that the URL path, title or h1
+    names, or None. The URL path is read first (its last segment first), then the h1, then the title."""
+    segments = [s for s in fold(url_path or "").split("/") if s]
+    if any(s in _NOT_THE_PAGE or set(re.split(r"[\-_.]+", s)) & _NOT_THE_PAGE for s in segments) \
+            or _DATE_PATH.search(url_path or ""):
+        return None
+    for segment in reversed(segments):
+        kind = _kind_of_words(tokens(re.sub(r"[\-_.]+", " ", segment)))
+        if kind:
+            return kind
+    for text in (h1, title):
+        kind = _kind_of_words(tokens(fold(text or "")))
+        if kind:
+            return kind
+    return None
