@@ -16,9 +16,16 @@ from .rules import RECOMMENDATIONS
 NONE = "none"
 
 
+class WorkbookError(ConfigError):
+    """A workbook that cannot be read or imported (not a config problem; a ConfigError for callers that
+    treat every bad input alike)."""
+
+
 def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
     """({setting: value} from the Settings sheet, [{url, decision, notes, corrected_task}]) from a
     reviewed workbook. Rows without a decision, notes or corrected task are left out."""
+    import zipfile
+
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -26,26 +33,26 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
-        raise ConfigError(f"workbook not found: {path}") from None
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:  # zip and XML trouble
-        raise ConfigError(f"{path}: not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})") from None
+        raise WorkbookError(f"workbook not found: {path}") from None
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:  # zip and XML trouble
+        raise WorkbookError(f"{path}: not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})") from None
     try:
         if "Settings" not in book.sheetnames:
-            raise ConfigError(f"{path}: no Settings sheet: is this a longneck audit workbook?")
+            raise WorkbookError(f"{path}: no Settings sheet: is this a longneck audit workbook?")
         settings = {}
         for row in book["Settings"].iter_rows(min_row=2, values_only=True):
             if row and row[0] is not None:
                 settings[str(row[0])] = row[1] if len(row) > 1 else None
         sheets = [name for name in book.sheetnames if name == "Pages" or name.startswith("Pages ")]
         if not sheets:
-            raise ConfigError(f"{path}: no Pages sheet")
+            raise WorkbookError(f"{path}: no Pages sheet")
         rows = []
         for name in sheets:
             it = book[name].iter_rows(values_only=True)
             header = [str(h).strip() if h is not None else "" for h in next(it, ())]
             missing = [c for c in ("URL", "Decision", "Notes", "Corrected task") if c not in header]
             if missing:
-                raise ConfigError(f"{path}: sheet {name!r} lacks the column(s) {', '.join(missing)}")
+                raise WorkbookError(f"{path}: sheet {name!r} lacks the column(s) {', '.join(missing)}")
             where = {c: header.index(c) for c in ("URL", "Decision", "Notes", "Corrected task")}
             for number, row in enumerate(it, 2):
                 cells = list(row) + [None] * (len(header) - len(row))
@@ -89,7 +96,7 @@ def validate_reviews(rows: list[dict], task_ids, urls) -> list[dict]:
         seen[row["url"]] = where
         clean.append({k: (row[k] or None) for k in ("url", "decision", "notes", "corrected_task")})
     if problems:
-        raise ConfigError(f"{len(problems)} invalid row(s), nothing imported:\n  " + "\n  ".join(problems[:50])
+        raise WorkbookError(f"{len(problems)} invalid row(s), nothing imported:\n  " + "\n  ".join(problems[:50])
                           + ("\n  ..." if len(problems) > 50 else ""))
     return clean
 
@@ -105,19 +112,19 @@ def import_review(workbook, database: str | None = None) -> dict:
     run_id = settings.get("history run id")
     url = database or settings.get("history database")
     if run_id in (None, "") or not url:
-        raise ConfigError(f"{workbook}: the Settings sheet names no history run (written before the history "
+        raise WorkbookError(f"{workbook}: the Settings sheet names no history run (written before the history "
                           "existed, or by `longneck audit --no-history`)")
     try:
         run_id = int(run_id)
     except (TypeError, ValueError):
-        raise ConfigError(f"{workbook}: Settings 'history run id' must be a number, found {run_id!r}") from None
+        raise WorkbookError(f"{workbook}: Settings 'history run id' must be a number, found {run_id!r}") from None
     history = History(url)
     try:
         run = history.run(run_id)
         if run is None:
-            raise ConfigError(f"{workbook}: run {run_id} is not in the history {_safe(url)}")
+            raise WorkbookError(f"{workbook}: run {run_id} is not in the history {_safe(url)}")
         if settings.get("config fingerprint") and settings["config fingerprint"] != run["config_fingerprint"]:
-            raise ConfigError(f"{workbook}: written for config {settings['config fingerprint']}, but run {run_id} in "
+            raise WorkbookError(f"{workbook}: written for config {settings['config fingerprint']}, but run {run_id} in "
                               f"{_safe(url)} has {run['config_fingerprint']}: a different history?")
         task_ids = [json.loads(v)["id"] for k, v in settings.items() if k.startswith("task ") and v]
         clean = validate_reviews(rows, task_ids, set(history.pages(run_id)))
