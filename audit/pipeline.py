@@ -171,7 +171,8 @@ def _sections(table, patterns: dict) -> list:
     from collections import Counter
 
     compiled = [(re.compile(p), name) for p, name in patterns.items()]
-    folders, crumbs = table["folder"].tolist(), table["crumb"].tolist()
+    folders = table["folder"].tolist()
+    crumbs = [c if isinstance(c, str) and c else None for c in table["crumb"].tolist()]
     votes: dict = {}
     for folder, crumb in zip(folders, crumbs):
         if crumb and folder != "/":
