@@ -402,7 +402,7 @@ def _summary_sheet(wb, audit, notes):
         ws.column_dimensions[column].width = width
     row = 0
 
-    def cell(value, font=None, number_format=None, fill=None, wrap=False):
+    def cell(value, font=None, number_format=None, fill=None, wrap=False, right=False):
         c = WriteOnlyCell(ws, value=_plain(value) if not hasattr(value, "year") else value)
         if font is not None:
             c.font = font
@@ -412,6 +412,8 @@ def _summary_sheet(wb, audit, notes):
             c.fill = PatternFill("solid", start_color=fill, end_color=fill)
         if wrap:
             c.alignment = _WRAP
+        if right:  # a header over numbers
+            c.alignment = Alignment(horizontal="right")
         return c
 
     def put(*values):
@@ -448,13 +450,13 @@ def _summary_sheet(wb, audit, notes):
         put(cell("  = those visits x (phone cost - web cost): their cost as phone calls; per task: Tasks sheet",
                  Font(name=FONT, size=9, italic=True)))
     put()
-    put(cell("Recommendation", _BOLD), cell("URLs", _BOLD), cell("Share", _BOLD))
+    put(cell("Recommendation", _BOLD), cell("URLs", _BOLD, right=True), cell("Share", _BOLD, right=True))
     total = max(1, s["urls"])
     for rec in RECOMMENDATIONS:
         count = s["recommendations"].get(rec, 0)
         put(cell(rec, fill=FILLS[rec]), cell(count, number_format=whole), cell(round(count / total, 4), number_format=share))
     put()
-    put(cell("Pages per task (the long neck)", _BOLD), cell("Task id", _BOLD), cell("Pages", _BOLD))
+    put(cell("Pages per task (the long neck)", _BOLD), cell("Task id", _BOLD), cell("Pages", _BOLD, right=True))
     first = row + 1
     for task in s["tasks"]:
         name = task["name"] if task["task"] != "none" else "none (serves no top task)"
