@@ -139,7 +139,7 @@ class Collector:
             "content_hash": record.get("content_hash") if html_ok else None,
             "protected": any(p.search(url) for p in protect_re),
             "folder": first_folder(url),
-            "crumb": breadcrumb_section(record.get("breadcrumbs")),
+            "crumb": breadcrumb_section(record.get("breadcrumbs"), url),
         })
         targets = []
         anchors, source = self.anchors, index[url]
@@ -264,13 +264,16 @@ def first_folder(url: str) -> str:
     return "/"
 
 
-def breadcrumb_section(breadcrumbs) -> str | None:
-    """The breadcrumb's first step below the home page ('Residents' of Home > Residents > Parking)."""
+def breadcrumb_section(breadcrumbs, url: str = "") -> str | None:
+    """The breadcrumb's first step below the home page ('Residents' of Home > Residents > Parking); None
+    for a page at the root whose trail names only itself (Home > Allotments: a page, not a section)."""
     from urllib.parse import urlsplit
 
     crumbs = [c for c in (breadcrumbs or ()) if isinstance(c, dict) and (c.get("text") or "").strip()]
     if crumbs and (not crumbs[0].get("url") or urlsplit(crumbs[0]["url"]).path in ("", "/")):
         crumbs = crumbs[1:]  # the home page
+    if len(crumbs) == 1 and url and first_folder(url) == "/":
+        return None
     return sys.intern(" ".join(crumbs[0]["text"].split())[:80]) if crumbs else None
 
 

@@ -207,6 +207,11 @@ def test_sections_come_from_config_then_breadcrumb_then_folder():
                           "folder": ["/a/", "/a/", "/b/", "/"], "crumb": ["Residents", None, None, None]})
     assert _sections(table, {}) == ["Residents", "Residents", "/b/", "/"]
     assert _sections(table, {r"/b/": "Waste team"}) == ["Residents", "Residents", "Waste team", "/"]
+    from audit.signals import breadcrumb_section
+
+    home, residents = {"text": "Home", "url": "https://x.org/"}, {"text": "Residents", "url": "https://x.org/a/"}
+    assert breadcrumb_section([home, residents, {"text": "Parking"}], "https://x.org/a/p") == "Residents"
+    assert breadcrumb_section([home, {"text": "Allotments"}], "https://x.org/allotments") is None  # a page, not a section
 
 
 def test_summary_states_dates_period_and_stake_in_one_font_and_prints_one_page_wide(tmp_path):
