@@ -1,7 +1,7 @@
 """The audit workbook (openpyxl, write-only: rows stream to disk, so memory stays flat on big sites).
 
-Sheets: Summary, Pages (split into "Pages 2", "Pages 3" ... past Excel's row limit), Tasks, Duplicates,
-Redirects, Label queue, Settings. :data:`PAGES_COLUMNS` is the documented column list of the Pages
+Sheets: Summary, Pages (split into "Pages 2", "Pages 3" ... past Excel's row limit), Sections, Tasks,
+Duplicates, Redirects, Broken links, Label queue, Changes, Follow-through, Settings. :data:`PAGES_COLUMNS` is the documented column list of the Pages
 sheet (the README's table and a test are checked against it).
 
 Safety: every string goes through :func:`safe_text`: characters XML 1.0 forbids are removed, text
