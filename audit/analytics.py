@@ -6,8 +6,7 @@ summed. Sample exports of every supported format are in ``config/``.
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,14 +28,10 @@ FORMATS = {
 METRICS = ("views", "clicks", "impressions")
 
 
-def _number(text: str) -> float | None:
-    text = (text or "").strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
-    if not text:
-        return 0.0
-    try:
-        return float(text)
-    except ValueError:
-        return None
+def _number(text: str, decimal_comma: bool = False) -> float | None:
+    from .csvfile import number
+
+    return number(text, decimal_comma)
 
 
 def page_key(url_or_path: str) -> str | None:
@@ -66,19 +61,18 @@ def _normalizer(url: str):
 
 def read_export(path) -> tuple[str, dict]:
     """(format name, {join key: {metric: value}}) from one export. GA4's '#' comment lines and a UTF-8
-    byte-order mark are skipped. Every row is checked; problems are reported with their row numbers."""
+    byte-order mark are skipped; a semicolon CSV (European Excel) is read with decimal commas. Every row is checked; problems are reported with their row numbers."""
+    from . import csvfile
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"analytics file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not a readable UTF-8 CSV export ({exc})") from None
+    text = csvfile.read_text(path, "analytics file")
     lines = text.splitlines()
     skip = 0
     while skip < len(lines) and (lines[skip].startswith("#") or not lines[skip].strip()):
         skip += 1
-    reader = csv.reader(io.StringIO("\n".join(lines[skip:])))
+    header_line = lines[skip] if skip < len(lines) else ""
+    decimal_comma = csvfile.delimiter(header_line) == ";"
+    reader = csvfile.reader("\n".join(lines[skip:]), header_line)
     header = [h.strip().lower() for h in next(reader, [])]
     for name, (needed, url_column, metrics) in FORMATS.items():
         if all(col in header for col in needed) and url_column in header:
@@ -102,7 +96,7 @@ def read_export(path) -> tuple[str, dict]:
             continue
         entry = data.setdefault(key, dict.fromkeys(metrics, 0.0))
         for metric, column in metrics.items():
-            value = _number(cells[where[column]])
+            value = _number(cells[where[column]], decimal_comma)
             if value is None:
                 problems.append(f"row {number}: {column} must be a number, found {cells[where[column]]!r}")
             else:
@@ -110,6 +104,25 @@ def read_export(path) -> tuple[str, dict]:
     if problems:
         raise ConfigError(f"{path}: {len(problems)} invalid row(s), file not used:\n  " + "\n  ".join(problems[:30]))
     return name, data
+
+
+_PERIOD = re.compile(r"^#\s*(start|end) date:\s*(\d{4})-?(\d{2})-?(\d{2})", re.IGNORECASE)
+
+
+def period(path) -> tuple[str, str] | None:
+    """(first day, last day) as ISO dates when the export states its period (GA4 writes '# Start date:
+    20260801' and '# End date: 20261031' above the header), else None. Matomo, Plausible and Search
+    Console exports do not state it."""
+    from .csvfile import read_text
+
+    found = {}
+    for line in read_text(path, "analytics file").splitlines()[:40]:
+        if not line.startswith("#") and line.strip():
+            break
+        match = _PERIOD.match(line.strip())
+        if match:
+            found[match.group(1).lower()] = "-".join(match.groups()[1:])
+    return (found["start"], found["end"]) if "start" in found and "end" in found else None
 
 
 def join(table, files) -> list[str]:

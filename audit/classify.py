@@ -639,11 +639,29 @@ class TaskClassifier:
         raw = np.array(conf, dtype=float)
         is_seed = np.array([i in seeds for i in range(n)])
         calibrated = np.where(is_seed, 1.0, self.combiner.calibrate(raw)).round(3)
+        why = [w if is_seed[i] else f"{evidence_words(calibrated[i])}: {w}" for i, w in enumerate(why)]
         table = pd.DataFrame({"url": pages.urls, "task": tasks, "confidence": calibrated, "raw_confidence": raw,
                               "runner_up": runner,
                               "runner_up_confidence": runner_conf, "why": why,
                               "seed": is_seed})
         return Result(table, classes, combined, notes, {"evidence": ev, "structure": aux["struct"]}, aux["X"])
+
+
+def evidence_words(confidence: float) -> str:
+    """How the Why text opens, in agreement with the (calibrated) confidence beside it."""
+    if confidence >= 0.9:
+        return f"strong evidence ({confidence:.2f})"
+    if confidence >= 0.7:
+        return f"fair evidence ({confidence:.2f})"
+    return f"weak evidence ({confidence:.2f}), check it"
+
+
+def readable_term(term: str) -> str:
+    """A model term as a reader knows it: the classifier's folder tokens ('zdir_about_news') as the
+    folder ('folder /about/news/'), words as themselves."""
+    if term.startswith("zdir_"):
+        return "folder /" + "/".join(p for p in term[5:].split("_") if p) + "/"
+    return f"'{term}'"
 
 
 def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classes, strongest, evidence) -> list:
@@ -677,7 +695,7 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
             parts.append(f"{same} body link{'s' if same > 1 else ''} from {task} pages")
         parts.append(f"folder {pages.directories[i]}")
         if words_of.get(i):
-            parts.append("words " + ", ".join(f"'{w}'" for w in words_of[i]))
+            parts.append("words " + ", ".join(readable_term(w) for w in words_of[i]))
         if task == NONE and i not in seeds:
             parts[:0] = _none_reasons(evidence, i, classes, typical)
         out.append("; ".join(parts))

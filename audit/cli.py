@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import ConfigError, load_config
+from .review import WorkbookError
 from .runs import RunError
 
 
@@ -35,10 +36,15 @@ def _progress(args) -> bool | None:
 
 
 def cmd_check(args) -> int:
+    from .check import check_inputs
+
     config = load_config(args.config, _pairs(args.set, "--set"))
+    found = check_inputs(config)
     print(f"{args.config}: valid ({len(config.tasks)} tasks, fingerprint {config.fingerprint()})")
     for key, value in config.site.items():
         print(f"  site.{key} = {value!r}")
+    for line in found:
+        print(f"  {line}")
     return 0
 
 
@@ -79,6 +85,9 @@ def cmd_run(args) -> int:
     from .pipeline import run
 
     config = load_config(args.config, _pairs(args.set, "--set"))
+    from .check import check_inputs
+
+    check_inputs(config)  # a bad labels or analytics file fails now, not after the crawl
     if args.dated:
         from .schedule import dated_folder, run_lock
 
@@ -226,7 +235,26 @@ def cmd_classify(args) -> int:
 
 
 def cmd_label_queue(args) -> int:
-    _, queue = _classified(args)
+    run_dir = Path(args.run_dir)
+    if (run_dir / "audit.xlsx").exists():
+        # an audited (archived) run: its classification.csv and label_queue.csv belong to its workbook and
+        # history record, so they are left alone and the new queue gets a name of its own
+        import time
+
+        from .classify import classify_run
+        from .runs import read_labels, run_config
+
+        config = run_config(run_dir, args.config)
+        extra = read_labels(args.labels, [t["id"] for t in config.tasks]) if args.labels else {}
+        result, queue, _ = classify_run(run_dir, config, extra_labels=extra, queue_size=args.size)
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        target = run_dir / f"label_queue-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+        queue.to_csv(target, index=False)
+        print(f"{run_dir} has been audited: its classification.csv and label_queue.csv are left as they were; "
+              f"this queue: {target}", file=sys.stderr)
+    else:
+        _, queue = _classified(args)
     print("Label these pages first (url,task into your labels CSV), best first:")
     for row in queue.itertuples():
         print(f"{row.url}\t(now {row.task}, else {row.runner_up}; uncertainty {row.uncertainty:.2f})")
@@ -273,8 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a config key for this run, e.g. --set site.max_pages=200 (repeatable)")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
-    p = sub.add_parser("check", help="validate a config file and show the resolved settings",
-                       description="Validate CONFIG (every key, type and value) and print the resolved [site] settings.")
+    p = sub.add_parser("check", help="validate a config and the files it names, before crawling",
+                       description="Validate CONFIG (every key, type and value) and what `longneck run` will need "
+                                   "before it crawls: at least one task, every task example in the crawl's scope, "
+                                   "the labels CSV and the analytics exports readable (comma or semicolon CSV), "
+                                   "the rule list. Prints the resolved [site] settings and what was found.")
     p.add_argument("config", metavar="CONFIG", help="TOML config file")
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="override a config key (repeatable)")
     p.set_defaults(func=cmd_check)
@@ -385,7 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("label-queue", help="the pages whose labels would most improve the classifier",
                        description="Classify RUN_DIR and list the pages whose labels would help most, best first. "
-                                   "Put url,task rows for them in your labels CSV and classify again.")
+                                   "Put url,task rows for them in your labels CSV and classify again. On an audited "
+                                   "run (RUN_DIR/audit.xlsx exists) its files are left alone: the queue is written "
+                                   "to RUN_DIR/label_queue-DATE-TIME.csv.")
     run_dir_options(p, "extra labels CSV (url,task) on top of [classifier] labels")
     p.set_defaults(func=cmd_label_queue)
 
@@ -409,19 +442,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush into a closed pipe stays quiet."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .review import ReviewError
+    from .review import WorkbookError
 
     try:
-        return args.func(args)
-    except ReviewError as exc:
+        status = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
+        return status
+    except WorkbookError as exc:
         print(f"longneck: workbook error: {exc}", file=sys.stderr)
         return 2
     except ConfigError as exc:
         print(f"longneck: config error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `longneck ... | head`: the reader has gone; not an error of ours
+        _silence_stdout()
+        return 141
     except RunError as exc:
         print(f"longneck: {exc}", file=sys.stderr)
         return 1

@@ -33,7 +33,7 @@ class ConfigError(ValueError):
 class Key:
     """One configuration key: its type, default and meaning."""
 
-    type: str  # "str", "int", "float", "bool", "list[str]", "dict"
+    type: str  # "str", "int", "float", "bool", "list[str]", "dict[str]" (a table of strings)
     default: Any = None
     required: bool = False
     doc: str = ""
@@ -171,6 +171,10 @@ AUDIT = {
     "analytics": Key("list[str]", default=[],
                      doc="Analytics CSV exports (GA4, Matomo, Plausible page views; Search Console clicks "
                          "and impressions), format detected from the header; relative to the config."),
+    "sections": Key("dict[str]", default={}, check=_regex,
+                    doc="Owner or section per URL: a table of URL regular expression = section name, the "
+                        "first match wins; other pages take their breadcrumb's first step, else their first "
+                        "folder. Rolled up in the workbook's Sections sheet."),
     "cost_web": Key("float", default=1.0, minimum=0, doc="Cost of one web visit (EUR), for the Tasks sheet estimate."),
     "cost_phone": Key("float", default=7.0, minimum=0, doc="Cost of one phone call (EUR)."),
     "cost_email": Key("float", default=20.0, minimum=0, doc="Cost of one letter or e-mail (EUR)."),
@@ -226,7 +230,7 @@ def _suggest(name: str, choices) -> str:
     return f" Did you mean '{close[0]}'?" if close else f" Valid keys: {', '.join(sorted(choices))}."
 
 
-_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list[str]": list}
+_TYPES = {"str": str, "int": int, "float": (int, float), "bool": bool, "list[str]": list, "dict[str]": dict}
 
 
 def _check_value(where: str, key: Key, value: Any) -> Any:
@@ -235,6 +239,14 @@ def _check_value(where: str, key: Key, value: Any) -> Any:
         raise ConfigError(f"{where}: expected a number, found {value!r}")
     if not isinstance(value, expected):
         raise ConfigError(f"{where}: expected {_describe(key.type)}, found {value!r} ({type(value).__name__})")
+    if key.type == "dict[str]":
+        for name, item in value.items():
+            if not isinstance(item, str) or not item.strip():
+                raise ConfigError(f"{where}.{name!r}: expected a section name (a string), found {item!r}")
+            problem = key.check(name) if key.check else None
+            if problem:
+                raise ConfigError(f"{where}: key {name!r}: expected {problem}")
+        return dict(value)
     if key.type == "float":
         value = float(value)
     if key.minimum is not None and value < key.minimum:
@@ -255,7 +267,8 @@ def _check_value(where: str, key: Key, value: Any) -> Any:
 
 def _describe(type_name: str) -> str:
     return {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false",
-            "list[str]": "a list of strings"}[type_name]
+            "list[str]": "a list of strings",
+            "dict[str]": 'a table of "regular expression" = "section name"'}[type_name]
 
 
 def _fill(where: str, schema: dict[str, Key], table: Any) -> dict:
@@ -271,7 +284,7 @@ def _fill(where: str, schema: dict[str, Key], table: Any) -> dict:
         elif key.required:
             raise ConfigError(f"{where}: missing required key '{name}' ({key.doc})")
         else:
-            out[name] = list(key.default) if isinstance(key.default, list) else key.default
+            out[name] = type(key.default)(key.default) if isinstance(key.default, (list, dict)) else key.default
     return out
 
 

@@ -39,6 +39,7 @@ class Audit:
     follow_through: "object" = None  # past decisions and whether they were carried out
     trend: list = field(default_factory=list)  # per run of the site: date, URLs, pages, no-task pages
     run_id: int | None = None
+    broken_links: "object" = None    # one row per broken internal link: source, target, anchor, target_status
 
 
 def _best_of(cols: dict, rows, with_traffic: bool):
@@ -241,7 +242,7 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
     notes.append(f"audit took {time.time() - started:.1f} s")
     costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
     return Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
-                 costs, **parts)
+                 costs, **parts, broken_links=collector.broken_links)
 
 
 def _crawl_summary(run_dir) -> dict:
@@ -309,7 +310,30 @@ def _signals(run_dir, result, settings, collector):
         table[column] = None
     notes = analytics.join(table, settings["analytics"]) if settings["analytics"] else []
     settings["analytics"] = bool(settings["analytics"])
+    table["section"] = _sections(table, settings.get("sections") or {})
     return table, hashes, notes
+
+
+def _sections(table, patterns: dict) -> list:
+    """Each URL's owner or section: the first ``[audit] sections`` pattern that matches the URL; else its
+    breadcrumb's first step below home; else the section most pages of its first folder have by their
+    breadcrumbs (so a folder's pages without a breadcrumb join their neighbours); else the folder."""
+    import re
+    from collections import Counter
+
+    compiled = [(re.compile(p), name) for p, name in patterns.items()]
+    folders = table["folder"].tolist()
+    crumbs = [c if isinstance(c, str) and c else None for c in table["crumb"].tolist()]
+    votes: dict = {}
+    for folder, crumb in zip(folders, crumbs):
+        if crumb and folder != "/":
+            votes.setdefault(folder, Counter())[crumb] += 1
+    by_folder = {f: c.most_common(1)[0][0] for f, c in votes.items()}
+    out = []
+    for url, folder, crumb in zip(table["url"].tolist(), folders, crumbs):
+        name = next((n for p, n in compiled if p.search(url)), None)
+        out.append(name or crumb or by_folder.get(folder) or folder)
+    return out
 
 
 def _duplicates(table, hashes, settings, has_traffic: bool) -> dict:
@@ -350,7 +374,11 @@ def _duplicates(table, hashes, settings, has_traffic: bool) -> dict:
 
 
 def _apply_rules(table, rules, settings) -> None:
-    recommendations, reasons = [], []
+    recommendations, reasons, summaries = [], [], []
+    deciding = {}  # recommendation -> reason codes of the rules that give it
+    for rule in rules:
+        if rule.recommend:
+            deciding.setdefault(rule.recommend, set()).add(rule.code)
     pages = []
     for page in table.itertuples(index=False, name="Page"):
         rec, why = recommend(page, rules, settings)
@@ -358,7 +386,41 @@ def _apply_rules(table, rules, settings) -> None:
         reasons.append("; ".join(why))
         pages.append(page)
     _copies_of_removed(pages, rules, settings, recommendations, reasons)
+    for rec, why in zip(recommendations, reasons):
+        summaries.append(_reason_summary(rec, why.split("; ") if why else [],
+                                         deciding.get(rec, set()) | deciding.get("decision", set())))
     table["recommendation"], table["reasons"] = recommendations, reasons
+    table["reason_summary"] = summaries
+
+
+PLAIN_REASONS = {"error": "the URL fails", "redirect": "redirects", "noindex": "noindex",
+                 "canonicalised": "its canonical is another URL", "reviewed": "a reviewer's decision",
+                 "protected": "a protected page", "home": "the home page", "hub": "a route to top tasks",
+                 "blocked": "blocked by robots.txt", "duplicate": "a duplicate", "near-duplicate": "a near-duplicate",
+                 "no-task": "serves no top task", "low-confidence": "its task is uncertain",
+                 "low-traffic": "little traffic", "broken-links": "broken links", "thin": "thin content",
+                 "stale": "out of date", "deep": "hard to reach", "orphan": "no page links to it"}
+
+
+def _reason_summary(rec: str, reasons: list, codes: set) -> str:
+    """The deciding reason in plain words ("Remove: serves no top task (2 page views ...)"), for the Why
+    column; Reasons keeps every rule that fired."""
+    if not reasons:
+        return f"{rec.capitalize()}: no rule found a problem"
+    entry = next((r for r in reasons if r.split(":", 1)[0] in codes), None)
+    if entry is None:  # only explaining rules fired: nothing asks for a change
+        code, _, detail = reasons[0].partition(": ")
+        plain = PLAIN_REASONS.get(code, code)
+        return f"{rec.capitalize()}: no rule asks for a change (note: {detail or plain})" + (
+            f"; {len(reasons) - 1} more in Reasons" if len(reasons) > 1 else "")
+    code, _, detail = entry.partition(": ")
+    plain = PLAIN_REASONS.get(code, code)
+    if not detail or detail.lower().startswith(plain.lower()):
+        text = f"{rec.capitalize()}: {detail or plain}"
+    else:
+        text = f"{rec.capitalize()}: {plain} ({detail})"
+    others = len(reasons) - 1
+    return text + (f"; {others} more in Reasons" if others else "")
 
 
 def _copies_of_removed(pages, rules, settings, recommendations, reasons) -> None:
@@ -696,7 +758,37 @@ def _duplicate_table(table, best_of_cluster):
 def _summary(table, tasks, config, run_dir) -> dict:
     classified = int(table["task"].notna().sum())
     none = int((table["task"] == NONE).sum())
+    crawl_file = Path(run_dir) / "crawl.json"
+    try:
+        crawl = json.loads(crawl_file.read_text(encoding="utf-8")) if crawl_file.exists() else {}
+    except ValueError:
+        crawl = {}
+    finished = None
+    if crawl.get("started") and crawl.get("elapsed_s") is not None:
+        from datetime import datetime, timedelta
+
+        try:
+            start = datetime.fromisoformat(crawl["started"].replace("Z", "+00:00"))
+            finished = (start + timedelta(seconds=float(crawl["elapsed_s"]))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except (TypeError, ValueError):
+            finished = None
+    periods = []
+    if config.audit["analytics"]:
+        from . import analytics
+
+        for name in config.audit["analytics"]:
+            try:
+                periods.append((Path(name).name, analytics.period(name)))
+            except Exception:  # the export was read for the join already; a period is a nicety
+                periods.append((Path(name).name, None))
+    has_traffic = bool(config.audit["analytics"])
     return {
+        "crawl_started": crawl.get("started"),
+        "crawl_finished": finished,
+        "crawl_complete": crawl.get("complete"),
+        "analytics_periods": periods,
+        "at_stake": float(tasks["at_stake"].fillna(0).sum()) if has_traffic else None,
+        "visits": float(tasks.loc[tasks["task"] != NONE, "views"].fillna(0).sum()) if has_traffic else None,
         "site": config.site["name"],
         "run": str(run_dir),
         "urls": len(table),

@@ -21,7 +21,11 @@ FIELDS = ("decision", "notes", "corrected_task", "target")
 
 
 class ReviewError(RunError):
-    """A reviewed workbook that cannot be imported; the message names the sheet, row and what is wrong."""
+    """A reviewed workbook that cannot be read or imported (a workbook error, not a config error); the
+    message names the sheet, row and what is wrong."""
+
+
+WorkbookError = ReviewError
 
 
 def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
@@ -29,6 +33,8 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
     target, source}]) from a reviewed workbook: every Pages sheet (Pages, Pages 2 ...) found by its
     header row, and the Label column of the Label queue sheet (a label is a corrected task). Rows
     without a decision, notes, corrected task or target are left out."""
+    import zipfile
+
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -37,7 +43,7 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise ReviewError(f"workbook not found: {path}") from None
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:  # zip and XML trouble
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:  # zip and XML trouble
         raise ReviewError(f"{path}: not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})") from None
     try:
         if "Settings" not in book.sheetnames:

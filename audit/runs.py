@@ -52,29 +52,35 @@ def iter_pages(run_dir):
 
 
 def read_labels(path, task_ids) -> dict:
-    """{url: task} from a CSV with columns url,task. Every row is checked; all problems are reported at
+    """{url: task} from a CSV with columns url,task (comma or semicolon separated). Every row is checked; all problems are reported at
     once with their row numbers, and nothing is used unless all rows are valid."""
+    from . import csvfile
+
     path = Path(path)
     allowed = set(task_ids) | {"none"}
+    text = csvfile.read_text(path, "labels file")
+    header_line = next((line for line in text.splitlines() if line.strip()), "")
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            missing = {"url", "task"} - set(reader.fieldnames or ())
-            if missing:
-                raise ConfigError(f"{path}: expected columns url,task; missing {', '.join(sorted(missing))} "
-                                  f"(found {', '.join(reader.fieldnames or ['nothing'])})")
-            labels, problems = {}, []
-            for number, row in enumerate(reader, 2):
-                url, task = (row.get("url") or "").strip(), (row.get("task") or "").strip()
-                if not url.startswith(("http://", "https://")):
-                    problems.append(f"row {number}: url must be an absolute http(s) URL, found {url!r}")
-                elif task not in allowed:
-                    problems.append(f"row {number}: task must be one of {', '.join(sorted(allowed))}, found {task!r}")
-                else:
-                    labels[url] = task
-    except FileNotFoundError:
-        raise ConfigError(f"labels file not found: {path}") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
+        rows = csvfile.reader(text, header_line)
+        header = [h.strip().lower() for h in next(rows, [])]
+        missing = {"url", "task"} - set(header)
+        if missing:
+            raise ConfigError(f"{path}: expected columns url,task; missing {', '.join(sorted(missing))} "
+                              f"(found {', '.join(h for h in header if h) or 'nothing'})")
+        at = {name: header.index(name) for name in ("url", "task")}
+        labels, problems = {}, []
+        for number, row in enumerate(rows, 2):
+            if not any(cell.strip() for cell in row):
+                continue
+            cells = row + [""] * (len(header) - len(row))
+            url, task = cells[at["url"]].strip(), cells[at["task"]].strip()
+            if not url.startswith(("http://", "https://")):
+                problems.append(f"row {number}: url must be an absolute http(s) URL, found {url!r}")
+            elif task not in allowed:
+                problems.append(f"row {number}: task must be one of {', '.join(sorted(allowed))}, found {task!r}")
+            else:
+                labels[url] = task
+    except csv.Error as exc:
         raise ConfigError(f"{path}: not a readable CSV file ({exc})") from None
     if problems:
         raise ConfigError(f"{path}: {len(problems)} invalid row(s), none used:\n  " + "\n  ".join(problems[:50]))

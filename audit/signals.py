@@ -10,6 +10,7 @@ and a tuple of link ids per page; main text is read once and not kept.
 from __future__ import annotations
 
 import re
+import sys
 import zlib
 from datetime import date, datetime
 from urllib.parse import unquote, urlsplit
@@ -141,6 +142,10 @@ class Collector:
         self._texts: list = []   # (row, main text) waiting to be hashed, in batches
         self._blocks: list = []  # hashed term counts, one sparse block per batch, rows in order
         self._vectorizer = None
+        # anchor text of links whose target may turn out broken: {target url: [(source row, text)]},
+        # dropped as soon as the target answers 2xx (most do), so memory holds the doubtful ones only
+        self.anchors: dict[str, list] = {}
+        self.broken_links = None  # the Broken links table, made by finish()
 
     def add(self, record: dict) -> None:
         protect_re, index, rows, links, hashes = self.protect_re, self.index, self.rows, self.links, self.hashes
@@ -181,11 +186,22 @@ class Collector:
             "protected": any(p.search(url) for p in protect_re),
             "kind": page_kind(unquote(urlsplit(url).path), record.get("title") or "", record.get("h1") or "")
             if status == 200 else None,
+            "folder": first_folder(url),
+            "crumb": breadcrumb_section(record.get("breadcrumbs"), url),
         })
         targets = []
+        anchors, source = self.anchors, index[url]
+        fine = status is not None and 200 <= status < 300
+        if fine:
+            anchors.pop(url, None)  # links already seen to this URL are not broken
         for link in record.get("outlinks") or ():
-            if link.get("internal") and link.get("url"):
-                targets.append((link["url"], "body" if link.get("region") == "body" else "nav"))
+            target = link.get("url")
+            if link.get("internal") and target:
+                targets.append((target, "body" if link.get("region") == "body" else "nav"))
+                if status == 200:
+                    known = index.get(target)
+                    if known is None or not _fine(rows[known]["status"]):
+                        anchors.setdefault(target, []).append((source, _anchor(link.get("text"))))
         links.append(tuple(set(targets)))
         text = record.get("main_text") or ""
         hashes.append(minhash(text) if html_ok and (record.get("word_count") or 0)
@@ -257,6 +273,7 @@ class Collector:
             for t in seen_nav - seen_body:
                 nav[t] += 1
             broken_count[source] = len(bad)
+        self.broken_links = self._broken_table(table, finals, broken)
         table["inlinks_body"] = body
         table["inlinks_valued"] = valued_body
         table["links_to_tasks"] = to_tasks
@@ -264,6 +281,62 @@ class Collector:
         table["broken_links"] = broken_count
         table["orphan"] = table["in_sitemap"] & (body + nav == 0) & (table["found_via"] != "start")
         return table, hashes
+
+
+    def _broken_table(self, table, finals, broken):
+        """One row per broken internal link: source, target, anchor text, what the target answers."""
+        import pandas as pd
+
+        index, urls = self.index, table["url"].tolist()
+        status, error = table["status"].tolist(), table["error"].tolist()
+        rows = []
+        for target, found in self.anchors.items():
+            t = index.get(target)
+            if t is None or not broken(t):
+                continue
+            j = finals[t] if finals[t] is not None else t
+            answer = status[j] if status[j] is not None else (error[j] or "no response")
+            via = f" (redirects to {urls[j]})" if j != t else ""
+            for source, text in dict.fromkeys(found):
+                rows.append({"source": urls[source], "target": target, "anchor": text, "target_status": answer,
+                             "note": via.strip(" ()") or None})
+        self.anchors = {}
+        rows.sort(key=lambda r: (r["target"], r["source"]))
+        return pd.DataFrame(rows, columns=["source", "target", "anchor", "target_status", "note"])
+
+
+def _fine(status) -> bool:
+    return status is not None and 200 <= status < 300
+
+
+def _anchor(text) -> str:
+    """A link's text, trimmed for the Broken links sheet (the same texts are shared, not copied)."""
+    text = " ".join((text or "").split())[:120]
+    return sys.intern(text) if text else "(no text)"
+
+
+def first_folder(url: str) -> str:
+    """The URL's first folder ('/residents/'), or '/' for pages at the root."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(url).path
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 or (parts and path.endswith("/")):
+        return sys.intern(f"/{parts[0]}/")
+    return "/"
+
+
+def breadcrumb_section(breadcrumbs, url: str = "") -> str | None:
+    """The breadcrumb's first step below the home page ('Residents' of Home > Residents > Parking); None
+    for a page at the root whose trail names only itself (Home > Allotments: a page, not a section)."""
+    from urllib.parse import urlsplit
+
+    crumbs = [c for c in (breadcrumbs or ()) if isinstance(c, dict) and (c.get("text") or "").strip()]
+    if crumbs and (not crumbs[0].get("url") or urlsplit(crumbs[0]["url"]).path in ("", "/")):
+        crumbs = crumbs[1:]  # the home page
+    if len(crumbs) == 1 and url and first_folder(url) == "/":
+        return None
+    return sys.intern(" ".join(crumbs[0]["text"].split())[:80]) if crumbs else None
 
 
 def duplicate_clusters(table, hashes, threshold: float = 0.9):

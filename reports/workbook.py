@@ -1,7 +1,7 @@
 """The audit workbook (openpyxl, write-only: rows stream to disk, so memory stays flat on big sites).
 
-Sheets: Summary, Pages (split into "Pages 2", "Pages 3" ... past Excel's row limit), Tasks, Duplicates,
-Redirects, Label queue, Settings. :data:`PAGES_COLUMNS` is the documented column list of the Pages
+Sheets: Summary, Pages (split into "Pages 2", "Pages 3" ... past Excel's row limit), Sections, Tasks,
+Duplicates, Redirects, Broken links, Label queue, Changes, Follow-through, Settings. :data:`PAGES_COLUMNS` is the documented column list of the Pages
 sheet (the README's table and a test are checked against it).
 
 Safety: every string goes through :func:`safe_text`: characters XML 1.0 forbids are removed, text
@@ -15,10 +15,11 @@ This module takes tables (pandas DataFrames) and plain values; it imports neithe
 from __future__ import annotations
 
 import math
-from copy import copy
 import re
+from copy import copy
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
@@ -26,6 +27,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.dimensions import RowDimension
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL = 32_767
@@ -36,28 +38,35 @@ FILLS = {"keep": "C6EFCE", "improve": "FFEB9C", "merge": "BDD7EE", "demote": "E4
 
 # header: (field of the audit table, column width, meaning)
 PAGES_COLUMNS: dict[str, tuple[str | None, int, str]] = {
-    "URL": ("url", 60, "The crawled URL (normalised), clickable."),
-    "Status": ("status", 8, "HTTP status; empty when no response came (see Reasons)."),
-    "Title": ("title", 40, "The page title."),
+    "URL": ("url", 60, "The crawled URL (normalised), clickable. Frozen with the header: it stays in view."),
+    "Decision": ("decision", 12, "For the reviewer: one of the seven recommendations (dropdown); pre-filled with the "
+                                 "decision carried forward from an earlier review, if any."),
+    "Corrected task": ("corrected_task", 18, "For the reviewer: the right task when Task is wrong (dropdown; becomes a "
+                                             "training label); pre-filled from an earlier review."),
+    "Redirect target": ("decision_target", 30, "For the reviewer: where this URL should redirect, when that is not "
+                                               "Redirect to (for remove or merge); pre-filled from an earlier review."),
+    "Notes": ("notes", 30, "For the reviewer; pre-filled from an earlier review."),
+    "Review": ("review_status", 24, "Where the row's review stands, to filter on: e.g. 'keep on 2026-08-30, carried "
+                                    "forward' or 'ask again: task changed'; empty when never reviewed."),
+    "Recommendation": ("recommendation", 16, "keep, improve, merge, demote, noindex, remove or fix: the first deciding rule that fired."),
+    "Why": ("reason_summary", 45, "The deciding reason in plain words (all reasons: Reasons)."),
     "Task": ("task", 20, "The top task the page serves, or none; empty for URLs without content (errors, redirects)."),
     "Confidence": ("confidence", 11, "The classifier's confidence in Task (0-1)."),
+    "Status": ("status", 8, "HTTP status; empty when no response came (see Reasons)."),
+    "Title": ("title", 40, "The page title."),
+    "Section": ("section", 20, "Who owns the page: an [audit] sections match, else the breadcrumb's first step, else "
+                               "the URL's first folder (rolled up in the Sections sheet)."),
+    "Reasons": ("reasons", 60, "Every rule that fired, '; '-separated, each 'code: detail'."),
     "Runner-up": ("runner_up", 20, "The next most likely task."),
-    "Recommendation": ("recommendation", 16, "keep, improve, merge, demote, noindex, remove or fix: the first deciding rule that fired."),
-    "Reasons": ("reasons", 70, "Every rule that fired, '; '-separated, each 'code: detail'."),
     "Duplicate of": ("duplicate_of", 45, "The best page of this page's duplicate cluster."),
     "Redirect to": ("redirect_to", 45, "Where to redirect this URL (merge, remove with a close top-task page, chain fix)."),
     "Redirect status": ("redirect_status", 10, "301 (redirect to Redirect to) or 410 (gone) for the server."),
-    "Decision": ("decision", 12, "For the reviewer: one of the seven recommendations (dropdown)."),
-    "Corrected task": ("corrected_task", 18, "For the reviewer: the right task when Task is wrong (dropdown; becomes a training label)."),
-    "Notes": ("notes", 40, "For the reviewer."),
-    "Redirect target": ("decision_target", 45, "For the reviewer: where to redirect the URL (with Decision merge, remove or fix)."),
-    "Review": ("review_status", 40, "The earlier decision carried forward, done or not, or 'ask again' and what changed."),
     "Why task": ("why", 50, "Why the classifier chose Task (breadcrumb, the listing page and heading, links, folder, words)."),
     "Words": ("word_count", 8, "Words of main text."),
     "Depth": ("depth", 7, "Clicks from a start page; empty when no link reaches it."),
     "Inlinks body": ("inlinks_body", 9, "Crawled pages linking here from their main content."),
     "Inlinks nav": ("inlinks_nav", 9, "Crawled pages linking here only from navigation, header or footer."),
-    "Broken links": ("broken_links", 9, "Internal links on this page to URLs that fail."),
+    "Broken links": ("broken_links", 9, "Internal links on this page to URLs that fail (each listed in the Broken links sheet)."),
     "Newest date": ("newest_date", 12, "The newest content date found on or for the page."),
     "Age (days)": ("age_days", 9, "Days from Newest date to the crawl."),
     "In sitemap": ("in_sitemap", 9, "Listed in a sitemap."),
@@ -79,6 +88,13 @@ PAGES_COLUMNS: dict[str, tuple[str | None, int, str]] = {
     "Found via": ("found_via", 9, "start, link, redirect or sitemap."),
     "Content hash": ("content_hash", 14, "Hash of the main text: equal hashes, equal text."),
 }
+PAGES_WRAP = ("Why", "Reasons", "Why task", "Review")  # wrapped, so they read without scrolling sideways
+PAGES_FORMATS = {"Confidence": "0.00", "Similarity": "0.00", "Page views": "#,##0", "Clicks": "#,##0",
+                 "Impressions": "#,##0", "Inlinks body": "#,##0", "Inlinks nav": "#,##0", "Words": "#,##0",
+                 "Age (days)": "#,##0"}
+PAGES_DATES = ("Newest date",)
+WRAP_MAX_LINES = 3  # a wrapped row grows to at most this many lines (the cell holds the rest)
+PAGES_PRINT_LAST = "Confidence"  # printing the Pages sheet prints URL to this column, one page wide
 
 TASKS_COLUMNS = {"Task": "task", "Name": "name", "Pages": "pages", "Share": "share", "Best page": "best_page",
                  "Best page depth": "best_depth", "Competing duplicates": "competing_duplicates",
@@ -96,14 +112,21 @@ DUPLICATES_COLUMNS = {"Cluster": "cluster", "Kind": "kind", "URL": "url", "Best 
                       "Recommendation": "recommendation"}
 REDIRECTS_COLUMNS = {"From": "from", "To": "to", "Status": "status", "Recommendation": "recommendation",
                      "Reasons": "reasons"}
+BROKEN_COLUMNS = {"Source page": "source", "Target URL": "target", "Anchor text": "anchor",
+                  "Target status": "target_status", "Note": "note"}
+SECTIONS_COLUMNS = ["Section", "URLs", "Pages", *[r.capitalize() for r in RECOMMENDATIONS], "Classified",
+                    "No-task pages", "No-task share", "Page views"]
 QUEUE_COLUMNS = {"URL": "url", "Task now": "task", "Runner-up": "runner_up", "Uncertainty": "uncertainty",
                  "Folder pages": "folder_pages", "Label": None}
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_BOLD = Font(bold=True)
-_LINK = Font(color="0563C1", underline="single")
-_WRAP = Alignment(wrap_text=False, vertical="top")
+FONT = "Calibri"  # the workbook's one font (openpyxl's default font), named in every styled cell
+_BOLD = Font(name=FONT, size=11, bold=True)
+_TITLE = Font(name=FONT, size=14, bold=True)
+_LINK = Font(name=FONT, size=11, color="0563C1", underline="single")
+_WRAP = Alignment(wrap_text=True)  # bottom, as every other cell: a row reads level
+_TOP = Alignment(vertical="top")
 
 
 def safe_text(value: str) -> str:
@@ -133,16 +156,25 @@ def _plain(value):
 
 
 class _Sheet:
-    """A write-only sheet with a bold, frozen, filterable header row and column widths."""
+    """A write-only sheet with a bold, frozen, filterable header row and column widths; ``wrap``: columns
+    whose text wraps; ``dates``: columns of ISO dates stored as real dates; ``freeze``: the top-left
+    cell that stays scrollable ("A2": the header row frozen; "B2": the first column too)."""
 
-    def __init__(self, wb, title, headers, widths=None, links=(), filter=True, formats=None):
+    def __init__(self, wb, title, headers, widths=None, links=(), filter=True, formats=None, wrap=(), dates=(),
+                 freeze="A2", print_area=None):
         self.ws = wb.create_sheet(title)
+        self.print_area = print_area  # the last column printed; the rows are known at close()
+        if print_area:  # before the first row: write-only sheets write their properties with it
+            _print_setup(self.ws, title_rows="1:1")
         self.headers = list(headers)
         for i, header in enumerate(self.headers, 1):
             self.ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(header, max(10, len(header) + 2))
-        self.ws.freeze_panes = "A2"
+        self.ws.freeze_panes = freeze
         self.links = {self.headers.index(h) for h in links}
         self.formats = {self.headers.index(h): f for h, f in (formats or {}).items()}
+        self.wrap = {self.headers.index(h) for h in wrap if h in self.headers}
+        self.wrap_chars = {i: max(8, int(((widths or {}).get(self.headers[i]) or 10) * 1.15)) for i in self.wrap}
+        self.dates = {self.headers.index(h) for h in dates if h in self.headers}
         self.link_count = 0
         self.rows = 0
         self.filter = filter
@@ -152,11 +184,12 @@ class _Sheet:
     def _bold(self, text):
         cell = WriteOnlyCell(self.ws, value=text)
         cell.font = _BOLD
+        cell.alignment = _TOP
         return cell
 
     def append(self, values, header=False, fill=None, fill_column=None):
         """Append a row; values from _records are already storable (see _column)."""
-        if not header and (self.links or fill is not None or self.formats):
+        if not header and (self.links or fill is not None or self.formats or self.wrap or self.dates):
             values = list(values)
             for col in self.links:
                 value = values[col] if col < len(values) else None
@@ -169,10 +202,24 @@ class _Sheet:
             for col, number_format in self.formats.items():
                 if col < len(values) and isinstance(values[col], (int, float)) and not isinstance(values[col], bool):
                     values[col] = self._styled(values[col], number_format, number_format=number_format)
+            for col in self.dates:
+                day = _date(values[col]) if col < len(values) else None
+                if day is not None:
+                    values[col] = self._styled(day, "date", number_format="yyyy-mm-dd")
+            lines = 1
+            for col in self.wrap:
+                if col < len(values) and isinstance(values[col], str):
+                    lines = max(lines, -(-len(values[col]) // self.wrap_chars[col]))
+                    values[col] = self._styled(values[col], "wrap", alignment=_WRAP)
+            if lines > 1:  # spreadsheets do not grow a row for wrapped text they load: give it the height
+                row_number = self.rows + 1
+                self.ws.row_dimensions[row_number] = RowDimension(self.ws, index=row_number,
+                                                                  ht=15 * min(lines, WRAP_MAX_LINES))
             if fill is not None and fill_column < len(values) and values[fill_column] is not None:
                 values[fill_column] = self._styled(values[fill_column], fill.fgColor.rgb, fill=fill)
         self.ws.append(values)
         self.rows += 1
+        self.ws.row_dimensions.pop(self.rows, None)  # written: memory stays flat
 
     def _styled(self, value, key, **style):
         """A cell with a style registered once per sheet (copying its style ids: no re-hashing per cell)."""
@@ -187,8 +234,26 @@ class _Sheet:
         return cell
 
     def close(self):
+        if self.print_area:
+            self.ws.print_area = f"A1:{self.print_area}{max(1, self.rows)}"
         if self.filter and self.rows:
             self.ws.auto_filter.ref = f"A1:{get_column_letter(len(self.headers))}{self.rows}"
+
+
+def _date(value):
+    """An ISO date or date-time text as a date (datetime for a time of day), else None."""
+    from datetime import date, datetime
+
+    if isinstance(value, (date, datetime)):
+        return value
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
 
 
 def _column(values: list) -> list:
@@ -230,7 +295,9 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     fills = {r: PatternFill("solid", start_color=c, end_color=c) for r, c in FILLS.items()}
     rows = _records(pages, columns)
     for part in range(parts):
-        sheet = _Sheet(wb, "Pages" if part == 0 else f"Pages {part + 1}", headers, widths, links=["URL"])
+        sheet = _Sheet(wb, "Pages" if part == 0 else f"Pages {part + 1}", headers, widths, links=["URL"],
+                       formats=PAGES_FORMATS, wrap=PAGES_WRAP, dates=PAGES_DATES, freeze="B2",
+                       print_area=get_column_letter(headers.index(PAGES_PRINT_LAST) + 1))
         count = min(per_sheet, len(pages) - part * per_sheet)
         for _ in range(count):
             row = next(rows)
@@ -249,6 +316,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
         sheet.ws.data_validations.append(corrected)
         sheet.close()
 
+    _sections_sheet(wb, pages)
+
     sheet = _Sheet(wb, "Tasks", list(TASKS_COLUMNS), {"Name": 32, "Best page": 50, "At stake (estimate, EUR)": 24},
                    links=["Best page"], filter=False,
                    formats={"Share": "0.0%", "Thin share": "0.0%", "Stale share": "0.0%", "Visits": "#,##0",
@@ -264,11 +333,16 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
         sheet.append(["Visits and At stake need analytics: list your exports in [audit] analytics."])
     sheet.close()
 
+    broken = getattr(audit, "broken_links", None)
+    if broken is None:
+        broken = pd.DataFrame(columns=list(BROKEN_COLUMNS.values()))
     for title, frame, columns, links, wide in (
             ("Duplicates", audit.duplicates, DUPLICATES_COLUMNS, ["URL", "Best page"], {"URL": 60, "Best page": 60}),
             ("Redirects", audit.redirects, REDIRECTS_COLUMNS, [], {"From": 60, "To": 60, "Reasons": 70}),
+            ("Broken links", broken, BROKEN_COLUMNS, ["Source page", "Target URL"],
+             {"Source page": 60, "Target URL": 60, "Anchor text": 40, "Target status": 14, "Note": 40}),
             ("Label queue", audit.label_queue, QUEUE_COLUMNS, ["URL"], {"URL": 70, "Task now": 20, "Runner-up": 20})):
-        sheet = _Sheet(wb, title, list(columns), wide, links=links)
+        sheet = _Sheet(wb, title, list(columns), wide, links=links, wrap=["Reasons"] if title == "Redirects" else ())
         for row in _records(frame, columns):
             sheet.append(row)
         if title == "Label queue":
@@ -298,66 +372,147 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     return path
 
 
+def _print_setup(ws, landscape=True, title_rows=None, area=None) -> None:
+    """Landscape, one page wide (as many pages tall as it takes), header rows repeated on each page.
+    Call it before the sheet's first row is written (a write-only sheet writes its properties then)."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if area:
+        ws.print_area = area
+
+
+def _period_text(periods) -> str:
+    """The analytics period(s) in words: '2026-08-01 to 2026-10-31 (ga4.csv); gsc.csv: not stated in the export'."""
+    parts = []
+    for name, span in periods:
+        parts.append(f"{span[0]} to {span[1]} ({name})" if span else f"{name}: not stated in the export")
+    return "; ".join(parts)
+
+
 def _summary_sheet(wb, audit, notes):
     s = audit.summary
     ws = wb.create_sheet("Summary")
-    ws.column_dimensions["A"].width = 44
-    ws.column_dimensions["B"].width = 34
-    ws.column_dimensions["C"].width = 12
-
-    def bold(text):
-        cell = WriteOnlyCell(ws, value=safe_text(text))
-        cell.font = _BOLD
-        return cell
-
+    _print_setup(ws, landscape=True)
+    for column, width in zip("ABC", (44, 22, 14)):
+        ws.column_dimensions[column].width = width
     row = 0
 
-    def percent(value):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = "0.0%"
-        return cell
+    def cell(value, font=None, number_format=None, fill=None, wrap=False, right=False):
+        c = WriteOnlyCell(ws, value=_plain(value) if not hasattr(value, "year") else value)
+        if font is not None:
+            c.font = font
+        if number_format:
+            c.number_format = number_format
+        if fill:
+            c.fill = PatternFill("solid", start_color=fill, end_color=fill)
+        if wrap:
+            c.alignment = _WRAP
+        if right:  # a header over numbers
+            c.alignment = Alignment(horizontal="right")
+        return c
 
     def put(*values):
         nonlocal row
         ws.append([_plain(v) for v in values])
         row += 1
 
-    put(bold(f"Content audit: {s['site']}"))
-    put("URLs crawled", s["urls"])
-    put("Pages (HTTP 200)", s["pages"])
-    put("Pages classified", s["classified"])
-    put("Pages serving no top task", s["no_task"], percent(s["no_task_share"]))
+    whole, share = "#,##0", "0.0%"
+    put(cell(f"Content audit: {s['site']}", _TITLE))
     put()
-    put(bold("Recommendation"), bold("URLs"), bold("Share"))
+    put("Site", s["site"])
+    started, finished = _date(s.get("crawl_started")), _date(s.get("crawl_finished"))
+    if started is not None:
+        put("Crawl started (UTC)", cell(started, number_format="yyyy-mm-dd hh:mm"))
+    if finished is not None:
+        put("Crawl finished (UTC)", cell(finished, number_format="yyyy-mm-dd hh:mm"),
+            None if s.get("crawl_complete", True) else "stopped early")
+    periods = s.get("analytics_periods") or []
+    for k, (name, span) in enumerate(periods):
+        put("Analytics period" if k == 0 else None,
+            f"{span[0]} to {span[1]}" if span else "not stated in the export", name)
+    if not periods:
+        put("Analytics period", "no analytics ([audit] analytics)")
+    put("URLs crawled", cell(s["urls"], number_format=whole))
+    put("Pages (HTTP 200)", cell(s["pages"], number_format=whole))
+    put("Pages classified", cell(s["classified"], number_format=whole))
+    put("Pages serving no top task", cell(s["no_task"], number_format=whole),
+        cell(s["no_task_share"], number_format=share))
+    if s.get("at_stake") is not None:
+        spans = {span for _, span in periods if span}
+        when = f"{min(spans)[0]} to {max(spans)[1]}" if spans else "the analytics period (not stated)"
+        put("Visits to top-task pages", cell(s.get("visits"), number_format=whole), f" in {when}")
+        put("At stake (estimate, EUR)", cell(s["at_stake"], number_format=whole), f" in {when}")
+        put(cell("  = those visits x (phone cost - web cost): their cost as phone calls; per task: Tasks sheet",
+                 Font(name=FONT, size=9, italic=True)))
+    put()
+    put(cell("Recommendation", _BOLD), cell("URLs", _BOLD, right=True), cell("Share", _BOLD, right=True))
     total = max(1, s["urls"])
     for rec in RECOMMENDATIONS:
         count = s["recommendations"].get(rec, 0)
-        cell = WriteOnlyCell(ws, value=rec)
-        cell.fill = PatternFill("solid", start_color=FILLS[rec], end_color=FILLS[rec])
-        put(cell, count, percent(round(count / total, 4)))
+        put(cell(rec, fill=FILLS[rec]), cell(count, number_format=whole), cell(round(count / total, 4), number_format=share))
     put()
-    put(bold("Pages per task (the long neck)"), bold("Name"), bold("Pages"))
+    put(cell("Pages per task (the long neck)", _BOLD), cell("Task id", _BOLD), cell("Pages", _BOLD, right=True))
     first = row + 1
-    last = row
     for task in s["tasks"]:
-        put(task["task"], task["name"], task["pages"])
-        if task["task"] != "none":  # the chart shows the tasks; none is the row below them
-            last = row
+        name = task["name"] if task["task"] != "none" else "none (serves no top task)"
+        put(name, task["task"], cell(task["pages"], number_format=whole))
+    last = row
     put()
-    for note in notes:
-        put(note)
     if last >= first:
         chart = BarChart()
-        chart.type = "col"
-        chart.title = "Pages per top task, largest first"
+        chart.type = "bar"  # horizontal: task names stay readable
+        chart.title = "Pages per task (the long neck)"
         chart.y_axis.title = "Pages"
+        chart.y_axis.majorGridlines = None
         chart.legend = None
+        chart.x_axis.scaling.orientation = "maxMin"  # largest first, at the top
+        chart.y_axis.crosses = "max"  # and the page axis below the bars
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
         data = Reference(ws, min_col=3, min_row=first - 1, max_row=last)
         cats = Reference(ws, min_col=1, min_row=first, max_row=last)
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(cats)
-        chart.width, chart.height = 22, 10
-        ws.add_chart(chart, "E2")
+        height_rows = max(10, 2 * (last - first + 1) + 3)
+        chart.width, chart.height = 20, height_rows * 0.5
+        ws.add_chart(chart, f"A{row + 1}")
+        for _ in range(height_rows + 1):  # room for the chart, so notes and printing go below it
+            put()
+    if notes:
+        put(cell("Notes", _BOLD))
+        for note in notes:
+            put(note)
+
+
+def _sections_sheet(wb, pages) -> None:
+    """Per section (the Pages sheet's Section column): URLs, pages, URLs per recommendation, no-task share
+    and page views, largest first, so the workbook can be split between the teams that own the pages."""
+    sheet = _Sheet(wb, "Sections", SECTIONS_COLUMNS, {"Section": 32},
+                   formats={"No-task share": "0.0%", "Page views": "#,##0", "URLs": "#,##0", "Pages": "#,##0"})
+    if len(pages) and "section" in pages:
+        frame = pd.DataFrame({"section": pages["section"].fillna("/").astype(str),
+                              "status": pages["status"], "task": pages["task"] if "task" in pages else None,
+                              "recommendation": pages["recommendation"] if "recommendation" in pages else None,
+                              "views": pd.to_numeric(pages["views"], errors="coerce") if "views" in pages else float("nan")})
+        has_views = frame["views"].notna().any()
+        rows = []
+        for name, group in frame.groupby("section", sort=False):
+            counts = group["recommendation"].value_counts()
+            classified = int(group["task"].notna().sum())
+            none = int((group["task"] == "none").sum())
+            rows.append([name, len(group), int((group["status"] == 200).sum()),
+                         *[int(counts.get(r, 0)) for r in RECOMMENDATIONS], classified, none,
+                         round(none / classified, 4) if classified else None,
+                         float(group["views"].sum()) if has_views else None])
+        rows.sort(key=lambda r: (-r[1], r[0]))
+        for values in rows:
+            sheet.append([_plain(v) for v in values])
+    sheet.close()
 
 
 def _changes_sheet(wb, audit) -> None:

@@ -15,7 +15,8 @@ from audit.rules import DEFAULT_ORDER, REASONS, RULE_FUNCTIONS, rules_toml
 from . import rules_site
 from .conftest import ROOT, longneck
 
-SHEETS = ["Summary", "Pages", "Tasks", "Duplicates", "Redirects", "Label queue", "Changes", "Follow-through", "Settings"]
+SHEETS = ["Summary", "Pages", "Sections", "Tasks", "Duplicates", "Redirects", "Broken links", "Label queue", "Changes",
+          "Follow-through", "Settings"]
 
 
 def rows_of(ws) -> list[dict]:
@@ -112,7 +113,7 @@ def test_pages_sheet_is_ready_for_review(site):
     for column in ("URL", "Status", "Title", "Task", "Confidence", "Recommendation", "Reasons", "Duplicate of",
                    "Redirect to", "Decision", "Notes"):
         assert column in header
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "B2"  # header row and URL column
     assert ws.auto_filter.ref.startswith("A1:")
     url = ws.cell(row=2, column=1)
     assert url.hyperlink is not None and url.hyperlink.target == url.value
@@ -138,7 +139,7 @@ def test_summary_tasks_duplicates_label_queue_and_settings(site):
     for rec in ("keep", "merge", "remove", "fix"):
         assert summary[rec] == sum(1 for p in pages if p["Recommendation"] == rec)
     chart = book["Summary"]._charts[0]
-    assert chart.type == "col"
+    assert chart.type == "bar"  # horizontal bars: the task names stay readable
     tasks = rows_of(book["Tasks"])
     counted = [t for t in tasks if t["Task"] in ("parking", "bins")]
     assert [t["Pages"] for t in counted] == sorted((t["Pages"] for t in counted), reverse=True)

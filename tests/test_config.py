@@ -101,3 +101,93 @@ def test_demo_config_is_valid():
 
     config = parse(tomllib.loads(CONFIG.read_text()))
     assert 5 <= len(config.tasks) <= 8
+
+
+# --- files the config names, checked before crawling; CSVs as European Excel saves them ---
+
+def test_semicolon_csv_with_bom_and_decimal_commas_is_read_for_labels_and_analytics(tmp_path):
+    from audit.analytics import period, read_export
+    from audit.runs import read_labels
+
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes("\ufeffurl;task\r\nhttps://x.org/a;pay\r\nhttps://x.org/b;none\r\n".encode("utf-8"))
+    assert read_labels(labels, ["pay"]) == {"https://x.org/a": "pay", "https://x.org/b": "none"}
+    export = tmp_path / "ga.csv"
+    export.write_bytes("# Start date: 20260801\n# End date: 20261031\nPage path;Views\n/;1.234\n/a;12,5\n/b;7\n"
+                       .encode("cp1252"))
+    kind, data = read_export(export)
+    assert kind == "ga4-page-path"
+    assert data == {"/": {"views": 1234.0}, "/a": {"views": 12.5}, "/b": {"views": 7.0}}
+    assert period(export) == ("2026-08-01", "2026-10-31")
+    comma = tmp_path / "plausible.csv"
+    comma.write_text("name,pageviews\n/,\"1,234\"\n", encoding="utf-8")
+    assert read_export(comma)[1] == {"/": {"views": 1234.0}} and period(comma) is None
+
+
+def test_sections_config_is_a_table_of_regular_expressions():
+    config = parse({**MINIMAL, "audit": {"sections": {"/parking/": "Parking team"}}})
+    assert config.audit["sections"] == {"/parking/": "Parking team"}
+    assert parse(MINIMAL).audit["sections"] == {}
+    with pytest.raises(ConfigError, match=r"audit\.sections: key '\(x': expected a valid regular expression"):
+        parse({**MINIMAL, "audit": {"sections": {"(x": "A"}}})
+    with pytest.raises(ConfigError, match=r"audit\.sections: expected a table"):
+        parse({**MINIMAL, "audit": {"sections": ["/a/"]}})
+
+
+def write_site_config(tmp_path, tasks: str, extra: str = "") -> Path:
+    config = tmp_path / "site.toml"
+    config.write_text('[site]\nname = "x"\nstart_urls = ["https://www.example.org/"]\n' + tasks + extra,
+                      encoding="utf-8")
+    return config
+
+
+TASK = '[[tasks]]\nid = "pay"\nname = "Pay"\ndescription = "Pay a fine"\nexamples = ["{url}"]\n'
+
+
+def test_check_finds_what_run_would_trip_on_before_crawling(tmp_path):
+    from .conftest import longneck
+
+    (tmp_path / "labels.csv").write_text("url;task\nhttps://www.example.org/a;pay\nhttps://www.example.org/b;payy\n",
+                                         encoding="utf-8")
+    (tmp_path / "views.csv").write_text("Page path;Views\n/;many\n", encoding="utf-8")
+    config = write_site_config(tmp_path, TASK.format(url="https://other.example.net/pay"),
+                               '[classifier]\nlabels = "labels.csv"\n[audit]\nanalytics = ["views.csv", "gone.csv"]\n')
+    proc = longneck("check", config, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    for text in ("4 problem(s) found before crawling", "tasks[0].examples[0]: https://other.example.net/pay will not "
+                 "be crawled", "row 3: task must be one of", "'payy'", "views must be a number, found 'many'",
+                 "analytics file not found"):
+        assert text in proc.stderr, proc.stderr
+    assert longneck("run", config, "--out", tmp_path / "run", check=False).returncode == 2
+    assert not (tmp_path / "run" / "pages.jsonl").exists()  # refused before crawling
+    no_tasks = write_site_config(tmp_path, "")
+    proc = longneck("check", no_tasks, check=False)
+    assert proc.returncode == 2 and "at least one top task" in proc.stderr
+    (tmp_path / "labels.csv").write_text("url;task\nhttps://www.example.org/a;pay\n", encoding="utf-8")
+    (tmp_path / "views.csv").write_text("# Start date: 20260801\n# End date: 20261031\nPage path;Views\n/;1.234,0\n",
+                                        encoding="utf-8")
+    good = write_site_config(tmp_path, TASK.format(url="https://www.example.org/pay"),
+                             '[classifier]\nlabels = "labels.csv"\n[audit]\nanalytics = ["views.csv"]\n')
+    proc = longneck("check", good)
+    assert "1 labelled URL(s)" in proc.stdout and "period 2026-08-01 to 2026-10-31" in proc.stdout
+
+
+def test_a_bad_workbook_is_a_workbook_error_and_a_closed_pipe_no_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import longneck
+
+    junk = tmp_path / "audit.xlsx"
+    junk.write_text("not a workbook", encoding="utf-8")
+    proc = longneck("review", "import", junk, check=False)
+    assert proc.returncode == 2 and "workbook error" in proc.stderr and "config error" not in proc.stderr
+    assert "Traceback" not in proc.stderr
+    config = write_site_config(tmp_path, TASK.format(url="https://www.example.org/pay"))
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone, as `longneck ... | head` leaves it
+    proc = subprocess.run([sys.executable, "-m", "audit.cli", "check", str(config)], stdout=write,
+                          stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(write)
+    assert proc.returncode == 141 and "Traceback" not in proc.stderr, proc.stderr

@@ -17,6 +17,8 @@ from reports.workbook import EXCEL_MAX_CELL, PAGES_COLUMNS, safe_text, write_wor
 
 from .test_audit import rows_of, site  # noqa: F401  (the module-scoped audited site)
 
+TITLE = openpyxl.utils.get_column_letter(list(PAGES_COLUMNS).index("Title") + 1)
+
 
 @dataclass
 class Tables:
@@ -44,7 +46,7 @@ def tables(n: int, title=lambda i: f"Page {i}") -> Tables:
 @pytest.mark.parametrize("text", ["=1+2", "+1", "-1+2", "@SUM(A1)", "\tx", "\r=x", '=HYPERLINK("http://e.x","y")'])
 def test_text_that_looks_like_a_formula_is_stored_as_text(tmp_path, text):
     path = write_workbook(tmp_path / "a.xlsx", tables(2, title=lambda i: text))
-    cell = openpyxl.load_workbook(path)["Pages"]["C2"]
+    cell = openpyxl.load_workbook(path)["Pages"][f"{TITLE}2"]
     assert cell.data_type == "s" and cell.value == "'" + text
 
 
@@ -52,8 +54,8 @@ def test_forbidden_characters_are_removed_and_long_text_capped(tmp_path):
     huge = "word " * 10_000
     path = write_workbook(tmp_path / "a.xlsx", tables(2, title=lambda i: ["bell\x07 and\x00 nul\x1f", huge][i]))
     ws = openpyxl.load_workbook(path)["Pages"]
-    assert ws["C2"].value == "bell and nul"
-    assert len(ws["C3"].value) == EXCEL_MAX_CELL
+    assert ws[f"{TITLE}2"].value == "bell and nul"
+    assert len(ws[f"{TITLE}3"].value) == EXCEL_MAX_CELL
     assert safe_text("plain text") == "plain text"
 
 
@@ -120,3 +122,145 @@ def convert(source: Path, folder: Path) -> Path:
     result = out / source.name
     assert result.exists(), f"LibreOffice could not open the workbook:\n{proc.stdout}\n{proc.stderr}"
     return result
+
+
+# --- the workbook as a place to work (issue 11) ---
+
+REVIEWER = ["URL", "Decision", "Corrected task", "Redirect target", "Notes", "Review"]
+
+
+def header_of(ws) -> list:
+    return [c.value for c in ws[1]]
+
+
+def test_reviewer_columns_follow_the_url_and_are_prefilled_from_the_audit_table(tmp_path):
+    t = tables(3)
+    t.pages["decision"] = ["keep", None, "remove"]
+    t.pages["corrected_task"] = [None, "a", None]
+    t.pages["decision_target"] = [None, None, "https://example.org/p0"]
+    t.pages["notes"] = ["checked", None, None]
+    t.pages["review_status"] = ["keep on 2026-08-30, carried forward", "ask again: task changed", None]
+    book = openpyxl.load_workbook(write_workbook(tmp_path / "a.xlsx", t))
+    ws = book["Pages"]
+    assert header_of(ws)[:6] == REVIEWER
+    assert ws.freeze_panes == "B2"  # the header row and the URL column stay in view
+    rows = rows_of(ws)
+    assert [r["Decision"] for r in rows] == ["keep", None, "remove"]
+    assert rows[1]["Corrected task"] == "a" and rows[2]["Redirect target"] == "https://example.org/p0"
+    assert rows[0]["Notes"] == "checked" and rows[1]["Review"] == "ask again: task changed"
+    sqref = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation}
+    assert any(f.startswith('"keep,') and s.startswith("B2:") for f, s in sqref.items())  # Decision dropdown on B
+    assert any(f.startswith("=Tasks!") and s.startswith("C2:") for f, s in sqref.items())  # Corrected task on C
+    # without those fields (no earlier review) the columns are there and empty
+    plain = rows_of(openpyxl.load_workbook(write_workbook(tmp_path / "b.xlsx", tables(2)))["Pages"])
+    assert all(r[c] is None for r in plain for c in REVIEWER[1:])
+
+
+def test_reasons_wrap_and_why_says_the_deciding_reason_in_plain_words(site):  # noqa: F811
+    ws = site["book"]["Pages"]
+    header = header_of(ws)
+    reasons_col = header.index("Reasons")
+    wrapped = [row[reasons_col].alignment.wrap_text for row in ws.iter_rows(min_row=2) if row[reasons_col].value]
+    assert wrapped and all(wrapped)
+    pages = {r["URL"][len(site["origin"]):]: r for r in rows_of(ws)}
+    assert pages["/parking/broken"]["Why"].startswith("Fix: broken links")
+    assert pages["/parking/missing"]["Why"].startswith("Fix: the URL fails")
+    assert pages["/news/old-story"]["Why"].startswith("Remove: serves no top task")
+    for row in pages.values():
+        why = row["Why task"] or ""
+        assert "zdir_" not in why
+        if isinstance(row["Confidence"], float) and row["Confidence"] >= 0.9:
+            assert "weak evidence" not in why, why
+        if isinstance(row["Confidence"], float) and row["Confidence"] < 0.7 and why and "given as" not in why:
+            assert why.startswith("weak evidence"), why
+
+
+def test_broken_links_sheet_lists_each_broken_link_with_its_anchor_text(site):  # noqa: F811
+    ws = site["book"]["Broken links"]
+    assert header_of(ws)[:4] == ["Source page", "Target URL", "Anchor text", "Target status"]
+    rows = rows_of(ws)
+    origin = site["origin"]
+    assert any(r["Source page"] == f"{origin}/parking/broken" and r["Target URL"] == f"{origin}/parking/missing"
+               and r["Anchor text"] == "missing" and r["Target status"] == 404 for r in rows), rows
+    # every broken link counted on the Pages sheet is listed, and only those
+    pages = rows_of(site["book"]["Pages"])
+    assert sum(r["Broken links"] or 0 for r in pages) == len({(r["Source page"], r["Target URL"]) for r in rows})
+    assert ws.auto_filter.ref.startswith("A1:")  # the target column filters: inlinks one filter away
+
+
+def test_sections_sheet_rolls_the_pages_up_by_section(site):  # noqa: F811
+    pages = rows_of(site["book"]["Pages"])
+    by_url = {r["URL"][len(site["origin"]):]: r for r in pages}
+    assert by_url["/parking/pay"]["Section"] == "/parking/" and by_url["/bins/days"]["Section"] == "/bins/"
+    sections = {r["Section"]: r for r in rows_of(site["book"]["Sections"])}
+    parking = sections["/parking/"]
+    assert parking["URLs"] == sum(1 for r in pages if r["Section"] == "/parking/")
+    assert sum(parking[rec.capitalize()] for rec in ("keep", "improve", "merge", "demote", "noindex", "remove",
+                                                     "fix")) == parking["URLs"]
+    assert sum(r["URLs"] for r in sections.values()) == len(pages)
+
+
+def test_sections_come_from_config_then_breadcrumb_then_folder():
+    from audit.pipeline import _sections
+
+    table = pd.DataFrame({"url": ["https://x.org/a/1", "https://x.org/a/2", "https://x.org/b/1", "https://x.org/c"],
+                          "folder": ["/a/", "/a/", "/b/", "/"], "crumb": ["Residents", None, None, None]})
+    assert _sections(table, {}) == ["Residents", "Residents", "/b/", "/"]
+    assert _sections(table, {r"/b/": "Waste team"}) == ["Residents", "Residents", "Waste team", "/"]
+    from audit.signals import breadcrumb_section
+
+    home, residents = {"text": "Home", "url": "https://x.org/"}, {"text": "Residents", "url": "https://x.org/a/"}
+    assert breadcrumb_section([home, residents, {"text": "Parking"}], "https://x.org/a/p") == "Residents"
+    assert breadcrumb_section([home, {"text": "Allotments"}], "https://x.org/allotments") is None  # a page, not a section
+
+
+def test_summary_states_dates_period_and_stake_in_one_font_and_prints_one_page_wide(tmp_path):
+    t = tables(1200)
+    t.summary.update(crawl_started="2026-11-02T06:00:00Z", crawl_finished="2026-11-02T07:30:00Z",
+                     analytics_periods=[("ga4.csv", ("2026-08-01", "2026-10-31")), ("gsc.csv", None)],
+                     at_stake=1148406.0, visits=191401.0, no_task=300, no_task_share=0.25,
+                     tasks=[{"task": "a", "name": "Task A", "pages": 900},
+                            {"task": "none", "name": "serves no top task", "pages": 300}])
+    book = openpyxl.load_workbook(write_workbook(tmp_path / "a.xlsx", t))
+    ws = book["Summary"]
+    cells = {row[0].value: row for row in ws.iter_rows() if row[0].value}
+    started = cells["Crawl started (UTC)"][1]
+    assert started.is_date and started.value.year == 2026
+    assert cells["URLs crawled"][1].value == 1200 and cells["URLs crawled"][1].number_format == "#,##0"
+    assert cells["Pages serving no top task"][2].number_format == "0.0%"
+    text = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "2026-08-01 to 2026-10-31" in text and "not stated in the export" in text
+    stake = cells["At stake (estimate, EUR)"]
+    assert stake[1].value == 1148406 and "2026-08-01 to 2026-10-31" in stake[2].value
+    assert "none (serves no top task)" in text  # the long neck's chart includes none, by name
+    none_row = next(row[0].row for row in ws.iter_rows() if row[0].value == "none (serves no top task)")
+    categories = ws._charts[0].series[0].cat
+    ref = (categories.numRef or categories.strRef).f
+    assert ref.endswith(f"$A${none_row}")  # the chart's bars run to none
+    fonts = {c.font.name for row in ws.iter_rows() for c in row if c.value is not None}
+    assert fonts == {"Calibri"}
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_numbers_and_dates_on_the_pages_sheet_are_real_numbers_and_dates(site):  # noqa: F811
+    ws = site["book"]["Pages"]
+    header = header_of(ws)
+    dated = [row[header.index("Newest date")] for row in ws.iter_rows(min_row=2) if row[header.index("Newest date")].value]
+    assert dated and all(c.is_date for c in dated)
+    confidence = [row[header.index("Confidence")] for row in ws.iter_rows(min_row=2)
+                  if isinstance(row[header.index("Confidence")].value, float)]
+    assert confidence and all(c.number_format == "0.00" for c in confidence)
+
+
+def test_label_queue_leaves_an_audited_runs_files_alone(site):  # noqa: F811
+    from .conftest import longneck
+
+    out = site["out"]
+    before = {name: (out / name).read_bytes() for name in ("classification.csv", "label_queue.csv")}
+    proc = longneck("label-queue", out, "--size", "5")
+    assert "left as they were" in proc.stderr
+    assert {name: (out / name).read_bytes() for name in before} == before
+    written = sorted(out.glob("label_queue-*.csv"))
+    assert len(written) == 1 and written[0].read_text().startswith("url,")
+    written[0].unlink()
