@@ -97,6 +97,11 @@ def build_pages(records) -> Pages:
         outs.append((record.get("outlinks") or (), record.get("headings") or ()))
         urls.append(url)
         kinds.append(page_type_score(unquote(path), title, crumbs))
+    # pages in URL order, whatever order the crawl wrote them in (concurrent fetches finish in any
+    # order): the same site classifies the same way every time, so a re-audit shows no spurious changes
+    order = sorted(range(len(urls)), key=urls.__getitem__)
+    urls, texts, dirs, trails, outs, kinds = ([values[i] for i in order]
+                                              for values in (urls, texts, dirs, trails, outs, kinds))
     index = {u: i for i, u in enumerate(urls)}
     for source, final in finals.items():
         if final in index:
