@@ -38,7 +38,7 @@ REASONS = {
     "low-confidence": "The classifier is unsure of the page's task: check it.",
     "low-traffic": "Fewer page views than [audit] low_traffic (with analytics).",
     "high-traffic": "At least [audit] high_traffic page views (with analytics): a popular page is not removed, noindexed or demoted for serving no top task; check whether a top task is missing.",
-    "upcoming": "The page's newest date is after the crawl (an upcoming event): not stale, not removed.",
+    "upcoming": "The page's newest date is after the crawl, or its URL names a month still to come (an upcoming event, a calendar's coming months): not stale, not removed.",
     "broken-links": "The page links to internal URLs that answer 4xx/5xx or nothing.",
     "thin": "Fewer words of main text than [audit] thin_words.",
     "stale": "Newest date older than [audit] stale_days.",
@@ -148,10 +148,15 @@ def protected_kind(p, s):
 
 
 def upcoming(p, s):
-    """A page whose newest date is after the crawl is about something still to come (an event): it is
-    neither stale nor unused yet, so it is kept until it has passed."""
-    if p.age_days is not None and p.age_days < 0 and p.status == 200:
+    """A page whose newest date is after the crawl, or whose URL names a month still to come (an events
+    calendar's coming months), is about something still to come: it is neither stale nor unused yet, so
+    it is kept until it has passed."""
+    if p.status != 200:
+        return None
+    if p.age_days is not None and p.age_days < 0:
         return f"newest date {p.newest_date} is after the crawl: upcoming"
+    if isinstance(p.url_month_ahead, str):
+        return f"the URL names {p.url_month_ahead}, after the crawl: upcoming"
     return None
 
 

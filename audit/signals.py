@@ -128,6 +128,20 @@ def minhash(text: str):
     return m
 
 
+_URL_MONTH = re.compile(r"(?<!\d)(20\d\d|19\d\d)[-/_.](0[1-9]|1[0-2])(?!\d)")
+
+
+def month_ahead(url: str, fetched) -> str | None:
+    """'YYYY-MM' when the URL names a month after the crawl's (an events calendar's coming months:
+    /events/calendar?month=2027-01, /agenda/2027/01/), else None."""
+    if fetched is None:
+        return None
+    for year, month in _URL_MONTH.findall(url):
+        if (int(year), int(month)) > (fetched.year, fetched.month):
+            return f"{year}-{month}"
+    return None
+
+
 class Collector:
     """The signals per URL, gathered record by record as the crawl file is read (``add``), so the
     classifier and the signals share one pass over ``pages.jsonl``; ``finish(valued)`` counts the links
@@ -188,6 +202,7 @@ class Collector:
             if status == 200 else None,
             "folder": first_folder(url),
             "crumb": breadcrumb_section(record.get("breadcrumbs"), url),
+            "url_month_ahead": month_ahead(url, fetched),
         })
         targets = []
         anchors, source = self.anchors, index[url]
