@@ -60,8 +60,9 @@ def compare_runs(store, run_a: int, run_b: int):
                     cause.append("decision")
                 if site or (nav and "recommendation" in change):
                     cause.append("site")
-                if task and not site and not by_decision:
-                    cause.append("classifier")
+                confident = abs((a.get("confidence") or 0) - (b.get("confidence") or 0)) >= 0.01
+                if (task or (confident and "recommendation" in change)) and not site and not by_decision:
+                    cause.append("classifier")  # the task or its confidence moved while the page did not
                 if not cause and "recommendation" in change:
                     if (a.get("views") or 0) != (b.get("views") or 0):
                         cause.append("traffic")
@@ -69,6 +70,8 @@ def compare_runs(store, run_a: int, run_b: int):
                         cause.append("settings")
                     else:
                         cause.append("classifier")
+                if "classifier" in cause and (run_then.get("complete") is False or run_now.get("complete") is False):
+                    cause.append("crawl")  # a crawl cut short gives the classifier less of the site to go on
         if change:
             rows.append({"url": url, "change": ", ".join(change), "cause": ", ".join(cause),
                          "task_then": a and a["task"], "task_now": b and b["task"],

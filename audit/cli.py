@@ -313,7 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("crawl", help="crawl a site into DIR/pages.jsonl",
                        description="Crawl the site CONFIG describes, politely and breadth first, writing one JSON "
                                    "record per URL to DIR/pages.jsonl as pages arrive and a summary to DIR/crawl.json. "
-                                   "Exit status: 0 complete, 1 error, 3 stopped early (resume with --resume).")
+                                   "Exit status: 0 finished (complete, or incomplete at site.max_pages), 1 error, 3 stopped early "
+                                   "(resume with --resume).")
     p.add_argument("config", metavar="CONFIG", help="TOML config file (see config/example.toml)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for this run's files")
     p.add_argument("--resume", action="store_true",
@@ -338,7 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="The whole audit: crawl the site CONFIG describes into DIR/pages.jsonl, classify "
                                    "every page into a top task or none, apply the audit rules and write the "
                                    "workbook DIR/audit.xlsx. Exit status: 0 complete, 1 error, 2 bad config, "
-                                   "3 crawl stopped early (the workbook covers what was crawled).")
+                                   "3 crawl stopped early (the workbook covers what was crawled). A crawl that reached site.max_pages "
+                                   "exits 0 and is marked incomplete.")
     p.add_argument("config", metavar="CONFIG", help="TOML config file (see config/example.toml)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for this run's files")
     p.add_argument("--resume", action="store_true",

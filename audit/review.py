@@ -290,7 +290,23 @@ def follow_through(decision: dict, page: dict | None, complete: bool = True) -> 
         changed = page.get("content_hash") != decision.get("content_hash")
         return (True, "content changed") if changed else (False, "content unchanged")
     if kind == "fix":
-        ok = (status == 200 and (page.get("redirect_hops") or 0) < 2 and not page.get("broken_links")
-              and not (page.get("noindex") and page.get("robots_blocked")))
-        return (True, "nothing left to fix") if ok else (False, "still needs fixing")
+        hops = page.get("redirect_hops") or 0
+        problems = []
+        if status is not None and status >= 400 and not hops:
+            linked = (page.get("inlinks_body") or 0) + (page.get("inlinks_nav") or 0)
+            if linked:
+                problems.append(f"answers {status} and {linked} page{'s' * (linked != 1)} still link to it")
+        elif status is None and not page.get("robots_blocked"):
+            problems.append("no response")
+        if hops >= 2 or page.get("redirect_loop"):
+            problems.append(f"still {hops} redirect hops" + (" (a loop)" if page.get("redirect_loop") else ""))
+        if page.get("broken_links"):
+            problems.append(f"{page['broken_links']} broken link{'s' * (page['broken_links'] != 1)}")
+        if page.get("noindex") and page.get("robots_blocked"):
+            problems.append("noindex on a page robots.txt blocks")
+        if problems:
+            return False, "still needs fixing: " + ", ".join(problems)
+        if hops == 1:
+            return True, f"redirects in one hop to {page.get('final_url')}"
+        return True, "nothing left to fix" if status == 200 else f"answers {status}, no longer linked"
     return None, ""

@@ -5,7 +5,8 @@ detail of its reason ("404", "3 hops") when it fires, else None. The rule list (
 overridable with ``[audit] rules``) orders the rules and gives each its recommendation: for every
 page every rule is tried, each one that fires adds ``code: detail`` to the Reasons column, and the
 first one that fires *with* a recommendation decides the page. Rules listed with ``recommend = ""``
-only explain. A page no deciding rule fires for is kept.
+only explain. A page no deciding rule fires for is kept. A page kept (by a rule or by default) that has
+broken internal links gets fix: keeping a page never means leaving its links broken.
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ def _sure_no_task(p, s) -> bool:
     """No task, and the classifier is sure of it (calibrated confidence at least [audit] low_confidence, or
     a label says so): only then may having no task remove, noindex or demote a page. Doubt keeps it."""
     return _no_task(p) and (p.seed or (p.confidence is not None and p.confidence >= s["low_confidence"]))
+
+
+def _count(n, word: str) -> str:
+    """'1 page view', '3 page views', '1,200 links'."""
+    n = int(n) if float(n).is_integer() else n
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _views(p) -> float:
@@ -143,7 +150,7 @@ def protected_kind(p, s):
     ([audit] protect_kinds); top-task pages are left to the other rules (they are kept anyway)."""
     kind = getattr(p, "kind", None)
     if isinstance(kind, str) and kind in s.get("protect_kinds", ()) and not _task_page(p) and p.status == 200:
-        return f"page kind {_kind_label(kind)} ([audit] protect_kinds)"
+        return f"page kind {_kind_label(kind)}: a public body keeps these (protect_kinds)"
     return None
 
 
@@ -189,8 +196,9 @@ def near_duplicate(p, s):
         return f"{p.similarity:.0%} similar to {p.duplicate_of}"
     if p.duplicate_of and p.duplicate_kind == "similar":
         cosine = getattr(p, "text_similarity", None)
-        alike = f"main text {cosine:.0%} alike (TF-IDF cosine), " if cosine is not None else ""
-        return f"{alike}{p.similarity:.0%} similar by shingles, to {p.duplicate_of}: the same page written twice"
+        alike = f"{cosine:.0%} the same words" if cosine is not None else ""
+        return (f"the same page written twice: {alike}{' and ' if alike else ''}{p.similarity:.0%} the same "
+                f"phrases as {p.duplicate_of}")
     return None
 
 
@@ -224,7 +232,7 @@ def uncertain_no_task(p, s):
 def low_traffic(p, s):
     """With analytics: few people use the page."""
     if s["analytics"] and p.status == 200 and _views(p) < s["low_traffic"]:
-        return f"{_views(p):g} page views"
+        return _count(_views(p), "page view")
     return None
 
 
@@ -257,8 +265,10 @@ def no_task_unused(p, s):
     or start pages) and is not in the navigation (a page in the menu is demoted first, never removed in one
     step): remove it, with a 410, or a 301 to a related kept top-task page when something still points at it."""
     if _sure_no_task(p, s) and not _used(p, s) and p.inlinks_nav == 0:
-        traffic = f"{_views(p):g} page views" if s["analytics"] else "not in the navigation"
-        return f"serves no top task, {traffic}, no links from top-task pages"
+        traffic = _count(_views(p), "page view") if s["analytics"] else "not in the navigation"
+        linked = p.inlinks_body + getattr(p, "inlinks_crumb", 0)
+        unlink = f", yet linked from {_count(linked, 'page')}: take those links out" if linked else ""
+        return f"serves no top task, {traffic}, no links from top-task pages{unlink}"
     return None
 
 
@@ -267,7 +277,7 @@ def no_task_in_nav(p, s):
     of the navigation so the top tasks come first. Never removed in the same step, used or not: once out of
     the menu, a later run shows whether anyone still needs it."""
     if _sure_no_task(p, s) and p.inlinks_nav > 0:
-        views = f", {_views(p):g} page views" if s["analytics"] else ""
+        views = f", {_count(_views(p), 'page view')}" if s["analytics"] else ""
         later = "" if _used(p, s) else ": demote first, remove in a later run if still unused"
         return f"serves no top task, in the navigation of {p.inlinks_nav} pages{views}{later}"
     return None
@@ -278,8 +288,8 @@ def no_task(p, s):
     noindex, so it stays reachable (never block it in robots.txt, or the noindex is never seen) without
     crowding out the top tasks."""
     if _sure_no_task(p, s) and _used(p, s) and p.inlinks_nav == 0:
-        views = f"{_views(p):g} page views, " if s["analytics"] else ""
-        return f"serves no top task, {views}{p.inlinks_valued} links from top-task pages"
+        views = f"{_count(_views(p), 'page view')}, " if s["analytics"] else ""
+        return f"serves no top task, {views}{_count(p.inlinks_valued, 'link')} from top-task pages"
     return None
 
 
@@ -420,6 +430,8 @@ def recommend(page, rules: list[Rule], settings: dict) -> tuple[str, list[str]]:
         reasons.append(f"{rule.code}: {detail}")
         if decision is None and rule.recommend:
             decision = page.review_recommends if rule.recommend == DECISION else rule.recommend
+    if decision in (None, "keep") and page.broken_links and page.status == 200:
+        decision = "fix"  # kept (protected, popular, a hub ...) never means leaving its links broken
     return decision or "keep", reasons
 
 
@@ -432,6 +444,7 @@ def rules_toml(order=None) -> str:
              "# column; the first rule that fires with a recommendation decides the page's Recommendation.",
              "# recommend = \"\" makes a rule explain without deciding; recommend = \"decision\" gives the",
              "# reviewer's decision from an earlier run. A page no deciding rule fires for is kept.",
+             "# A page kept (by a rule or by default) that has broken internal links gets fix.",
              f"# Recommendations: {', '.join(RECOMMENDATIONS)}.",
              "# Each rule is a small function in audit/rules.py; the comment above it is its docstring.", ""]
     for name, rec in order or DEFAULT_ORDER:

@@ -209,10 +209,14 @@ class Collector:
         fine = status is not None and 200 <= status < 300
         if fine:
             anchors.pop(url, None)  # links already seen to this URL are not broken
+        # a breadcrumb names where a page sits, not a menu choice: its links are neither navigation
+        # (a demoted page would stay "in the navigation" of every page below it) nor use
+        trail = {c.get("url") for c in record.get("breadcrumbs") or () if isinstance(c, dict)}
         for link in record.get("outlinks") or ():
             target = link.get("url")
             if link.get("internal") and target:
-                targets.append((target, "body" if link.get("region") == "body" else "nav"))
+                region = "body" if link.get("region") == "body" else ("crumb" if target in trail else "nav")
+                targets.append((target, region))
                 if status == 200:
                     known = index.get(target)
                     if known is None or not _fine(rows[known]["status"]):
@@ -249,6 +253,7 @@ class Collector:
         # inlinks (one per linking page and region) and broken links, now that every URL has a row
         body = np.zeros(n, dtype=np.int64)
         nav = np.zeros(n, dtype=np.int64)
+        crumb = np.zeros(n, dtype=np.int64)
         finals = [index.get(u) for u in table["final_url"]]
         table_urls = table["url"].tolist()
         for column in ("status", "depth", "age_days"):  # whole numbers or empty, never 404.0
@@ -266,7 +271,7 @@ class Collector:
         to_tasks = np.zeros(n, dtype=np.int64)
         start = (table["found_via"] == "start").to_numpy()
         for source, targets in enumerate(links):
-            seen_body, seen_nav, bad = set(), set(), set()
+            seen_body, seen_nav, seen_crumb, bad = set(), set(), set(), set()
             if status[source] != 200:
                 continue
             for target_url, region in targets:
@@ -276,7 +281,12 @@ class Collector:
                 hit = {t}
                 if finals[t] is not None and finals[t] != t:
                     hit.add(finals[t])  # a link to a redirect also reaches where it ends
-                (seen_body if region == "body" else seen_nav).update(hit)
+                if region == "body":
+                    seen_body.update(hit)
+                elif region == "nav":
+                    seen_nav.update(hit)
+                else:
+                    seen_crumb.update(hit)
                 if broken(t):
                     bad.add(t)
             for t in seen_body:
@@ -285,6 +295,8 @@ class Collector:
             if start[source] or table_urls[source] in valued:
                 for t in seen_body:
                     valued_body[t] += 1
+            for t in seen_crumb - seen_body - seen_nav:
+                crumb[t] += 1
             for t in seen_nav - seen_body:
                 nav[t] += 1
             broken_count[source] = len(bad)
@@ -294,7 +306,8 @@ class Collector:
         table["links_to_tasks"] = to_tasks
         table["inlinks_nav"] = nav
         table["broken_links"] = broken_count
-        table["orphan"] = table["in_sitemap"] & (body + nav == 0) & (table["found_via"] != "start")
+        table["inlinks_crumb"] = crumb
+        table["orphan"] = table["in_sitemap"] & (body + nav + crumb == 0) & (table["found_via"] != "start")
         return table, hashes
 
 

@@ -71,6 +71,7 @@ class SiteSpider(scrapy.Spider):
         self.sitemaps_seen: set[str] = set()
         self.scheduled = 0
         self.skipped: dict[str, int] = {}
+        self.cut: set[str] = set()  # URLs not scheduled because max_pages was reached
         self.frontier: list = []
         # URLs only a sitemap has named so far: fetched when the link crawl runs dry, so that links
         # (breadth first, with their real depth) always come first and max_pages keeps the shallowest
@@ -110,7 +111,9 @@ class SiteSpider(scrapy.Spider):
             self._skip("max_depth")
             return None
         if self.scheduled >= self.max_pages:
-            self._skip("max_pages")
+            if url not in self.cut:  # each URL once, however many pages link to it
+                self.cut.add(url)
+                self._skip("max_pages")
             return None
         self.seen.add(url)
         if not self.traps.admit(url):

@@ -36,7 +36,10 @@ def reference(slow_demo, tmp_path_factory):
 def test_max_pages_is_exact(demo_server, tmp_path):
     records, summary = crawl(tmp_path, {"start_urls": [demo_server.url + "/"], "max_pages": 20})
     assert len(records) == 20
-    assert summary["skipped"]["max_pages"] > 0
+    assert summary["skipped"]["max_pages"] > 0 and summary["complete"] is False
+    full, _ = crawl(tmp_path, {"start_urls": [demo_server.url + "/"]}, name="full")
+    # each URL left out is counted once, however many pages link to it
+    assert 20 + summary["skipped"]["max_pages"] <= len(full)
 
 
 def test_max_depth_bounds_link_following(demo_server, tmp_path):

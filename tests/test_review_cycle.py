@@ -25,6 +25,7 @@ PARKING_TEAM = {
     "/parking/pay-copy": {"Decision": "merge"},  # no target typed: the audit's proposal is agreed
     "/news/old-story": {"Decision": "remove", "Redirect target": "/news/"},
     "/parking/permits": {"Decision": "merge", "Notes": "into what? ask the parking team"},  # no target anywhere
+    "/older": {"Decision": "fix"},  # a redirect chain (2 hops)
 }
 BINS_TEAM = {
     "/bins/days": {"Decision": "keep", "Notes": "checked by the bins team"},
@@ -85,8 +86,11 @@ def quarter(tmp_path_factory):
     replaced = longneck("review", "import", other, "--database", f"sqlite:///{root / 'copy.sqlite'}", "--replace")
     # the team acts on some decisions; one page gains a sentence, one kept page gets noindex;
     # and the site moves to another address (a new port)
-    server_rules = {"redirects": [*rules_site.SERVER["redirects"], ["/parking/pay-copy", "/parking/pay", 301]],
+    server_rules = {"redirects": [["/old-page", "/parking/pay", 301], ["/older", "/parking/pay", 301],
+                                  ["/parking/pay-copy", "/parking/pay", 301]],
                     "gone": ["/news/parking-story"]}
+    page = www / "privacy" / "index.html"  # a protected page gains a broken link
+    page.write_text(page.read_text().replace("</main>", '<p><a href="/privacy/old-form">the old form</a></p></main>'))
     page = www / "parking" / "old-rates" / "index.html"
     page.write_text(page.read_text().replace("Parking fine rates.", "Parking fine rates. Updated in May."))
     page = www / "bins" / "days" / "index.html"
@@ -107,11 +111,11 @@ def quarter(tmp_path_factory):
 
 def test_two_team_workbooks_merge_by_url(quarter):
     first, second = quarter["imports"]
-    assert "new 5" in first.stdout and "from the Label queue" in first.stdout
-    assert "new 3" in second.stdout and "from other workbooks kept: 5" in second.stdout
+    assert "new 6" in first.stdout and "from the Label queue" in first.stdout
+    assert "new 3" in second.stdout and "from other workbooks kept: 6" in second.stdout
     store = History(database_url("", quarter["root"] / "audits" / "q1"))
     run_id = store.runs("Testville")[0]["id"]
-    assert store.review_count(run_id) == 8  # 4 + 3 decisions and one label, none lost to the second import
+    assert store.review_count(run_id) == 9  # 5 + 3 decisions and one label, none lost to the second import
     assert "merge without a Redirect target" in first.stdout  # /parking/permits
 
 
@@ -169,13 +173,21 @@ def test_follow_through_and_changes_across_a_move_to_another_address(quarter):
     assert follow["/parking/pay-copy"]["Done"] == "done"
     assert follow["/parking/pay-copy"]["Agreed target"] == origin + "/parking/pay"
     assert follow["/news/linked-from-task"]["Done"] == "not done"
+    assert follow["/older"]["Done"] == "done" and "one hop" in follow["/older"]["Now"]  # the chain was fixed
+    privacy = by_path(rows_of(quarter["book"]["Pages"]), origin)["/privacy"]
+    assert privacy["Recommendation"] == "fix" and "protected" in privacy["Reasons"]  # kept, but its link is broken
+    broken = rows_of(quarter["book"]["Broken links"])
+    assert any(r["Target URL"].endswith("/privacy/old-form") and r["Source page"].endswith("/privacy") for r in broken)
     assert "matched to " + origin in quarter["second"].stderr
     ws = quarter["book"]["Changes"]
     values = [[c.value for c in row] for row in ws.iter_rows()]
     header = next(i for i, row in enumerate(values) if row[:2] == ["URL", "Change"])
     columns = values[header]
     changes = {row[0][len(origin):]: dict(zip(columns, row)) for row in values[header + 1:] if row[0]}
-    assert not any(c["Change"] in ("new", "gone") for c in changes.values()), "the same pages, on a new port"
+    new_or_gone = {path for path, c in changes.items() if c["Change"] in ("new", "gone")}
+    # the same pages on a new port; only the broken link added and the chain's middle URL, no longer reached
+    assert new_or_gone == {"/privacy/old-form", "/old-page"}
+    assert changes["/old-page"]["Cause"] == "site"
     assert "decision" in changes["/news/parking-story"]["Cause"]
     # kept by decision (the recommendation was improve), and a sentence added by the site's editors
     assert set(changes["/parking/old-rates"]["Cause"].split(", ")) == {"decision", "site"}
