@@ -94,7 +94,7 @@ PAGES_FORMATS = {"Confidence": "0.00", "Similarity": "0.00", "Page views": "#,##
                  "Age (days)": "#,##0"}
 PAGES_DATES = ("Newest date",)
 WRAP_MAX_LINES = 3  # a wrapped row grows to at most this many lines (the cell holds the rest)
-PAGES_PRINT_LAST = "Confidence"  # printing the Pages sheet prints URL to this column, one page wide
+PAGES_PRINT_LAST = "Confidence"  # printing the Pages sheet prints URL to this column, two pages wide
 
 TASKS_COLUMNS = {"Task": "task", "Name": "name", "Pages": "pages", "Share": "share", "Best page": "best_page",
                  "Best page depth": "best_depth", "Competing duplicates": "competing_duplicates",
@@ -165,7 +165,9 @@ class _Sheet:
         self.ws = wb.create_sheet(title)
         self.print_area = print_area  # the last column printed; the rows are known at close()
         if print_area:  # before the first row: write-only sheets write their properties with it
-            _print_setup(self.ws, title_rows="1:1")
+            # two pages wide, the URL repeated on each: the reviewer's columns, then the advice (one page
+            # wide shrinks the text below reading size)
+            _print_setup(self.ws, title_rows="1:1", wide=2, title_cols="A:A")
         self.headers = list(headers)
         for i, header in enumerate(self.headers, 1):
             self.ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(header, max(10, len(header) + 2))
@@ -372,12 +374,17 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     return path
 
 
-def _print_setup(ws, landscape=True, title_rows=None, area=None) -> None:
-    """Landscape, one page wide (as many pages tall as it takes), header rows repeated on each page.
-    Call it before the sheet's first row is written (a write-only sheet writes its properties then)."""
+def _print_setup(ws, landscape=True, title_rows=None, area=None, wide=1, title_cols=None) -> None:
+    """Landscape, ``wide`` pages wide (as many pages tall as it takes), header rows (and ``title_cols``)
+    repeated on each page. Call it before the sheet's first row is written (a write-only sheet writes
+    its properties then)."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = wide
+    if wide > 1:  # a block of rows left, then the same rows right: each row's halves print together
+        ws.page_setup.pageOrder = "overThenDown"
+    if title_cols:
+        ws.print_title_cols = title_cols
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     if title_rows:
