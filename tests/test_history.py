@@ -230,3 +230,70 @@ def test_summary_counts_decisions_carried_out_and_tasks_compare_with_last_run(qu
     header = [c.value for c in quarters["book"]["Tasks"][1]]
     for column in ("Pages then", "Best page then", "Best page depth then", "Stale share then", "Competing then", "Slipped"):
         assert column in header
+
+
+def _version_1_history(url: str) -> None:
+    """The tables as version 1 wrote them (no origins, targets or views), with one run, page and review."""
+    from sqlalchemy import (Boolean, Column, Float, Integer, MetaData, String, Table, Text, create_engine,
+                            insert)
+
+    meta = MetaData()
+    runs = Table("runs", meta, Column("id", Integer, primary_key=True), Column("site", String(200), nullable=False),
+                 Column("run_dir", Text, nullable=False), Column("audited_at", String(32), nullable=False),
+                 Column("config_fingerprint", String(32), nullable=False), Column("tool_version", String(40), nullable=False),
+                 Column("schema_version", Integer, nullable=False), *[Column(c, Integer) for c in
+                                                                     ("urls", "pages", "classified", "no_task")])
+    pages = Table("pages", meta, Column("run_id", Integer, primary_key=True), Column("url", Text, primary_key=True),
+                  Column("status", Integer), Column("task", String(100)), Column("confidence", Float),
+                  Column("recommendation", String(20)), Column("reasons", Text), Column("content_hash", String(64)),
+                  Column("redirect_to", Text), Column("redirect_status", Integer), Column("depth", Integer),
+                  Column("inlinks_nav", Integer), Column("noindex", Boolean), Column("robots_blocked", Boolean),
+                  Column("final_url", Text), Column("title", Text))
+    Table("tasks", meta, Column("run_id", Integer, primary_key=True), Column("task", String(100), primary_key=True),
+          Column("pages", Integer), Column("best_page", Text), Column("best_depth", Integer),
+          Column("competing_duplicates", Integer), Column("stale_share", Float), Column("thin_share", Float),
+          Column("views", Float))
+    reviews = Table("reviews", meta, Column("run_id", Integer, primary_key=True), Column("url", Text, primary_key=True),
+                    Column("decision", String(20)), Column("notes", Text), Column("corrected_task", String(100)),
+                    Column("imported_at", String(32), nullable=False), Column("workbook", Text))
+    engine = create_engine(url)
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(runs).values(id=1, site="Old", run_dir="/x/q1", audited_at="2026-08-30T06:00:00Z",
+                                         config_fingerprint="abc", tool_version="0.1", schema_version=1))
+        conn.execute(insert(pages).values(run_id=1, url="http://old.example/a", status=200, task="none",
+                                          recommendation="remove", content_hash="h"))
+        conn.execute(insert(reviews).values(run_id=1, url="http://old.example/a", decision="keep", notes="fine",
+                                            imported_at="2026-09-01T00:00:00Z", workbook="w.xlsx"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_history_written_by_the_previous_version_gains_the_new_columns_in_place(backend, tmp_path, request):
+    """Schema 1 (before origins, targets and views): opened by this version, it keeps its rows and can be
+    read and written, on SQLite and on a real PostgreSQL."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    else:
+        from sqlalchemy import create_engine, text
+
+        server = database_url(request.getfixturevalue("postgres_url"), tmp_path)
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS version_1"))
+            conn.execute(text("CREATE DATABASE version_1"))
+        admin.dispose()
+        url = server.rsplit("/", 1)[0] + "/version_1"
+    _version_1_history(url)
+    store = History(url)
+    decision = store.decisions("Old")["http://old.example/a"]
+    assert decision["decision"] == "keep" and decision["notes"] == "fine" and decision["target"] is None
+    assert decision["origin"] == "http://old.example"  # from its pages: the run recorded none
+    result = store.merge_reviews(1, [{"url": "http://old.example/a", "decision": "remove", "notes": None,
+                                      "corrected_task": None, "target": "http://old.example/b"}], "other.xlsx")
+    assert result["conflicts"] and result["conflicts"][0]["field"] == "decision"
+    assert store.decisions("Old")["http://old.example/a"]["decision"] == "keep"  # a conflict stores nothing
+    store.merge_reviews(1, [{"url": "http://old.example/a", "decision": "remove", "notes": None,
+                             "corrected_task": None, "target": "http://old.example/b"}], "other.xlsx", replace=True)
+    assert store.decisions("Old")["http://old.example/a"]["target"] == "http://old.example/b"
+    store.close()
