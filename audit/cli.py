@@ -194,7 +194,7 @@ def cmd_compare(args) -> int:
         print(f"changed pages: {args.csv}")
     else:
         for row in changes.itertuples():
-            print(f"  {row.change:<28} {row.url}")
+            print(f"  {row.change:<28} {row.cause:<20} {row.url}")
     return 0
 
 
