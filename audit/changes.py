@@ -54,14 +54,15 @@ def compare_runs(store, run_a: int, run_b: int):
             if a["status"] != b["status"]:
                 change.append("status")
             if change:
-                by_decision = ("reviewed:" in (b["reasons"] or "") or "reviewed:" in (a["reasons"] or "")
-                               or (task and decision.get("corrected_task") == b["task"]))
+                corrected = task and decision.get("corrected_task") == b["task"]
+                by_decision = corrected or ("recommendation" in change and (_upheld(b) or _upheld(a)))
                 if by_decision:
                     cause.append("decision")
                 if site or (nav and "recommendation" in change):
                     cause.append("site")
                 confident = abs((a.get("confidence") or 0) - (b.get("confidence") or 0)) >= 0.01
-                if (task or (confident and "recommendation" in change)) and not site and not by_decision:
+                if not site and ((task and not corrected) or (confident and "recommendation" in change
+                                                              and not by_decision)):
                     cause.append("classifier")  # the task or its confidence moved while the page did not
                 if not cause and "recommendation" in change:
                     if (a.get("views") or 0) != (b.get("views") or 0):
@@ -78,6 +79,12 @@ def compare_runs(store, run_a: int, run_b: int):
                          "recommendation_then": a and a["recommendation"], "recommendation_now": b and b["recommendation"],
                          "status_then": a and a["status"], "status_now": b and b["status"]})
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+
+
+def _upheld(page: dict) -> bool:
+    """Did a reviewer's earlier decision decide this page's recommendation (rather than being asked again)?"""
+    first = (page.get("reasons") or "").split("; ", 1)[0]
+    return first.startswith("reviewed:") and ", ask again:" not in first
 
 
 def tasks_then_and_now(store, run_a: int, run_b: int):

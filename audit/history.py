@@ -171,14 +171,17 @@ class History:
     def previous_run(self, site: str, before_id: int | None = None, other_than=None) -> dict | None:
         """The site's latest run (before ``before_id``), leaving out runs of the folder ``other_than``
         (a re-audit of the same crawl is compared with the crawl before it, not with itself)."""
-        query = select(runs).where(runs.c.site == site).order_by(runs.c.id.desc())
-        if before_id is not None:
-            query = query.where(runs.c.id < before_id)
-        if other_than is not None:
-            query = query.where(runs.c.run_dir != str(Path(other_than).resolve()))
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        return dict(row._mapping) if row else None
+        skip = str(Path(other_than).resolve()) if other_than is not None else None
+        candidates = [r for r in self.runs(site) if (before_id is None or r["id"] < before_id) and r["run_dir"] != skip]
+        if not candidates:
+            return None
+        # the latest crawl: folders in the order they were first audited (a re-audit of an older folder does
+        # not make it the latest), each folder's latest audit
+        first: dict = {}
+        for r in candidates:
+            first.setdefault(r["run_dir"], r["id"])
+        folder = max(first, key=first.get)
+        return max((r for r in candidates if r["run_dir"] == folder), key=lambda r: r["id"])
 
     def pages(self, run_id: int) -> dict[str, dict]:
         with self.engine.connect() as conn:
@@ -212,6 +215,13 @@ class History:
                         origins[entry["run_id"]] = dominant_origin(
                             r.url for r in conn.execute(select(pages.c.url).where(pages.c.run_id == entry["run_id"])))
                     entry["origin"] = origins[entry["run_id"]]
+                before = out.get(row.url)
+                if entry.get("source") == "withdrawn":  # the decision is withdrawn; its notes may stay
+                    entry["decision"] = entry["target"] = None
+                elif not entry.get("decision") and before and before.get("decision"):
+                    # notes (or a corrected task) only: the earlier decision, and what it rested on, hold
+                    entry = {**before, "notes": entry.get("notes") or before.get("notes"),
+                             "corrected_task": entry.get("corrected_task") or before.get("corrected_task")}
                 out[row.url] = entry  # later runs replace earlier ones
         return out
 
@@ -225,9 +235,8 @@ class History:
     def series(self, site: str) -> list[dict]:
         """Per run of the site: date, URLs, pages, classified, no-task pages (for the trend chart)."""
         latest = {}
-        for r in self.runs(site):  # a folder audited again counts once, with its latest audit
-            latest.pop(r["run_dir"], None)
-            latest[r["run_dir"]] = r
+        for r in self.runs(site):  # a folder audited again counts once, with its latest audit, in the place
+            latest[r["run_dir"]] = r  # of its first (dicts keep the order keys were first set in)
         return [{k: r[k] for k in ("id", "audited_at", "urls", "pages", "classified", "no_task")} for r in latest.values()]
 
     # ---- reviews ------------------------------------------------------------------------------
@@ -249,26 +258,38 @@ class History:
             for url, row in incoming.items():
                 old = existing.get(url)
                 new = {k: row.get(k) for k in fields}
+                source, owner = row.get("source"), workbook
                 if old is None:
                     result["added"].append(url)
                 elif old.get("workbook") != workbook:
+                    theirs = Path(old.get("workbook") or "?")
+                    label = f"{theirs.parent.name}/{theirs.name}" if theirs.parent.name else theirs.name
+                    if source == "withdrawn" and old.get("decision"):
+                        result["conflicts"].append({"url": url, "field": "decision", "then": old["decision"],
+                                                    "now": "(withdrawn)", "workbook": label})
                     for k in ("decision", "corrected_task", "target"):
                         if old.get(k) and new[k] and old[k] != new[k]:
                             result["conflicts"].append({"url": url, "field": k, "then": old[k], "now": new[k],
-                                                        "workbook": Path(old.get("workbook") or "?").name})
+                                                        "workbook": label})
+                    if old.get("notes") and new["notes"] and new["notes"] not in old["notes"]:
+                        new["notes"] = f"{old['notes']} / {new['notes']}"  # both teams' notes
                     for k in fields:  # what this workbook leaves blank, the other one's row keeps
                         new[k] = new[k] or old.get(k)
+                    if source == "withdrawn":
+                        new["decision"] = new["target"] = None
+                    if not any(row.get(k) for k in ("decision", "corrected_task", "target")) and source != "withdrawn":
+                        owner, source = old.get("workbook"), old.get("source")  # notes added: still theirs
                     if all(new[k] == old.get(k) for k in fields):
                         result["unchanged"].append(url)
                         continue
                     result["updated"].append(url)
-                elif all(new[k] == old.get(k) for k in fields):
+                elif all(new[k] == old.get(k) for k in fields) and source == old.get("source"):
                     result["unchanged"].append(url)
                     continue
                 else:
                     result["updated"].append(url)
-                writes.append({**new, "url": url, "run_id": run_id, "imported_at": stamp, "workbook": workbook,
-                               "source": row.get("source")})
+                writes.append({**new, "url": url, "run_id": run_id, "imported_at": stamp, "workbook": owner,
+                               "source": source})
             for url, old in existing.items():
                 if url in incoming:
                     continue

@@ -374,21 +374,23 @@ def _duplicates(table, hashes, settings, has_traffic: bool) -> dict:
 
 
 def _apply_rules(table, rules, settings) -> None:
-    recommendations, reasons, summaries = [], [], []
-    deciding = {}  # recommendation -> reason codes of the rules that give it
-    for rule in rules:
-        if rule.recommend:
-            deciding.setdefault(rule.recommend, set()).add(rule.code)
+    from .rules import decide
+
+    recommendations, reasons, summaries, deciding = [], [], [], []
     pages = []
     for page in table.itertuples(index=False, name="Page"):
-        rec, why = recommend(page, rules, settings)
+        rec, why, decided = decide(page, rules, settings)
         recommendations.append(rec)
         reasons.append("; ".join(why))
+        deciding.append(why[decided] if decided is not None else None)
         pages.append(page)
+    before = list(reasons)
     _copies_of_removed(pages, rules, settings, recommendations, reasons)
-    for rec, why in zip(recommendations, reasons):
-        summaries.append(_reason_summary(rec, why.split("; ") if why else [],
-                                         deciding.get(rec, set()) | deciding.get("decision", set())))
+    for rec, why, entry, was in zip(recommendations, reasons, deciding, before):
+        parts = why.split("; ") if why else []
+        if why != was:  # judged again as a copy of a removed page: the first reason says so
+            entry = parts[0] if parts else None
+        summaries.append(_reason_summary(rec, parts, entry))
     table["recommendation"], table["reasons"] = recommendations, reasons
     table["reason_summary"] = summaries
 
@@ -402,12 +404,11 @@ PLAIN_REASONS = {"error": "the URL fails", "redirect": "redirects", "noindex": "
                  "stale": "out of date", "deep": "hard to reach", "orphan": "no page links to it"}
 
 
-def _reason_summary(rec: str, reasons: list, codes: set) -> str:
-    """The deciding reason in plain words ("Remove: serves no top task (2 page views ...)"), for the Why
-    column; Reasons keeps every rule that fired."""
+def _reason_summary(rec: str, reasons: list, entry: str | None) -> str:
+    """The deciding reason ``entry`` in plain words ("Remove: serves no top task (2 page views ...)"),
+    for the Why column; Reasons keeps every rule that fired."""
     if not reasons:
         return f"{rec.capitalize()}: no rule found a problem"
-    entry = next((r for r in reasons if r.split(":", 1)[0] in codes), None)
     if entry is None:  # only explaining rules fired: nothing asks for a change
         code, _, detail = reasons[0].partition(": ")
         plain = PLAIN_REASONS.get(code, code)
@@ -470,7 +471,7 @@ def _carry_forward(table, decisions: dict, settings: dict, complete: bool = True
     decision unless something it rested on changed (task, status, indexability, traffic band:
     ``basis_change`` says which; content edits alone never reopen it). Also: was it carried out
     (followed, follow_detail), what the rule then recommends, and a review_status to filter on."""
-    from .review import basis_change, follow_through
+    from .review import ASK_AGAIN, basis_change, follow_through
 
     n = len(table)
     columns = {name: [None] * n for name in ("decision_before", "decided_on", "followed", "follow_detail",
@@ -495,11 +496,13 @@ def _carry_forward(table, decisions: dict, settings: dict, complete: bool = True
             columns["review_recommends"][i] = "keep" if (followed or kind == "keep") else kind
             columns["basis_change"][i] = change
             unchanged[i] = change is None
+            if change:  # the reviewer decides again: Decision is left empty for them (the Review column
+                # says what it was and what changed)
+                columns["review_status"][i] = f"{ASK_AGAIN}: {change} (was {kind} on {on})"
+                continue
             columns["decision"][i] = kind
             columns["decision_target"][i] = d.get("target")
-            if change:
-                columns["review_status"][i] = f"ask again: {change} (was {kind} on {on})"
-            elif kind == "keep":
+            if kind == "keep":
                 columns["review_status"][i] = f"keep on {on}, carried forward"
             elif followed:
                 columns["review_status"][i] = f"{kind} on {on}, done"
@@ -512,16 +515,31 @@ def _carry_forward(table, decisions: dict, settings: dict, complete: bool = True
 
 def _reviewer_targets(table) -> None:
     """A Redirect target the reviewer set, on a page whose recommendation is their decision, is the
-    redirect (301); a merge the reviewer decided with no target anywhere gets no redirect (never a 301
-    with an empty To): its Review column says so."""
+    redirect (301), checked like the audit's own: a target that is itself redirected is followed to its
+    end (never a chain), and one that will answer 410, or answers an error now, gives no redirect and a
+    Review note asking for another target. A merge the reviewer decided with no target anywhere gets no
+    redirect (never a 301 with an empty To): its Review column says so."""
+    urls = table["url"].tolist()
     target, status = table["redirect_to"].tolist(), table["redirect_status"].tolist()
     review = table["review_status"].tolist()
+    where = {u: i for i, u in enumerate(urls)}
+    http = table["status"].tolist()
     for i in np.flatnonzero(table["decision_before"].notna().to_numpy()):
         row = table.iloc[i]
         if not row["unchanged"] or row["recommendation"] != row["decision_before"]:
             continue
         if isinstance(row["decision_target"], str) and row["recommendation"] in (MERGE, REMOVE, FIX):
-            target[i], status[i] = row["decision_target"], 301
+            to, seen = row["decision_target"], {i}
+            while to in where and where[to] not in seen and status[where[to]] == 301 and isinstance(target[where[to]], str):
+                seen.add(where[to])
+                to = target[where[to]]  # the target is redirected itself: go straight to its end
+            j = where.get(to)
+            gone = j is not None and (status[j] == 410 or (http[j] is not None and http[j] >= 400))
+            if gone:
+                target[i], status[i] = None, None
+                review[i] = f"{review[i]}; the Redirect target {to} is removed or fails: choose another"
+            else:
+                target[i], status[i] = to, 301
         elif row["recommendation"] == MERGE and not isinstance(target[i], str):
             review[i] = f"{review[i]}; merge into what? set Redirect target"
     for i, (to, code) in enumerate(zip(target, status)):  # never a 301 with an empty To

@@ -18,6 +18,7 @@ NONE = "none"
 
 REVIEW_COLUMNS = ("URL", "Decision", "Notes", "Corrected task")  # required; "Redirect target" is read when present
 FIELDS = ("decision", "notes", "corrected_task", "target")
+ASK_AGAIN = "ask again"  # how the Review column starts on a row whose earlier decision must be made again
 
 
 class ReviewError(RunError):
@@ -62,16 +63,19 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
             missing = [c for c in REVIEW_COLUMNS if c not in header]
             if missing:
                 raise ReviewError(f"{path}: sheet {name!r} lacks the column(s) {', '.join(missing)}")
-            where = {c: header.index(c) for c in REVIEW_COLUMNS + ("Redirect target",) if c in header}
+            where = {c: header.index(c) for c in REVIEW_COLUMNS + ("Redirect target", "Review") if c in header}
             for number, row in enumerate(it, 2):
                 cells = list(row) + [None] * (len(header) - len(row))
                 values = {field: _text(cells[where[column]]) if column in where else ""
                           for field, column in zip(FIELDS, ("Decision", "Notes", "Corrected task", "Redirect target"))}
-                if not any(values.values()):
+                review = _text(cells[where["Review"]]) if "Review" in where else ""
+                # a row the audit pre-filled with a decision that the reviewer has emptied: a withdrawal
+                cleared = bool(review) and not review.startswith(ASK_AGAIN) and not values["decision"]
+                if not any(values.values()) and not cleared:
                     continue
                 values["decision"] = values["decision"].lower()
                 rows.append({"sheet": name, "row": number, "url": _text(cells[where["URL"]]), **values,
-                             "source": "pages"})
+                             "source": "pages", "cleared": cleared, "asked": review.startswith(ASK_AGAIN)})
         if "Label queue" in book.sheetnames:
             it = book["Label queue"].iter_rows(values_only=True)
             header = [str(h).strip() if h is not None else "" for h in next(it, ())]
@@ -82,7 +86,7 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
                     if _text(cells[lab]):
                         rows.append({"sheet": "Label queue", "row": number, "url": _text(cells[u]), "decision": "",
                                      "notes": "", "corrected_task": _text(cells[lab]), "target": "",
-                                     "source": "label queue"})
+                                     "source": "label queue", "cleared": False, "asked": False})
     finally:
         book.close()
     return settings, rows
@@ -126,7 +130,7 @@ def validate_reviews(rows: list[dict], task_ids, urls) -> list[dict]:
             problems.append(f"{where}: {row['url']} is reviewed twice (also {seen[key]})")
         seen[key] = where
         entry = {k: (row[k] or None) for k in ("url",) + FIELDS}
-        entry["source"] = row["source"]
+        entry["source"], entry["cleared"], entry["asked"] = row["source"], row.get("cleared", False), row.get("asked", False)
         earlier = clean.get(row["url"])
         if earlier is not None:  # a Pages row and a Label queue label for one URL
             if earlier["corrected_task"] and entry["corrected_task"] and earlier["corrected_task"] != entry["corrected_task"]:
@@ -146,7 +150,9 @@ def import_review(workbook, database: str | None = None, replace: bool = False) 
     target, and the Label queue's labels) into the history of the run it was written for, URL by URL.
     Rows already imported from another workbook with a different decision, corrected task or target are
     conflicts: listed, and nothing is stored unless ``replace``. Returns {run_id, database, reviews,
-    decisions, corrected, added, updated, unchanged, withdrawn, conflicts, replaced, warnings}."""
+    decisions, corrected, labels, carried, withdrawals, added, updated, unchanged, withdrawn, kept, conflicts,
+    warnings}. Rows left as the audit pre-filled them (earlier decisions carried forward) are counted, not
+    stored again; a pre-filled decision the reviewer emptied is stored as a withdrawal."""
     import json
 
     from .history import History, _safe
@@ -172,18 +178,38 @@ def import_review(workbook, database: str | None = None, replace: bool = False) 
         task_ids = [json.loads(v)["id"] for k, v in settings.items() if k.startswith("task ") and v]
         pages = history.pages(run_id)
         clean = validate_reviews(rows, task_ids, set(pages))
-        warnings = []
+        warnings, untargeted = [], set()
         for row in clean:
             if row["decision"] == "merge" and not row["target"]:
                 proposed = pages[row["url"]].get("redirect_to")
                 if proposed:
                     row["target"] = proposed  # the audit's proposal, agreed by deciding merge
                 else:
-                    warnings.append(f"{row['url']}: merge without a Redirect target, and the audit proposed none: "
-                                    "no redirect is listed until a target is set")
-        earlier = history.decisions(run["site"], before_id=run_id)
-        carried = sum(1 for row in clean if _same_review(row, earlier.get(row["url"])))
-        result = history.merge_reviews(run_id, clean, str(Path(workbook).resolve()), replace=replace)
+                    untargeted.add(row["url"])
+        from .history import rebase
+
+        here = history.origin(run)
+        earlier = {rebase(u, d.get("origin"), here): {**d, "target": rebase(d.get("target"), d.get("origin"), here)}
+                   for u, d in history.decisions(run["site"], before_id=run_id).items()}
+        # an earlier decision the workbook came pre-filled with, left as it was, is not a new review: it
+        # stays the decision of the run it was made in (what it rested on is that run's page)
+        carried = [row for row in clean if _same_review(row, earlier.get(row["url"]))]
+        fresh = []
+        for row in clean:
+            if _same_review(row, earlier.get(row["url"])):
+                continue
+            if row["cleared"]:
+                if not (earlier.get(row["url"]) or {}).get("decision"):
+                    if not any(row[k] for k in FIELDS):
+                        continue  # nothing to withdraw, nothing typed
+                else:
+                    row["source"] = "withdrawn"  # the decision is withdrawn; notes typed beside it are kept
+            fresh.append(row)
+            if row["url"] in untargeted:
+                warnings.append(f"{row['url']}: merge without a Redirect target, and the audit proposed none: "
+                                "no redirect is listed until a target is set")
+        result = history.merge_reviews(run_id, fresh, str(Path(workbook).resolve()), replace=replace)
+        carried = len(carried)
     finally:
         history.close()
     if result["conflicts"] and not replace:
@@ -192,17 +218,23 @@ def import_review(workbook, database: str | None = None, replace: bool = False) 
         raise ReviewError(f"{len(lines)} URL(s) were already reviewed differently in another workbook for run {run_id}; "
                           "nothing imported. Settle them, or import with --replace to let this workbook win:\n  "
                           + "\n  ".join(lines[:50]) + ("\n  ..." if len(lines) > 50 else ""))
-    return {"run_id": run_id, "database": _safe(url), "reviews": len(clean),
-            "decisions": sum(1 for r in clean if r["decision"]),
-            "corrected": sum(1 for r in clean if r["corrected_task"]),
+    return {"run_id": run_id, "database": _safe(url), "reviews": len(fresh) + carried,
+            "decisions": sum(1 for r in fresh if r["decision"]),
+            "corrected": sum(1 for r in fresh if r["corrected_task"]),
+            "withdrawals": sum(1 for r in fresh if r["source"] == "withdrawn"),
             "labels": sum(1 for r in rows if r["source"] == "label queue"), "carried": carried,
             "warnings": warnings, **result}
 
 
 def _same_review(row: dict, earlier: dict | None) -> bool:
-    """Is ``row`` the earlier decision carried forward as the audit pre-filled it, left as it was?"""
-    return earlier is not None and all((row.get(k) or None) == (earlier.get(k) or None)
-                                       for k in ("decision", "notes", "corrected_task", "target"))
+    """Is ``row`` the earlier decision carried forward as the audit pre-filled it, left as it was? (On a
+    row asked again, the audit leaves Decision and Redirect target empty.)"""
+    if earlier is None:
+        return False
+    if row.get("asked"):  # a decision typed on a row asked again is an answer, even the same one as before
+        return not row.get("decision") and not row.get("target") and all(
+            (row.get(k) or None) == (earlier.get(k) or None) for k in ("notes", "corrected_task"))
+    return all((row.get(k) or None) == (earlier.get(k) or None) for k in ("decision", "notes", "corrected_task", "target"))
 
 
 def review_fingerprint(rows) -> str:
@@ -230,6 +262,10 @@ def traffic_band(views, settings: dict) -> str | None:
     return "normal"
 
 
+def _status(code) -> str:
+    return "no response" if code is None or code != code else str(int(code))
+
+
 def basis_change(decision: dict, page: dict, settings: dict) -> str | None:
     """What a decision rested on that has changed since it was made (task, status, indexability,
     traffic band), in words; None when it still holds. Content edits alone do not reopen a decision,
@@ -241,7 +277,7 @@ def basis_change(decision: dict, page: dict, settings: dict) -> str | None:
         changed.append(f"task {then_task} -> {now_task}")
     kind = decision.get("decision")
     if decision.get("status") != page.get("status") and kind not in ("remove", "merge", "fix"):
-        changed.append(f"status {decision.get('status')} -> {page.get('status')}")
+        changed.append(f"status {_status(decision.get('status'))} -> {_status(page.get('status'))}")
     if bool(decision.get("noindex")) != bool(page.get("noindex")) and kind != "noindex":
         changed.append("now noindex" if page.get("noindex") else "noindex lifted")
     if bool(decision.get("robots_blocked")) != bool(page.get("robots_blocked")):
@@ -249,7 +285,7 @@ def basis_change(decision: dict, page: dict, settings: dict) -> str | None:
     then_band, now_band = traffic_band(decision.get("views"), settings), traffic_band(page.get("views"), settings)
     if then_band and now_band and then_band != now_band:
         changed.append(f"traffic {then_band} -> {now_band} ({decision['views']:,.0f} -> {page['views']:,.0f} page views)")
-    return "; ".join(changed) or None
+    return ", ".join(changed) or None
 
 
 def follow_through(decision: dict, page: dict | None, complete: bool = True) -> tuple[bool | None, str]:
@@ -273,12 +309,12 @@ def follow_through(decision: dict, page: dict | None, complete: bool = True) -> 
         if page.get("redirect_hops"):
             ok = not target or final == target
             return ok, f"redirects to {final}" + ("" if ok else f", not to the agreed {target}")
-        return False, f"still answers {status}"
+        return False, f"still answers {_status(status)}"
     if kind == "merge":
         if page.get("redirect_hops"):
             ok = not target or final == target
             return ok, f"redirects to {final}" + ("" if ok else f", not to the agreed {target}")
-        return False, f"still answers {status}, no redirect"
+        return False, f"still answers {_status(status)}, no redirect"
     if kind == "noindex":
         if page.get("robots_blocked"):
             return False, "blocked by robots.txt, so search engines never see a noindex"
@@ -287,7 +323,10 @@ def follow_through(decision: dict, page: dict | None, complete: bool = True) -> 
         nav = page.get("inlinks_nav") or 0
         return (True, "gone from the navigation") if nav == 0 else (False, f"still in the navigation of {nav} pages")
     if kind == "improve":
-        changed = page.get("content_hash") != decision.get("content_hash")
+        if status != 200:
+            return False, f"answers {_status(status)}, not improved"
+        now, then = page.get("content_hash"), decision.get("content_hash")
+        changed = isinstance(now, str) and now != then
         return (True, "content changed") if changed else (False, "content unchanged")
     if kind == "fix":
         hops = page.get("redirect_hops") or 0
@@ -308,5 +347,5 @@ def follow_through(decision: dict, page: dict | None, complete: bool = True) -> 
             return False, "still needs fixing: " + ", ".join(problems)
         if hops == 1:
             return True, f"redirects in one hop to {page.get('final_url')}"
-        return True, "nothing left to fix" if status == 200 else f"answers {status}, no longer linked"
+        return True, "nothing left to fix" if status == 200 else f"answers {_status(status)}, no longer linked"
     return None, ""

@@ -98,7 +98,7 @@ def reviewed_changed(p, s):
     changed (its task, status, indexability or traffic band): the page is audited afresh, and the
     reason says what changed so the reviewer can decide again."""
     if _decided(p) and not p.unchanged:
-        return f"{p.decision_before} on {p.decided_on}; ask again: {p.basis_change}"
+        return f"{p.decision_before} on {p.decided_on}, ask again: {p.basis_change}"
     return None
 
 
@@ -422,17 +422,28 @@ DEFAULT_ORDER = [
 
 def recommend(page, rules: list[Rule], settings: dict) -> tuple[str, list[str]]:
     """(recommendation, ["code: detail", ...]) for one page."""
-    decision, reasons = None, []
+    decision, reasons, _ = decide(page, rules, settings)
+    return decision, reasons
+
+
+def decide(page, rules: list[Rule], settings: dict) -> tuple[str, list[str], int | None]:
+    """(recommendation, reasons, index in reasons of the one that decided, None when none did)."""
+    decision, reasons, decided = None, [], None
+    broken = None
     for rule in rules:
         detail = rule.check(page, settings)
         if detail is None:
             continue
         reasons.append(f"{rule.code}: {detail}")
+        if rule.name == "broken_links":
+            broken = len(reasons) - 1
         if decision is None and rule.recommend:
             decision = page.review_recommends if rule.recommend == DECISION else rule.recommend
+            decided = len(reasons) - 1
     if decision in (None, "keep") and page.broken_links and page.status == 200:
         decision = "fix"  # kept (protected, popular, a hub ...) never means leaving its links broken
-    return decision or "keep", reasons
+        decided = broken
+    return decision or "keep", reasons, decided
 
 
 def rules_toml(order=None) -> str:

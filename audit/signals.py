@@ -211,12 +211,11 @@ class Collector:
             anchors.pop(url, None)  # links already seen to this URL are not broken
         # a breadcrumb names where a page sits, not a menu choice: its links are neither navigation
         # (a demoted page would stay "in the navigation" of every page below it) nor use
-        trail = {c.get("url") for c in record.get("breadcrumbs") or () if isinstance(c, dict)}
         for link in record.get("outlinks") or ():
             target = link.get("url")
             if link.get("internal") and target:
-                region = "body" if link.get("region") == "body" else ("crumb" if target in trail else "nav")
-                targets.append((target, region))
+                region = link.get("region")
+                targets.append((target, region if region in ("body", "crumb") else "nav"))
                 if status == 200:
                     known = index.get(target)
                     if known is None or not _fine(rows[known]["status"]):

@@ -95,6 +95,7 @@ def resolve(base: str, href: str | None, normalise) -> str | None:
 
 
 REGION_SELECTORS = (  # first match wins: a menu or breadcrumb inside <main> is still navigation
+    ("crumb", ", ".join(f"{part.strip()} a[href]" for part in BREADCRUMB_SELECTOR.split(","))),
     ("nav", "nav a[href], nav area[href], [role=navigation] a[href]"),
     ("body", "main a[href], [role=main] a[href], article a[href]"),
     ("header", "header a[href], [role=banner] a[href]"),
@@ -103,7 +104,7 @@ REGION_SELECTORS = (  # first match wins: a menu or breadcrumb inside <main> is 
 
 
 def _link_regions(root) -> dict:
-    """Region of every link (nav, header, footer; body otherwise), by node. Four selector queries per
+    """Region of every link (crumb, nav, header, footer; body otherwise), by node. Five selector queries per
     page instead of an ancestor walk per link (Resiliparse returns one Python object per node)."""
     regions = {}
     for region, selector in REGION_SELECTORS:

@@ -37,7 +37,7 @@ PAGE_FIELDS: dict[str, str] = {
     "dates": "Dates found: http_last_modified, sitemap_lastmod, meta_modified, meta_published, "
              "jsonld_modified, jsonld_published, pdf_modified, pdf_created, office_modified, office_created "
              "(ISO 8601 where parseable).",
-    "outlinks": ("Every link on the page: [{url, text, region (nav/header/footer/body), internal, nofollow, "
+    "outlinks": ("Every link on the page: [{url, text, region (crumb/nav/header/footer/body), internal, nofollow, "
                  "section (index in headings of the heading the link sits under; absent before the first), "
                  "lists (the ul/ol/dl lists it sits in, numbered in page order, outermost first; absent "
                  "outside lists)}]."),

@@ -72,6 +72,7 @@ def test_outlinks_regions_internal_nofollow():
     links = {(link["url"], link["region"]): link for link in fields()["outlinks"]}
     assert ("https://www.example.org/", "header") in links
     assert ("https://www.example.org/services", "nav") in links
+    assert ("https://www.example.org/parking/", "crumb") in links  # the breadcrumb trail: not a menu
     assert ("https://www.example.org/parking/appeal", "body") in links  # fragment dropped
     assert ("https://www.example.org/parking/permits", "nav") in links  # a nav inside main is still navigation
     assert ("https://www.example.org/news/1", "body") in links

@@ -297,3 +297,22 @@ def test_a_history_written_by_the_previous_version_gains_the_new_columns_in_plac
                              "corrected_task": None, "target": "http://old.example/b"}], "other.xlsx", replace=True)
     assert store.decisions("Old")["http://old.example/a"]["target"] == "http://old.example/b"
     store.close()
+
+
+def test_two_teams_notes_are_both_kept_and_a_withdrawal_of_the_others_decision_is_a_conflict(tmp_path):
+    store = History(f"sqlite:///{tmp_path / 'h.sqlite'}")
+    run = store.record_run("S", tmp_path / "q1", "fp", "0", {}, [{"url": "http://s/a", "status": 200}], [])
+    row = {"url": "http://s/a", "decision": "keep", "notes": "A: checked", "corrected_task": None, "target": None}
+    store.merge_reviews(run, [row], "/teams/a/audit.xlsx")
+    notes_only = {**row, "decision": None, "notes": "B: also fine"}
+    result = store.merge_reviews(run, [notes_only], "/teams/b/audit.xlsx")
+    assert result["updated"] == ["http://s/a"] and not result["conflicts"]
+    kept = store.decisions("S")["http://s/a"]
+    assert kept["decision"] == "keep" and kept["notes"] == "A: checked / B: also fine"
+    assert kept["workbook"] == "/teams/a/audit.xlsx"  # notes added: still team A's decision
+    withdrawal = {**row, "decision": None, "notes": None, "source": "withdrawn"}
+    result = store.merge_reviews(run, [withdrawal], "/teams/b/audit.xlsx")
+    assert result["conflicts"] and result["conflicts"][0]["now"] == "(withdrawn)"
+    assert result["conflicts"][0]["workbook"] == "a/audit.xlsx"  # which team's file, not just its name
+    assert store.decisions("S")["http://s/a"]["decision"] == "keep"
+    store.close()

@@ -31,6 +31,8 @@ BINS_TEAM = {
     "/bins/days": {"Decision": "keep", "Notes": "checked by the bins team"},
     "/news/linked-from-task": {"Decision": "noindex"},
     "/news/parking-story": {"Decision": "remove"},
+    "/parking/fines-2015": {"Decision": "improve", "Notes": "new rates"},  # rewritten before the next run
+    "/bins/missed": {"Decision": "keep"},  # made noindex before the next run: asked again
 }
 
 
@@ -93,8 +95,11 @@ def quarter(tmp_path_factory):
     page.write_text(page.read_text().replace("</main>", '<p><a href="/privacy/old-form">the old form</a></p></main>'))
     page = www / "parking" / "old-rates" / "index.html"
     page.write_text(page.read_text().replace("Parking fine rates.", "Parking fine rates. Updated in May."))
-    page = www / "bins" / "days" / "index.html"
-    page.write_text(page.read_text().replace("<head>", '<head><meta name="robots" content="noindex">'))
+    for path in ("days", "missed"):
+        page = www / "bins" / path / "index.html"
+        page.write_text(page.read_text().replace("<head>", '<head><meta name="robots" content="noindex">'))
+    page = www / "parking" / "fines-2015" / "index.html"
+    page.write_text(page.read_text().replace("Parking fines 2015</h1><p>", "Parking fines 2015</h1><p>New rates. "))
     with SiteServer(www) as server:
         server.httpd.rules = server_rules
         origin = server.url
@@ -103,19 +108,28 @@ def quarter(tmp_path_factory):
         second = longneck("run", config, "--out", root / "audits" / "q2", "-q")
         q2 = root / "audits" / "q2" / "audit.xlsx"
         rerun = longneck("audit", root / "audits" / "q2")
+        # the second round: the parking team withdraws its keep on /parking/old-rates; the bins team
+        # confirms its keep on /bins/days (asked again); everything else is left as pre-filled
+        q2_parking, _ = fill(q2, origin, {"/parking/old-rates": {"Decision": None}}, root / "q2-parking" / "audit.xlsx")
+        q2_bins, _ = fill(q2, origin, {"/bins/days": {"Decision": "keep"}}, root / "q2-bins" / "audit.xlsx")
+        second_round = [longneck("review", "import", through_libreoffice(q2_parking, root / "q2-parking")),
+                        longneck("review", "import", through_libreoffice(q2_bins, root / "q2-bins"))]
+        third = longneck("run", config, "--out", root / "audits" / "q2b", "-q")
         cut = longneck("run", config, "--out", root / "audits" / "q3", "-q", "--set", "site.max_pages=4")
     yield {"root": root, "origin": origin, "first_origin": first_origin, "imports": imports, "conflict": conflict,
            "replaced": replaced, "second": second, "rerun": rerun, "cut": cut, "labelled": labelled,
-           "book": openpyxl.load_workbook(q2), "cut_book": openpyxl.load_workbook(root / "audits" / "q3" / "audit.xlsx")}
+           "second_round": second_round, "third": third,
+           "book": openpyxl.load_workbook(q2), "next_book": openpyxl.load_workbook(root / "audits" / "q2b" / "audit.xlsx"),
+           "cut_book": openpyxl.load_workbook(root / "audits" / "q3" / "audit.xlsx")}
 
 
 def test_two_team_workbooks_merge_by_url(quarter):
     first, second = quarter["imports"]
     assert "new 6" in first.stdout and "from the Label queue" in first.stdout
-    assert "new 3" in second.stdout and "from other workbooks kept: 6" in second.stdout
+    assert "new 5" in second.stdout and "from other workbooks kept: 6" in second.stdout
     store = History(database_url("", quarter["root"] / "audits" / "q1"))
     run_id = store.runs("Testville")[0]["id"]
-    assert store.review_count(run_id) == 9  # 5 + 3 decisions and one label, none lost to the second import
+    assert store.review_count(run_id) == 11  # 5 + 5 decisions and one label, none lost to the second import
     assert "merge without a Redirect target" in first.stdout  # /parking/permits
 
 
@@ -148,7 +162,7 @@ def test_decisions_and_notes_carry_forward_until_their_basis_changes(quarter):
     assert kept["Recommendation"] == "keep" and kept["Decision"] == "keep"
     assert kept["Notes"] == "a rate card: short on purpose" and "carried forward" in kept["Review"]
     asked = pages["/bins/days"]  # kept, then made noindex: ask again, saying what changed
-    assert asked["Review"].startswith("ask again: now noindex") and asked["Decision"] == "keep"
+    assert asked["Review"].startswith("ask again: now noindex") and asked["Decision"] is None  # decide again
     assert "ask again: now noindex" in asked["Reasons"]
     url, label = quarter["labelled"]
     assert pages[url[len(quarter["first_origin"]):]]["Task"] == label, \
@@ -210,3 +224,22 @@ def test_a_crawl_cut_by_max_pages_is_incomplete_and_checks_nothing_it_did_not_re
     assert follow and all(r["Done"] == "not checked" for r in follow if "not checked" in (r["Now"] or ""))
     assert any(r["Done"] == "not checked" for r in follow)
     assert not any(r["Now"] == "no longer linked from the site" for r in follow)
+
+
+def test_the_next_round_stores_only_what_reviewers_changed(quarter):
+    """The second round's workbooks came pre-filled with the first round's decisions: left as they were,
+    they are not stored again (so they stay decisions of the run they rest on), and the two teams'
+    copies do not conflict over rows neither touched."""
+    parking, bins = quarter["second_round"]
+    assert "earlier decisions carried forward unchanged" in parking.stdout
+    assert "new 1," in parking.stdout and "new 1," in bins.stdout, (parking.stdout, bins.stdout)  # withdrawal; answer
+    pages = by_path(rows_of(quarter["next_book"]["Pages"]), quarter["origin"])
+    withdrawn = pages["/parking/old-rates"]  # the keep was withdrawn: audited afresh, nothing pre-filled
+    assert not withdrawn["Decision"] and not withdrawn["Review"] and "reviewed" not in (withdrawn["Reasons"] or "")
+    assert withdrawn["Notes"] == "a rate card: short on purpose"  # the note stays
+    confirmed = pages["/bins/days"]  # asked again, confirmed: it rests on the page as it is now
+    assert confirmed["Decision"] == "keep" and "carried forward" in confirmed["Review"]
+    untouched = pages["/bins/missed"]  # asked again and left empty: asked again
+    assert untouched["Review"].startswith("ask again: now noindex") and not untouched["Decision"]
+    improved = pages["/parking/fines-2015"]  # improve done last quarter stays done, whatever was imported since
+    assert improved["Recommendation"] == "keep" and "done" in improved["Review"]

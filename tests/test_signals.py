@@ -22,13 +22,15 @@ def test_a_breadcrumb_is_not_a_place_in_the_navigation():
     collector.add(record("/", links=[("/news/", "nav")]))
     collector.add(record("/news/", links=[("/news/2019/", "body")]))
     collector.add(record("/news/2019/", links=[("/news/2019/a", "body")]))
-    for n in "abc":
-        collector.add(record(f"/news/2019/{n}", links=[("/", "nav"), ("/news/", "nav"), ("/news/2019/", "nav")],
+    for n in "abc":  # each article: a menu (home, news) and a breadcrumb trail (home, news, 2019)
+        collector.add(record(f"/news/2019/{n}", links=[("/", "nav"), ("/news/", "nav"), ("/", "crumb"),
+                                                       ("/news/", "crumb"), ("/news/2019/", "crumb")],
                              crumbs=["/", "/news/", "/news/2019/"]))
     table, _ = collector.finish()
     row = table.set_index("url").loc[ORIGIN + "/news/2019/"]
     assert row["inlinks_nav"] == 0 and row["inlinks_crumb"] == 3 and row["inlinks_body"] == 1
-    assert table.set_index("url").loc[ORIGIN + "/news/"]["inlinks_nav"] == 1  # the menu link on the home page
+    # in the menu of the home page and of the three articles, whatever their breadcrumbs also say
+    assert table.set_index("url").loc[ORIGIN + "/news/"]["inlinks_nav"] == 4
 
 
 def test_a_month_still_to_come_in_the_url_is_upcoming():
