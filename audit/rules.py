@@ -155,15 +155,15 @@ def protected_kind(p, s):
 
 
 def upcoming(p, s):
-    """A page whose newest date is after the crawl, or whose URL names a month still to come (an events
-    calendar's coming months), is about something still to come: it is neither stale nor unused yet, so
-    it is kept until it has passed."""
+    """A page whose newest date is after the crawl, or whose URL names a month not yet over (an events
+    calendar's current and coming months), is about something still to come: it is neither stale nor
+    unused yet, so it is kept until it has passed."""
     if p.status != 200:
         return None
     if p.age_days is not None and p.age_days < 0:
         return f"newest date {p.newest_date} is after the crawl: upcoming"
     if isinstance(p.url_month_ahead, str):
-        return f"the URL names {p.url_month_ahead}, after the crawl: upcoming"
+        return f"the URL names {p.url_month_ahead}, not over at the crawl: upcoming"
     return None
 
 

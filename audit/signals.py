@@ -132,12 +132,12 @@ _URL_MONTH = re.compile(r"(?<!\d)(20\d\d|19\d\d)[-/_.](0[1-9]|1[0-2])(?!\d)")
 
 
 def month_ahead(url: str, fetched) -> str | None:
-    """'YYYY-MM' when the URL names a month after the crawl's (an events calendar's coming months:
-    /events/calendar?month=2027-01, /agenda/2027/01/), else None."""
+    """'YYYY-MM' when the URL names the crawl's month or a later one (an events calendar's current and
+    coming months: /events/calendar?month=2027-01, /agenda/2027/01/), else None."""
     if fetched is None:
         return None
     for year, month in _URL_MONTH.findall(url):
-        if (int(year), int(month)) > (fetched.year, fetched.month):
+        if (int(year), int(month)) >= (fetched.year, fetched.month):
             return f"{year}-{month}"
     return None
 

@@ -37,6 +37,7 @@ def test_a_month_still_to_come_in_the_url_is_upcoming():
     crawled = parse_date("2026-11-29T10:00:00Z")
     assert month_ahead("http://x/events/calendar?month=2027-01", crawled) == "2027-01"
     assert month_ahead("http://x/agenda/2026/12/", crawled) == "2026-12"
-    assert month_ahead("http://x/events/calendar?month=2026-11", crawled) is None
+    assert month_ahead("http://x/events/calendar?month=2026-11", crawled) == "2026-11"  # this month: not over
+    assert month_ahead("http://x/events/calendar?month=2026-10", crawled) is None
     assert month_ahead("http://x/news/2019/05/bins", crawled) is None
     assert month_ahead("http://x/report-2027-13", crawled) is None  # not a month
