@@ -428,6 +428,32 @@ def _shingles_of(hashes, table, rows) -> dict:
     return out
 
 
+def lsh_candidates(hashes, rows: list, threshold: float):
+    """Pairs (i, j) of ``rows`` whose MinHash signatures agree on a whole band: datasketch's banding for
+    ``threshold`` (bands b and rows r as MinHashLSH picks them), kept as one 64-bit key per row and band
+    in numpy (about 90 bytes a page, where MinHashLSH's tables held over a kilobyte), grouped by sorting."""
+    from datasketch import MinHashLSH
+
+    params = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    bands, width = params.b, params.r
+    order = np.asarray(rows, dtype=np.int64)
+    pairs = set()
+    for band in range(bands):
+        start, stop = band * width, (band + 1) * width
+        keys = np.fromiter((hash(hashes[i].hashvalues[start:stop].tobytes()) for i in rows), dtype=np.int64,
+                           count=len(rows))
+        by_key = np.argsort(keys, kind="stable")
+        sorted_keys = keys[by_key]
+        edges = np.flatnonzero(np.diff(sorted_keys)) + 1
+        for group in np.split(by_key, edges):
+            if len(group) > 1:
+                members = order[group].tolist()
+                for x in range(len(members)):
+                    for y in range(x + 1, len(members)):
+                        pairs.add((members[x], members[y]))
+    return pairs
+
+
 def duplicate_clusters(table, hashes, threshold: float = 0.9):
     """Clusters of pages with the same main text (exact) or similar main text (near: Jaccard similarity
     of their main-text word 5-shingles >= ``threshold``). Near pairs: candidates from MinHash LSH tuned
@@ -436,8 +462,6 @@ def duplicate_clusters(table, hashes, threshold: float = 0.9):
     the estimate when the texts cannot be read). Only indexable 200 pages take part: a page already
     noindexed or canonicalised elsewhere is not competing. Returns {row: cluster number}; the caller picks
     each cluster's best page. ``hashes.shingles`` keeps the candidates' shingle sets by content hash."""
-    from datasketch import MinHashLSH
-
     eligible = (table["status"] == 200) & table["content_hash"].notna() & ~table["noindex"] & ~table["canonicalised"]
     parent: dict[int, int] = {}
 
@@ -465,16 +489,12 @@ def duplicate_clusters(table, hashes, threshold: float = 0.9):
             by_hash[h] = i
     representatives = [i for i in by_hash.values() if hashes[i] is not None]
     if threshold < 1 and representatives:
-        lsh = MinHashLSH(threshold=min(max(threshold - LSH_BELOW, 0.05), 1.0), num_perm=NUM_PERM)
         floor = threshold - 4 * math.sqrt(threshold * (1 - threshold) / NUM_PERM)
         candidates = []
-        for i in representatives:
-            for j in lsh.query(hashes[i]):
-                estimate = hashes[i].jaccard(hashes[j])
-                if estimate >= floor:
-                    candidates.append((j, i, estimate))
-            lsh.insert(i, hashes[i])
-        del lsh
+        for i, j in sorted(lsh_candidates(hashes, representatives, min(max(threshold - LSH_BELOW, 0.05), 1.0))):
+            estimate = hashes[i].jaccard(hashes[j])
+            if estimate >= floor:
+                candidates.append((i, j, estimate))
         exact = _shingles_of(hashes, table, sorted({r for pair in candidates for r in pair[:2]}))
         for i, j, estimate in candidates:
             if i in exact and j in exact:
