@@ -149,8 +149,8 @@ AUDIT = {
                  doc="TOML file with the ordered rule list; default: the shipped config/rules.toml. "
                      "Relative to the config."),
     "near_duplicate_threshold": Key("float", default=0.90, minimum=0,
-                                    doc="Estimated Jaccard similarity of main-text shingles (MinHash) "
-                                        "from which two pages are near-duplicates."),
+                                    doc="Jaccard similarity of main-text word 5-shingles from which two pages "
+                                        "are near-duplicates (MinHash LSH candidates, the exact Jaccard confirms)."),
     "thin_words": Key("int", default=200, minimum=0, doc="Pages with fewer words of main text are thin."),
     "stale_days": Key("int", default=730, minimum=1,
                       doc="Pages whose newest date is older than this many days (at crawl time) are stale."),

@@ -167,7 +167,7 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
     tasks become training labels, and the changes since the site's previous run are listed."""
     from . import signals
     from .classify import classify_run, write_classification
-    from .runs import iter_pages
+    from .runs import iter_pages, pages_file
 
     started = time.time()
     settings = dict(config.audit)
@@ -185,7 +185,8 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         corrected = {u: d["corrected_task"] for u, d in decisions.items() if d.get("corrected_task")}
         # 1. classify; 2. signals per URL; 3. duplicate clusters; 4. the rules; 5. targets and tables
         # one pass over pages.jsonl: each record goes to the signals as the classifier reads it
-        collector = signals.Collector(settings["protect"])
+        # near-duplicate candidates' main texts are read again from pages.jsonl to confirm them
+        collector = signals.Collector(settings["protect"], pages=pages_file(run_dir))
 
         def records():
             for record in iter_pages(run_dir):
@@ -370,6 +371,8 @@ def _duplicates(table, hashes, settings, has_traffic: bool) -> dict:
     table["text_similarity"] = text_similarity
     table["similarity"] = similarity
     table["cluster"] = pd.Series(cluster_id, dtype=object)
+    if getattr(hashes, "shingles", None) is not None:
+        hashes.shingles = None  # the candidates' shingle sets are not needed any more
     return best_of_cluster
 
 

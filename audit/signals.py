@@ -4,14 +4,18 @@ What each page gets (documented as Pages columns in reports.workbook): inlinks f
 broken links on the page, redirect hops, indexability (noindex, canonicalised, conflicts), newest date
 and age, thin, orphan, protected, exact and near-duplicate clusters (MinHash/LSH on main-text word
 shingles, datasketch), and analytics joined on the URL. Memory: one MinHash signature (128 integers)
-and a tuple of link ids per page; main text is read once and not kept.
+and a tuple of link ids per page; main text is read once and not kept (near-duplicate candidates' main
+texts are read again from pages.jsonl, and only theirs, to confirm them with the exact Jaccard).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import sys
 import zlib
+from array import array
 from datetime import date, datetime
 from urllib.parse import unquote, urlsplit
 
@@ -69,9 +73,15 @@ _TEMPLATE = None
 class Signatures(list):
     """The pages' MinHash signatures by row (a list), and ``texts``: their main texts as TF-IDF rows (a
     scipy CSR matrix, sublinear tf, L2-normalised, words only: no URL, title or folder tokens; an empty
-    row for a page without text), for similarities that shingles miss and for redirect targets."""
+    row for a page without text), for similarities that shingles miss and for redirect targets.
+    ``pages`` and ``ordinals``: the pages.jsonl the rows were read from and each row's record number in
+    it, so near-duplicate candidates' main texts can be read again (None: confirm with the estimate);
+    ``shingles``: {content hash: shingle set} of the candidates, filled by ``duplicate_clusters``."""
 
     texts = None
+    pages = None
+    ordinals = None
+    shingles = None
 
 
 TEXT_FEATURES = 2 ** 20
@@ -106,11 +116,9 @@ def text_matrix(blocks: list, n: int):
     return X.tocsr()
 
 
-def minhash(text: str):
-    """MinHash signature of the text's word shingles, or None when the text is too short to compare.
-    Shingles are hashed with CRC-32 of each word, combined in numpy (fast, and the same in every run)."""
-    from datasketch import MinHash
-
+def shingle_set(text: str):
+    """The text's word 5-shingles as a sorted array of distinct 32-bit codes (CRC-32 of each word,
+    combined in numpy: fast, and the same in every run), or None when the text is too short to compare."""
     words = _WORD.findall(text.lower())
     if len(words) < MIN_DUPLICATE_WORDS:
         return None
@@ -120,11 +128,28 @@ def minhash(text: str):
     shingles = np.zeros(count, dtype=np.uint64)
     for j in range(k):
         shingles = (shingles * np.uint64(1_000_003) + codes[j:j + count]) & np.uint64(0xFFFFFFFF)
+    return np.unique(shingles).astype(np.uint32)
+
+
+def jaccard(a, b) -> float:
+    """The exact Jaccard similarity of two shingle sets (``shingle_set``)."""
+    common = np.intersect1d(a, b, assume_unique=True).size
+    return common / (a.size + b.size - common) if a.size + b.size else 1.0
+
+
+def minhash(text: str):
+    """MinHash signature of the text's word shingles (``shingle_set``), or None when the text is too
+    short to compare."""
+    from datasketch import MinHash
+
+    shingles = shingle_set(text)
+    if shingles is None:
+        return None
     global _TEMPLATE
     if _TEMPLATE is None:  # the permutations are drawn once (seeded), not per page
         _TEMPLATE = MinHash(num_perm=NUM_PERM)
     m = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-    m.update_batch(np.unique(shingles).tolist())
+    m.update_batch(shingles.tolist())
     return m
 
 
@@ -147,10 +172,13 @@ class Collector:
     classifier and the signals share one pass over ``pages.jsonl``; ``finish(valued)`` counts the links
     once every URL has a row and the top-task pages are known."""
 
-    def __init__(self, protect=()):
+    def __init__(self, protect=(), pages=None):
         self.protect_re = [re.compile(p) for p in protect]
+        self.pages = pages  # the pages.jsonl whose records come to add(), in order (None: not read again)
         self.index: dict[str, int] = {}
         self.rows: list[dict] = []
+        self.ordinals = array("l")  # each row's record number in pages.jsonl (blank lines not counted)
+        self._records = 0
         self.links: list[tuple] = []
         self.hashes: list = []
         self._texts: list = []   # (row, main text) waiting to be hashed, in batches
@@ -164,9 +192,11 @@ class Collector:
     def add(self, record: dict) -> None:
         protect_re, index, rows, links, hashes = self.protect_re, self.index, self.rows, self.links, self.hashes
         url = record["url"]
+        self._records += 1
         if url in index:
             return
         index[url] = len(rows)
+        self.ordinals.append(self._records - 1)
         status = record.get("status")
         dates = record.get("dates") or {}
         newest = newest_date(dates)
@@ -245,6 +275,7 @@ class Collector:
         n = len(rows)
         hashes = Signatures(self.hashes)
         hashes.texts = text_matrix(self._blocks, n)
+        hashes.pages, hashes.ordinals = self.pages, self.ordinals
         self._blocks = []
         table = pd.DataFrame(rows)
         if n == 0:
@@ -366,13 +397,71 @@ def breadcrumb_section(breadcrumbs, url: str = "") -> str | None:
     return sys.intern(" ".join(crumbs[0]["text"].split())[:80]) if crumbs else None
 
 
-def duplicate_clusters(table, hashes, threshold: float = 0.9):
-    """Clusters of pages with the same main text (exact) or similar main text (near, MinHash/LSH with
-    estimated Jaccard >= ``threshold``). Only indexable 200 pages take part: a page already noindexed or
-    canonicalised elsewhere is not competing. Returns {row: cluster number}; the caller picks each
-    cluster's best page."""
+LSH_BELOW = 0.15  # LSH looks for candidates this far below the threshold: banding tuned at the threshold
+                  # itself finds a pair at 0.92 only half the time (5 bands of 25 at 0.90, 128 permutations)
+
+
+def _shingles_of(hashes, table, rows) -> dict:
+    """{row: shingle set} of ``rows``, their main texts read again from pages.jsonl in one pass (only
+    their lines are parsed). {} when the signatures did not come from a file."""
+    pages, ordinals = getattr(hashes, "pages", None), getattr(hashes, "ordinals", None)
+    if pages is None or ordinals is None or not rows:
+        return {}
+    wanted = {ordinals[r]: r for r in rows}
+    last, urls, out, number = max(wanted), table["url"], {}, -1
+    try:
+        with open(pages, encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                number += 1
+                if number in wanted:
+                    record, row = json.loads(line), wanted[number]
+                    if record.get("url") == urls.iat[row]:  # else the file changed: keep the estimate
+                        shingles = shingle_set(record.get("main_text") or "")
+                        if shingles is not None:
+                            out[row] = shingles
+                if number >= last:
+                    break
+    except (OSError, ValueError):
+        return out
+    return out
+
+
+def lsh_candidates(hashes, rows: list, threshold: float):
+    """Pairs (i, j) of ``rows`` whose MinHash signatures agree on a whole band: datasketch's banding for
+    ``threshold`` (bands b and rows r as MinHashLSH picks them), kept as one 64-bit key per row and band
+    in numpy (about 90 bytes a page, where MinHashLSH's tables held over a kilobyte), grouped by sorting."""
     from datasketch import MinHashLSH
 
+    params = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    bands, width = params.b, params.r
+    order = np.asarray(rows, dtype=np.int64)
+    pairs = set()
+    for band in range(bands):
+        start, stop = band * width, (band + 1) * width
+        keys = np.fromiter((hash(hashes[i].hashvalues[start:stop].tobytes()) for i in rows), dtype=np.int64,
+                           count=len(rows))
+        by_key = np.argsort(keys, kind="stable")
+        sorted_keys = keys[by_key]
+        edges = np.flatnonzero(np.diff(sorted_keys)) + 1
+        for group in np.split(by_key, edges):
+            if len(group) > 1:
+                members = order[group].tolist()
+                for x in range(len(members)):
+                    for y in range(x + 1, len(members)):
+                        pairs.add((members[x], members[y]))
+    return pairs
+
+
+def duplicate_clusters(table, hashes, threshold: float = 0.9):
+    """Clusters of pages with the same main text (exact) or similar main text (near: Jaccard similarity
+    of their main-text word 5-shingles >= ``threshold``). Near pairs: candidates from MinHash LSH tuned
+    LSH_BELOW under the threshold, kept when their MinHash estimate is within four standard errors of it,
+    then confirmed with the exact Jaccard of their shingle sets (main texts read again, candidates only;
+    the estimate when the texts cannot be read). Only indexable 200 pages take part: a page already
+    noindexed or canonicalised elsewhere is not competing. Returns {row: cluster number}; the caller picks
+    each cluster's best page. ``hashes.shingles`` keeps the candidates' shingle sets by content hash."""
     eligible = (table["status"] == 200) & table["content_hash"].notna() & ~table["noindex"] & ~table["canonicalised"]
     parent: dict[int, int] = {}
 
@@ -400,12 +489,22 @@ def duplicate_clusters(table, hashes, threshold: float = 0.9):
             by_hash[h] = i
     representatives = [i for i in by_hash.values() if hashes[i] is not None]
     if threshold < 1 and representatives:
-        lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        for i in representatives:
-            for j in lsh.query(hashes[i]):
-                if hashes[i].jaccard(hashes[j]) >= threshold:
-                    union(i, j)
-            lsh.insert(i, hashes[i])
+        floor = threshold - 4 * math.sqrt(threshold * (1 - threshold) / NUM_PERM)
+        candidates = []
+        for i, j in sorted(lsh_candidates(hashes, representatives, min(max(threshold - LSH_BELOW, 0.05), 1.0))):
+            estimate = hashes[i].jaccard(hashes[j])
+            if estimate >= floor:
+                candidates.append((i, j, estimate))
+        exact = _shingles_of(hashes, table, sorted({r for pair in candidates for r in pair[:2]}))
+        for i, j, estimate in candidates:
+            if i in exact and j in exact:
+                estimate = jaccard(exact[i], exact[j])
+            if estimate >= threshold:
+                union(i, j)
+        try:
+            hashes.shingles = {content_hash[r]: s for r, s in exact.items()}
+        except AttributeError:  # a plain list of signatures
+            pass
     members: dict[int, list] = {}
     for i in parent:
         members.setdefault(find(i), []).append(i)
@@ -417,9 +516,14 @@ def duplicate_clusters(table, hashes, threshold: float = 0.9):
 
 
 def similarity(hashes, table, a: int, b: int) -> float:
-    """Estimated Jaccard similarity of two pages' main texts (1.0 for the same content hash)."""
-    if table["content_hash"].iat[a] == table["content_hash"].iat[b]:
+    """Jaccard similarity of two pages' main-text shingles (1.0 for the same content hash): exact when
+    ``duplicate_clusters`` read both texts, else the MinHash estimate."""
+    ha, hb = table["content_hash"].iat[a], table["content_hash"].iat[b]
+    if ha == hb:
         return 1.0
+    exact = getattr(hashes, "shingles", None) or {}
+    if ha in exact and hb in exact:
+        return round(float(jaccard(exact[ha], exact[hb])), 3)
     if hashes[a] is None or hashes[b] is None:
         return 0.0
     return round(float(hashes[a].jaccard(hashes[b])), 3)
