@@ -61,7 +61,7 @@ def read_labels(path, task_ids) -> dict:
     text = csvfile.read_text(path, "labels file")
     header_line = next((line for line in text.splitlines() if line.strip()), "")
     try:
-        rows = csvfile.reader(text, header_line)
+        rows = csvfile.reader(text, header_line, path)
         header = [h.strip().lower() for h in next(rows, [])]
         missing = {"url", "task"} - set(header)
         if missing:

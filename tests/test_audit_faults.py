@@ -1,0 +1,104 @@
+"""Issue 12, the audit's part: bad input gets a one-line message naming the file or key and an exit
+code, nothing is half-written, and a run is recorded in the history only once its workbook is in place."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from audit.config import ConfigError, parse_config
+from tests.conftest import longneck, write_config
+
+MINIMAL = {"site": {"name": "x", "start_urls": ["https://www.example.org/"]}}
+
+
+# ---- item 4: a catastrophic regex is refused at check, naming the key ---------------------------------
+@pytest.mark.parametrize("section, key, value", [
+    ("site", "include", ["(a+)+$"]),
+    ("site", "exclude", ["/x/(a+)+$"]),
+    ("audit", "protect", ["(x*y*)*$"]),
+    ("audit", "sections", {"(a{1,3})*$": "news"}),
+])
+def test_a_nested_quantifier_is_refused_naming_the_key(section, key, value):
+    data = {"site": dict(MINIMAL["site"])}
+    data.setdefault(section, {})[key] = value
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    message = str(info.value)
+    assert message.startswith(f"{section}.{key}") and "exponential time" in message and "\n" not in message
+
+
+def test_the_refused_pattern_really_is_catastrophic_and_the_allowed_forms_are_fast():
+    """The check is not a style rule: (a+)+$ doubles its time with every a (57 s at 30 in the issue);
+    the possessive and atomic forms the message suggests are accepted, and answer against 26 a's faster
+    than the refused pattern does against 18."""
+    subject = "a" * 26 + "b"
+    started = time.perf_counter()
+    re.search(r"(a+)+$", "a" * 18 + "b")
+    slow = time.perf_counter() - started
+    for safe in (r"(a+)++$", r"(?>(a+)+)$", r"a+$", r"^/news/\d+", r"(foo|bar)+/", r"(?:/[a-z]+)++$"):
+        parse_config({"site": {**MINIMAL["site"], "include": [safe]}})
+        started = time.perf_counter()
+        re.search(safe, subject)
+        assert time.perf_counter() - started < max(slow, 0.01)
+
+
+def test_check_refuses_a_catastrophic_include_with_exit_2(tmp_path):
+    config = write_config(tmp_path / "site.toml", {"start_urls": ["https://www.example.org/"],
+                                                   "include": ["(a+)+$"]})
+    proc = longneck("check", config, check=False, timeout=60)
+    assert proc.returncode == 2
+    assert "site.include[0]" in proc.stderr and "(a+)+$" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# ---- item 8 (config): nan / inf timeout, empty start_urls ----------------------------------------------
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_timeout_that_is_not_finite_is_refused(tmp_path, value):
+    path = tmp_path / "site.toml"
+    path.write_text(f'[site]\nname = "x"\nstart_urls = ["https://www.example.org/"]\ntimeout = {value}\n')
+    proc = longneck("check", path, check=False, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "site.timeout: expected a finite number" in proc.stderr and str(path) in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_empty_start_urls_are_refused():
+    with pytest.raises(ConfigError, match=r"^site\.start_urls: must not be empty"):
+        parse_config({"site": {"name": "x", "start_urls": []}})
+
+
+# ---- item 8 (analytics): a huge cell and an unbalanced quote ----------------------------------------
+def _check_with_analytics(tmp_path, text: str):
+    export = tmp_path / "ga4.csv"
+    export.write_text(text, encoding="utf-8")
+    path = write_config(tmp_path / "site.toml", {"start_urls": ["https://www.example.org/"]},
+                        f'[audit]\nanalytics = ["{export.name}"]\n')
+    return export, longneck("check", path, check=False, timeout=60)
+
+
+def test_an_analytics_cell_over_the_csv_field_limit_is_a_one_line_error(tmp_path):
+    export, proc = _check_with_analytics(tmp_path, "page path and screen class,views\n/a,1\n/" + "x" * 131_073 + ",2\n")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{export}: line 3: not a readable CSV row: a cell is longer than 131,072 characters" in proc.stderr
+
+
+def test_an_unbalanced_quote_in_analytics_is_an_error_not_one_garbage_row(tmp_path):
+    from audit.analytics import read_export
+
+    export = tmp_path / "ga4.csv"
+    export.write_text('page path and screen class,views\n/a,1\n"/b,2\n/c,3\n/d,4\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(export))}: line 3: .*quote .* never closed"):
+        read_export(export)
+    export, proc = _check_with_analytics(tmp_path, '# GA4\npage path and screen class,views\n/a,1\n"/b,2\n/c,3\n')
+    assert proc.returncode == 2 and f"{export}: line 4:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_unbalanced_quote_in_the_labels_file_is_an_error(tmp_path):
+    from audit.runs import read_labels
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text('url,task\nhttps://x.org/a,pay\n"https://x.org/b,pay\nhttps://x.org/c,pay\n')
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(labels))}: line 3: .*never closed"):
+        read_labels(labels, ["pay"])
