@@ -818,8 +818,10 @@ def classify_run(run_dir, config, extra_labels: dict | None = None, exclude: set
 def write_classification(run_dir, result: Result, queue) -> None:
     from pathlib import Path
 
-    result.table.to_csv(Path(run_dir) / "classification.csv", index=False)
-    queue.to_csv(Path(run_dir) / "label_queue.csv", index=False)
+    from .runs import write_csv_atomically
+
+    write_csv_atomically(result.table, Path(run_dir) / "classification.csv")
+    write_csv_atomically(queue, Path(run_dir) / "label_queue.csv")
 
 
 def evaluate_run(run_dir, config, labels_file, train_labels: dict | None = None) -> dict:

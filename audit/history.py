@@ -4,7 +4,10 @@ SQLite by default (``history.sqlite`` in the folder that holds the run folders),
 SQLAlchemy reaches through ``[history] database`` (``postgresql://user@host/db`` for a team sharing
 one history). Tables (created on first use):
 
-- ``runs``: id, site, run folder, audited_at, config fingerprint, tool version, counts.
+- ``runs``: id, site, run folder, audited_at, config fingerprint, tool version, counts, and ``pending``:
+  true from the moment the run is recorded until its workbook is in place. Every reader leaves pending
+  runs out (a run whose workbook was never written is not a "previous run" to compare with), and the
+  next audit of the same folder deletes them.
 - ``pages``: per run and URL: status, task, confidence, recommendation, reasons, content hash,
   redirect target, depth, navigation inlinks, noindex, robots blocked, final URL.
 - ``tasks``: per run and task: pages, best page and its depth, competing duplicates, stale share.
@@ -26,7 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .runs import RunError
 
-SCHEMA_VERSION = 2  # 2: runs.origin/complete/labels, pages.views/canonical, reviews.target/source (added in place)
+SCHEMA_VERSION = 3  # 2: runs.origin/complete/labels, pages.views/canonical, reviews.target/source; 3: runs.pending
+# (all added in place)
 metadata = MetaData()
 
 runs = Table(
@@ -40,7 +44,9 @@ runs = Table(
     Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
     Column("urls", Integer), Column("pages", Integer), Column("classified", Integer), Column("no_task", Integer),
     Column("origin", Text), Column("complete", Boolean), Column("labels", Integer),
+    Column("pending", Boolean),  # recorded, workbook not yet in place (NULL in runs recorded before 3: done)
 )
+DONE = runs.c.pending.is_not(True)  # the runs every reader sees
 pages = Table(
     "pages", metadata,
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
@@ -133,11 +139,20 @@ class History:
 
     # ---- writing a run ------------------------------------------------------------------------
     def record_run(self, site: str, run_dir, fingerprint: str, version: str, summary: dict, page_rows: list,
-                   task_rows: list) -> int:
-        """Store one audit; returns its run id."""
+                   task_rows: list, pending: bool = False) -> int:
+        """Store one audit; returns its run id. ``pending``: the workbook is not written yet; the run is
+        invisible to every reader until :meth:`finish_run`. Runs of the same folder left pending by an
+        earlier audit that failed (or was killed) before its workbook was in place are deleted."""
+        folder = str(Path(run_dir).resolve())
         with self.engine.begin() as conn:
-            run_id = conn.execute(runs.insert().values(
-                site=site, run_dir=str(Path(run_dir).resolve()), audited_at=_now(), config_fingerprint=fingerprint,
+            abandoned = [r.id for r in conn.execute(select(runs.c.id).where((runs.c.run_dir == folder)
+                                                                            & runs.c.pending.is_(True)))]
+            for table in (reviews, tasks, pages, runs):  # children first, whatever the foreign keys do
+                column = table.c.id if table is runs else table.c.run_id
+                if abandoned:
+                    conn.execute(table.delete().where(column.in_(abandoned)))
+            run_id = conn.execute(runs.insert().values(pending=pending or None,
+                site=site, run_dir=folder, audited_at=_now(), config_fingerprint=fingerprint,
                 tool_version=version, schema_version=SCHEMA_VERSION, urls=summary.get("urls"),
                 pages=summary.get("pages"), classified=summary.get("classified"), no_task=summary.get("no_task"),
                 origin=summary.get("origin"), complete=summary.get("complete"), labels=summary.get("labels"),
@@ -148,9 +163,16 @@ class History:
                 conn.execute(tasks.insert(), [{**row, "run_id": run_id} for row in task_rows])
         return int(run_id)
 
+    def finish_run(self, run_id: int) -> None:
+        """The run's workbook is in place: from now on the run is part of the history."""
+        with self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id).values(pending=None))
+
     # ---- reading ------------------------------------------------------------------------------
-    def runs(self, site: str | None = None) -> list[dict]:
-        query = select(runs).order_by(runs.c.id)
+    def runs(self, site: str | None = None, also: int | None = None) -> list[dict]:
+        """The site's (or every site's) runs whose workbook was written, oldest first; ``also``: a run id
+        to include even while it is pending (the audit that is writing its workbook now)."""
+        query = select(runs).where(DONE if also is None else (DONE | (runs.c.id == also))).order_by(runs.c.id)
         if site is not None:
             query = query.where(runs.c.site == site)
         with self.engine.connect() as conn:
@@ -164,7 +186,7 @@ class History:
     def run_for_folder(self, run_dir) -> dict | None:
         """The latest run recorded for this run folder."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(runs).where(runs.c.run_dir == str(Path(run_dir).resolve()))
+            row = conn.execute(select(runs).where((runs.c.run_dir == str(Path(run_dir).resolve())) & DONE)
                                .order_by(runs.c.id.desc())).first()
         return dict(row._mapping) if row else None
 
@@ -202,7 +224,7 @@ class History:
                         pages.c.robots_blocked, pages.c.views)
                  .join(runs, runs.c.id == reviews.c.run_id)
                  .join(pages, (pages.c.run_id == reviews.c.run_id) & (pages.c.url == reviews.c.url), isouter=True)
-                 .where(runs.c.site == site).order_by(reviews.c.run_id))
+                 .where((runs.c.site == site) & DONE).order_by(reviews.c.run_id))
         if before_id is not None:
             query = query.where(reviews.c.run_id < before_id)
         out: dict[str, dict] = {}
@@ -232,10 +254,11 @@ class History:
         with self.engine.connect() as conn:
             return dominant_origin(r.url for r in conn.execute(select(pages.c.url).where(pages.c.run_id == run["id"])))
 
-    def series(self, site: str) -> list[dict]:
-        """Per run of the site: date, URLs, pages, classified, no-task pages (for the trend chart)."""
+    def series(self, site: str, also: int | None = None) -> list[dict]:
+        """Per run of the site: date, URLs, pages, classified, no-task pages (for the trend chart);
+        ``also``: the pending run being written now."""
         latest = {}
-        for r in self.runs(site):  # a folder audited again counts once, with its latest audit, in the place
+        for r in self.runs(site, also=also):  # a folder audited again counts once, with its latest audit, in the place
             latest[r["run_dir"]] = r  # of its first (dicts keep the order keys were first set in)
         return [{k: r[k] for k in ("id", "audited_at", "urls", "pages", "classified", "no_task")} for r in latest.values()]
 

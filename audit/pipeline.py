@@ -40,6 +40,7 @@ class Audit:
     trend: list = field(default_factory=list)  # per run of the site: date, URLs, pages, no-task pages
     run_id: int | None = None
     broken_links: "object" = None    # one row per broken internal link: source, target, anchor, target_status
+    history_url: str | None = None   # where run_id is recorded (pending until write_audit has the workbook in place)
 
 
 def _best_of(cols: dict, rows, with_traffic: bool):
@@ -192,6 +193,8 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
                 collector.add(record)
                 yield record
 
+        for name in ("classification.csv", "label_queue.csv"):  # left by an audit killed while writing them
+            (Path(run_dir) / (name + ".partial")).unlink(missing_ok=True)
         result, queue, pages = classify_run(run_dir, config, extra_labels=corrected, records=records())
         write_classification(run_dir, result, queue)
         table, hashes, notes = _signals(run_dir, result, settings, collector)
@@ -242,7 +245,8 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
     notes.append(f"audit took {time.time() - started:.1f} s")
     costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
     return Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
-                 costs, **parts, broken_links=collector.broken_links)
+                 costs, **parts, broken_links=collector.broken_links,
+                 history_url=store.url if store is not None else None)
 
 
 def _crawl_summary(run_dir) -> dict:
@@ -585,7 +589,10 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
     task_rows = [{k: _scalar(row[k]) for k in ("task", "pages", "best_page", "best_depth", "competing_duplicates",
                                                "stale_share", "thin_share", "views")}
                  for row in tasks.to_dict("records")]
-    run_id = store.record_run(site, run_dir, config.fingerprint(), __version__, summary, page_rows, task_rows)
+    # pending: no reader sees the run until write_audit has its workbook in place (a kill or an error in
+    # between leaves a run the next audit ignores, not one it compares with)
+    run_id = store.record_run(site, run_dir, config.fingerprint(), __version__, summary, page_rows, task_rows,
+                              pending=True)
     changes = compare_runs(store, previous["id"], run_id) if previous else None
     if previous:
         from .history import rebase
@@ -599,7 +606,7 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
                                    ("competing_then", "competing_duplicates")):
             tasks[column] = [before.get(t, {}).get(field_name) for t in tasks["task"]]
         tasks["slipped"] = [_slipped(row) for row in tasks.to_dict("records")]
-    return {"changes": changes, "trend": store.series(site), "run_id": run_id}
+    return {"changes": changes, "trend": store.series(site, also=run_id), "run_id": run_id}
 
 
 def _slipped(row) -> str | None:
@@ -832,27 +839,72 @@ def _versions() -> dict:
 
 
 def write_audit(run_dir, audit: Audit, path=None) -> Path:
-    """Write the workbook; a workbook a reviewer has filled in is never overwritten (the new one gets a
-    time-stamped name beside it, and a note says so)."""
+    """Write the workbook (atomically: a ``.partial`` file renamed into place), then mark the audit's run
+    in the history as done: only a run whose workbook is in place is ever compared with. A workbook a
+    reviewer has filled in is never overwritten (the new one gets a time-stamped name beside it); one that
+    cannot be read (truncated, not a workbook) is moved aside to ``audit-unreadable-DATE-TIME.xlsx`` and
+    replaced. Notes say so. A workbook that cannot be written is a RunError naming the file."""
     from reports.workbook import write_workbook
 
+    from .runs import RunError
+
     path = Path(path or Path(run_dir) / "audit.xlsx")
-    if path.exists() and _reviewed(path):
-        kept = path
-        path = path.with_name(f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
-        audit.notes.append(f"{kept} holds a review, so it was left alone; this audit is {path.name}")
-    write_workbook(path, audit)
+    stamp = time.strftime('%Y%m%d-%H%M%S')
+    partial = path.with_name(path.name + ".partial")
+    _remove(partial)  # left by an earlier audit that was killed while saving
+    if path.exists():
+        state = _reviewed(path)
+        if state is None:
+            aside = path.with_name(f"{path.stem}-unreadable-{stamp}{path.suffix}")
+            path.replace(aside)
+            audit.notes.append(f"{path.name} could not be read as a workbook (damaged?); it was kept as {aside.name} "
+                               "and replaced by this audit")
+        elif state:
+            kept = path
+            path = path.with_name(f"{path.stem}-{stamp}{path.suffix}")
+            partial = path.with_name(path.name + ".partial")
+            audit.notes.append(f"{kept} holds a review, so it was left alone; this audit is {path.name}")
+    try:
+        with open(partial, "wb"):  # can it be written at all? (before openpyxl starts its sheet writers)
+            pass
+        write_workbook(path, audit)
+    except OSError as exc:
+        _remove(partial)
+        recorded = (" (the audit's run stays out of the history; audit again once it can be written)"
+                    if audit.run_id is not None else "")
+        raise RunError(f"cannot write the workbook {path}: {exc.strerror or exc}{recorded}") from None
+    except BaseException:
+        _remove(partial)
+        raise
+    if audit.run_id is not None and audit.history_url:
+        from .history import History
+
+        store = History(audit.history_url)
+        try:
+            store.finish_run(audit.run_id)
+        finally:
+            store.close()
     return path
 
 
-def _reviewed(path: Path) -> bool:
-    """Does the workbook hold a review: anything in the reviewer columns beyond what the audit pre-filled?"""
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _reviewed(path: Path) -> bool | None:
+    """Does the workbook hold a review: anything in the reviewer columns beyond what the audit pre-filled?
+    None when it cannot be read as an audit workbook at all."""
     from .review import ReviewError, read_workbook_reviews, review_fingerprint
 
     try:
         settings, rows = read_workbook_reviews(path)
-    except ReviewError:
-        return False  # not a readable audit workbook: replace it
+    except ReviewError:  # damaged, or not an audit workbook: kept aside, not overwritten
+        return None
+    except Exception:  # noqa: BLE001 - a damaged zip or XML fails in many ways inside openpyxl
+        return None
     if any(r["source"] != "pages" for r in rows):
         return True
     prefilled = settings.get("carried reviews")

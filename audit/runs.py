@@ -17,6 +17,19 @@ class RunError(RuntimeError):
     """A run folder that lacks what a command needs; the message says what."""
 
 
+def write_csv_atomically(frame, path) -> None:
+    """Write a pandas table as CSV to ``path`` through ``path.partial`` (renamed into place when
+    complete): a kill or a full disk never leaves a half-written file under the real name."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        frame.to_csv(partial, index=False)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def save_config(run_dir, config: Config) -> None:
     path = Path(run_dir) / "config.json"
     path.write_text(json.dumps({**config.as_dict(), "fingerprint": config.fingerprint(), "source": config.source},

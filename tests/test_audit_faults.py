@@ -102,3 +102,103 @@ def test_an_unbalanced_quote_in_the_labels_file_is_an_error(tmp_path):
     labels.write_text('url,task\nhttps://x.org/a,pay\n"https://x.org/b,pay\nhttps://x.org/c,pay\n')
     with pytest.raises(ConfigError, match=rf"^{re.escape(str(labels))}: line 3: .*never closed"):
         read_labels(labels, ["pay"])
+
+
+# ---- item 2: a run is recorded only once its workbook is in place ----------------------------------
+@pytest.fixture(scope="module")
+def two_crawls(tmp_path_factory):
+    """Two crawls of one site (q1, then q2 after a page went), and a copy of q2 (q3) to audit later."""
+    import shutil
+
+    from audit.demo.server import SiteServer
+
+    from . import rules_site
+
+    root = tmp_path_factory.mktemp("record")
+    www = root / "www"
+    rules_site.build(www)
+    with SiteServer(www) as server:
+        config = rules_site.write_config(root, server.url)
+        longneck("crawl", config, "--out", root / "audits" / "q1", "-q")
+        server.httpd.rules = {**rules_site.SERVER, "gone": ["/news/old-story"]}
+        longneck("crawl", config, "--out", root / "audits" / "q2", "-q")
+        origin = server.url
+    shutil.copytree(root / "audits" / "q2", root / "audits" / "q3")
+    return {"root": root, "audits": root / "audits", "origin": origin}
+
+
+def _store(audits):
+    from audit.history import History, database_url
+
+    return History(database_url("", audits / "q1"))
+
+
+def test_a_workbook_that_cannot_be_written_records_no_run_and_the_next_audit_compares_with_the_right_one(two_crawls):
+    from audit.pipeline import audit_run, write_audit
+    from audit.runs import run_config
+
+    audits, origin = two_crawls["audits"], two_crawls["origin"]
+    longneck("audit", audits / "q1")
+    # the fault: q2's workbook path cannot be written (its folder is a file), after the history was reached
+    (audits / "blocked").write_text("a file, not a folder")
+    for _ in range(2):  # and again: still no run recorded, no traceback, no .partial left
+        proc = longneck("audit", audits / "q2", "--output", audits / "blocked" / "audit.xlsx", check=False)
+        assert proc.returncode == 1, proc.stderr
+        assert "cannot write the workbook" in proc.stderr and "Traceback" not in proc.stderr
+    assert not list(audits.rglob("*.partial"))
+    store = _store(audits)
+    try:
+        assert [r["run_dir"] for r in store.runs("Testville")] == [str((audits / "q1").resolve())]
+        assert store.run_for_folder(audits / "q2") is None
+        assert store.previous_run("Testville", other_than=audits / "q3")["run_dir"] == str((audits / "q1").resolve())
+    finally:
+        store.close()
+    # the next audit (q3, the same crawl as q2) compares with q1: the page that went (410 now) is a
+    # change, not "0 changed" against a q2 that has no workbook
+    audit = audit_run(audits / "q3", run_config(audits / "q3"))
+    assert audit.changes is not None
+    changed = dict(zip(audit.changes["url"], audit.changes["change"]))
+    assert "status" in changed[f"{origin}/news/old-story"]
+    store = _store(audits)
+    try:  # pending until its workbook is written: invisible, then part of the history
+        assert store.run_for_folder(audits / "q3") is None
+        path = write_audit(audits / "q3", audit)
+        assert path.exists() and store.run_for_folder(audits / "q3")["id"] == audit.run_id
+        # the abandoned q2 attempts are deleted when q2 is audited successfully
+        longneck("audit", audits / "q2")
+        assert [r["run_dir"].rsplit("/", 1)[-1] for r in store.runs("Testville")] == ["q1", "q3", "q2"]
+        from sqlalchemy import func, select
+
+        from audit.history import runs
+        with store.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(runs)).scalar_one() == 3
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
+def test_a_damaged_workbook_is_kept_aside_and_replaced_and_recorded_once(two_crawls, damage):
+    import openpyxl
+
+    audits = two_crawls["audits"]
+    folder = audits / "q1"
+    book = folder / "audit.xlsx"
+    if not book.exists():
+        longneck("audit", folder)
+    data = book.read_bytes()
+    for old in folder.glob("audit-unreadable-*.xlsx"):
+        old.unlink()
+    book.write_bytes({"garbage": b"not a workbook at all", "truncated": data[: len(data) // 2], "empty": b""}[damage])
+    damaged = book.read_bytes()
+    store = _store(audits)
+    try:
+        before = len(store.runs("Testville"))
+        proc = longneck("audit", folder, check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert "could not be read as a workbook" in proc.stderr
+        openpyxl.load_workbook(book, read_only=True).close()  # replaced by a good one
+        [aside] = folder.glob("audit-unreadable-*.xlsx")
+        assert aside.read_bytes() == damaged
+        assert len(store.runs("Testville")) == before + 1
+    finally:
+        store.close()
