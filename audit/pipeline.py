@@ -213,7 +213,12 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         summary.update(origin=origin, complete=complete, labels=len(corrected))
         settings_rows = _settings_rows(run_dir, config, rules)
         settings_rows.append(("carried reviews", carried_fingerprint(table)))
-        notes += result.warnings
+        too_few = getattr(result, "too_few", None)
+        if too_few is not None:  # the why first on the Summary sheet; the crawl is kept out of the history
+            notes[:0] = result.warnings
+            summary["too_few_pages"] = too_few
+        else:
+            notes += result.warnings
         if not complete:
             cut = (crawl.get("skipped") or {}).get("max_pages", 0)
             notes.insert(0, f"the crawl is incomplete: it stopped at site.max_pages = {config.site['max_pages']:,}"
@@ -234,7 +239,10 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         if asked:
             notes.append(f"{asked} earlier decision(s) to look at again: what they rested on changed (see the "
                          "Review column)")
-        if store is not None:
+        if store is not None and too_few is not None:
+            notes.insert(1, "this audit is not recorded in the history: the next audit compares with the last one "
+                            "that had pages to classify")
+        elif store is not None:
             from .history import _safe
 
             parts.update(_record(store, run_dir, config, table, tasks, summary))

@@ -202,3 +202,48 @@ def test_a_damaged_workbook_is_kept_aside_and_replaced_and_recorded_once(two_cra
         assert len(store.runs("Testville")) == before + 1
     finally:
         store.close()
+
+
+# ---- item 5: a crawl with too few pages with content gets a workbook that says why -------------------
+def test_a_site_that_answers_403_gets_a_workbook_that_says_why_and_exit_4(tmp_path):
+    import json
+
+    import openpyxl
+
+    from audit.demo.server import SiteServer
+    from audit.history import History, database_url
+
+    www = tmp_path / "www"
+    www.mkdir()
+    links = "".join(f'<li><a href="/{p}">{p}</a></li>' for p in ("a", "b", "c", "d"))
+    (www / "index.html").write_text(f"<html><head><title>Home</title></head><body><main><h1>Welcome</h1>"
+                                    f"<p>Pay your parking fine here.</p><ul>{links}</ul></main></body></html>")
+    (www / "_server.json").write_text(json.dumps({"errors": {f"/{p}": 403 for p in "abcd"}}))
+    with SiteServer(www) as server:
+        config = write_config(tmp_path / "site.toml", {"start_urls": [server.url + "/"]},
+                              '[[tasks]]\nid = "pay"\nname = "Pay a fine"\ndescription = "Pay a parking fine"\n'
+                              '[[tasks]]\nid = "bins"\nname = "Bins"\ndescription = "Bin collection days"\n')
+        proc = longneck("run", config, "--out", tmp_path / "audits" / "q1", "-q", check=False)
+    assert proc.returncode == 4, proc.stderr
+    assert "Traceback" not in proc.stderr and "too few pages to classify" in proc.stderr
+    book = openpyxl.load_workbook(tmp_path / "audits" / "q1" / "audit.xlsx", read_only=True)
+    summary = " ".join(str(c) for row in book["Summary"].iter_rows(values_only=True) for c in row if c)
+    assert "too few pages to classify: the crawl found 1 page(s) with content" in summary
+    store = History(database_url("", tmp_path / "audits" / "q1"))
+    try:
+        assert store.runs() == []  # not a quarter to compare the next audit with
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("pages", [0, 1, 2])
+def test_the_classifier_takes_two_or_fewer_pages_without_an_error(pages):
+    from audit.classify import TaskClassifier
+
+    records = [{"url": f"https://x.org/p{i}", "status": 200, "title": f"Page {i}", "main_text": "pay a fine"}
+               for i in range(pages)] + [{"url": "https://x.org/gone", "status": 403}]
+    tasks = [{"id": "pay", "name": "Pay", "description": "Pay a fine", "keywords": [], "examples": []},
+             {"id": "bins", "name": "Bins", "description": "Bin days", "keywords": [], "examples": []}]
+    result = TaskClassifier(tasks).fit_predict(records, {})
+    assert result.too_few == pages and result.table.empty
+    assert result.warnings[0].startswith(f"too few pages to classify: the crawl found {pages} page(s)")
