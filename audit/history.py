@@ -102,23 +102,96 @@ def _safe(url: str) -> str:
         return url
 
 
-class History:
-    """``History(url)``: open (and create) the history database."""
+def without_password(url: str) -> str:
+    """The URL with no password in it, for what is stored on disk (config.json, the workbook's Settings
+    sheet): the PostgreSQL driver (libpq) then takes the password from PGPASSWORD or ~/.pgpass."""
+    if "://" not in (url or ""):
+        return url
+    from sqlalchemy.engine import make_url
 
-    def __init__(self, url: str):
+    try:
+        return make_url(url)._replace(password=None).render_as_string(hide_password=False)  # a NamedTuple; set() keeps None
+    except Exception:  # noqa: BLE001 - a URL that does not parse is kept as given (it holds no password we know of)
+        return url
+
+
+BUSY_TIMEOUT = 30.0  # seconds an SQLite history waits for another process's lock before giving up
+RETRIES = 2          # a transaction cut by a dropped PostgreSQL connection is tried this many times more
+
+
+def _retrying(method):
+    """Run a History method as one unit, again (up to RETRIES times, after 0.5 s, 1 s) when the database
+    connection was dropped (a PostgreSQL restart, a terminated backend): pre-ping finds a dead pooled
+    connection before use, this covers one that dies during the transaction. A locked SQLite history, or
+    anything else, becomes a one-line HistoryError."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        from sqlalchemy.exc import DBAPIError
+
+        for attempt in range(RETRIES + 1):
+            try:
+                return method(self, *args, **kwargs)
+            except DBAPIError as exc:
+                if exc.connection_invalidated and attempt < RETRIES:
+                    time.sleep(0.5 * (attempt + 1))
+                    continue
+                raise self._error(exc) from None
+            except SQLAlchemyError as exc:
+                raise self._error(exc) from None
+    return wrapper
+
+
+class History:
+    """``History(url)``: open (and create) the history database. ``busy_timeout``: how long an SQLite
+    history waits for a lock another process holds (BUSY_TIMEOUT)."""
+
+    def __init__(self, url: str, busy_timeout: float = BUSY_TIMEOUT):
         self.url = url
+        self.busy_timeout = busy_timeout
         try:
-            self.engine = create_engine(url, future=True)
             if url.startswith("sqlite"):
                 from sqlalchemy import event
+
+                self.engine = create_engine(url, future=True, connect_args={"timeout": busy_timeout})
 
                 @event.listens_for(self.engine, "connect")
                 def _pragmas(conn, _record):
                     conn.execute("PRAGMA foreign_keys=ON")
-            metadata.create_all(self.engine)
-            self._add_new_columns()
+            else:
+                self.engine = create_engine(url, future=True, pool_pre_ping=True)
+            self._create_schema()
+        except HistoryError:
+            raise
         except (SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
-            raise HistoryError(f"history database {_safe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
+            raise self._error(exc) from None
+
+    def _error(self, exc) -> HistoryError:
+        text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        first = text[0] if text else exc.__class__.__name__
+        if "database is locked" in first:
+            return HistoryError(f"history database {_safe(self.url)} is locked by another process: waited "
+                                f"{self.busy_timeout:g} s for it, in vain (another audit or review import still "
+                                "running?); try again when it has finished")
+        return HistoryError(f"history database {_safe(self.url)}: {exc.__class__.__name__}: {first}")
+
+    def _create_schema(self) -> None:
+        """Create the tables (and add columns new since a history was written) unless they exist. Two
+        processes opening a fresh history at once can both find a table missing; the one that loses the
+        race gets "already exists" (or a duplicate column, or PostgreSQL's duplicate type name): it
+        looks again and finds the schema in place."""
+        for attempt in range(3):
+            try:
+                metadata.create_all(self.engine, checkfirst=True)
+                self._add_new_columns()
+                return
+            except (SQLAlchemyError, OSError) as exc:
+                message = str(exc).lower()
+                raced = any(words in message for words in ("already exists", "duplicate column", "duplicate key",
+                                                           "duplicatetable", "uniqueviolation"))
+                if not raced or attempt == 2:
+                    raise
 
     def _add_new_columns(self) -> None:
         """Bring a history written by an earlier version up to this schema: columns added since are
@@ -138,6 +211,7 @@ class History:
         self.engine.dispose()
 
     # ---- writing a run ------------------------------------------------------------------------
+    @_retrying
     def record_run(self, site: str, run_dir, fingerprint: str, version: str, summary: dict, page_rows: list,
                    task_rows: list, pending: bool = False) -> int:
         """Store one audit; returns its run id. ``pending``: the workbook is not written yet; the run is
@@ -163,12 +237,14 @@ class History:
                 conn.execute(tasks.insert(), [{**row, "run_id": run_id} for row in task_rows])
         return int(run_id)
 
+    @_retrying
     def finish_run(self, run_id: int) -> None:
         """The run's workbook is in place: from now on the run is part of the history."""
         with self.engine.begin() as conn:
             conn.execute(runs.update().where(runs.c.id == run_id).values(pending=None))
 
     # ---- reading ------------------------------------------------------------------------------
+    @_retrying
     def runs(self, site: str | None = None, also: int | None = None) -> list[dict]:
         """The site's (or every site's) runs whose workbook was written, oldest first; ``also``: a run id
         to include even while it is pending (the audit that is writing its workbook now)."""
@@ -178,11 +254,13 @@ class History:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    @_retrying
     def run(self, run_id: int) -> dict | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(runs).where(runs.c.id == run_id)).first()
         return dict(row._mapping) if row else None
 
+    @_retrying
     def run_for_folder(self, run_dir) -> dict | None:
         """The latest run recorded for this run folder."""
         with self.engine.connect() as conn:
@@ -205,14 +283,17 @@ class History:
         folder = max(first, key=first.get)
         return max((r for r in candidates if r["run_dir"] == folder), key=lambda r: r["id"])
 
+    @_retrying
     def pages(self, run_id: int) -> dict[str, dict]:
         with self.engine.connect() as conn:
             return {r.url: dict(r._mapping) for r in conn.execute(select(pages).where(pages.c.run_id == run_id))}
 
+    @_retrying
     def tasks(self, run_id: int) -> dict[str, dict]:
         with self.engine.connect() as conn:
             return {r.task: dict(r._mapping) for r in conn.execute(select(tasks).where(tasks.c.run_id == run_id))}
 
+    @_retrying
     def decisions(self, site: str, before_id: int | None = None) -> dict[str, dict]:
         """The latest review of each URL of the site (from earlier runs), with the page as it was then
         (what the decision rested on) and the origin of the run it was made in:
@@ -247,6 +328,7 @@ class History:
                 out[row.url] = entry  # later runs replace earlier ones
         return out
 
+    @_retrying
     def origin(self, run: dict) -> str | None:
         """The origin (scheme://host:port) a run crawled: recorded, or its pages' most common one."""
         if run.get("origin"):
@@ -263,6 +345,7 @@ class History:
         return [{k: r[k] for k in ("id", "audited_at", "urls", "pages", "classified", "no_task")} for r in latest.values()]
 
     # ---- reviews ------------------------------------------------------------------------------
+    @_retrying
     def merge_reviews(self, run_id: int, rows: list[dict], workbook: str, replace: bool = False) -> dict:
         """Merge reviewed rows into the reviews of ``run_id`` by URL, in one transaction. A URL reviewed
         before from the same workbook is updated (the reviewer changed their mind; a row left blank now
@@ -329,6 +412,7 @@ class History:
                 conn.execute(reviews.insert(), writes)
         return result
 
+    @_retrying
     def review_count(self, run_id: int) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(reviews).where(reviews.c.run_id == run_id)).scalar_one()

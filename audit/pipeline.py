@@ -243,10 +243,11 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
             notes.insert(1, "this audit is not recorded in the history: the next audit compares with the last one "
                             "that had pages to classify")
         elif store is not None:
-            from .history import _safe
+            from .history import without_password
 
             parts.update(_record(store, run_dir, config, table, tasks, summary))
-            settings_rows[1:1] = [("history run id", parts["run_id"]), ("history database", _safe(store.url))]
+            settings_rows[1:1] = [("history run id", parts["run_id"]),
+                                  ("history database", without_password(store.url))]
     finally:
         if store is not None:
             store.close()
@@ -470,11 +471,9 @@ def _settings_rows(run_dir, config, rules) -> list:
 
 
 def _hide_password(url: str) -> str:
-    if "://" not in url:
-        return url
-    from .history import _safe
+    from .history import without_password
 
-    return _safe(url)
+    return without_password(url)
 
 
 def _carry_forward(table, decisions: dict, settings: dict, complete: bool = True) -> None:
@@ -928,6 +927,10 @@ def run(config, out, progress=None, announce=print, resume: bool = False, histor
     from .runs import save_config
 
     out = Path(out)
+    if history:  # an unreachable or locked history fails now, not after the whole site is crawled
+        from .history import History, database_url
+
+        History(database_url(config.history["database"], out)).close()
     out.mkdir(parents=True, exist_ok=True)
     if not resume or not (out / "config.json").exists():
         save_config(out, config)

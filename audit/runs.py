@@ -31,8 +31,13 @@ def write_csv_atomically(frame, path) -> None:
 
 
 def save_config(run_dir, config: Config) -> None:
+    """``config.json``: the resolved config, with no database password in it (see history.without_password)."""
+    from .history import without_password
+
+    data = config.as_dict()
+    data["history"] = {**data["history"], "database": without_password(data["history"]["database"])}
     path = Path(run_dir) / "config.json"
-    path.write_text(json.dumps({**config.as_dict(), "fingerprint": config.fingerprint(), "source": config.source},
+    path.write_text(json.dumps({**data, "fingerprint": config.fingerprint(), "source": config.source},
                                indent=2, ensure_ascii=False), encoding="utf-8")
 
 

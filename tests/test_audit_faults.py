@@ -247,3 +247,159 @@ def test_the_classifier_takes_two_or_fewer_pages_without_an_error(pages):
     result = TaskClassifier(tasks).fit_predict(records, {})
     assert result.too_few == pages and result.table.empty
     assert result.warnings[0].startswith(f"too few pages to classify: the crawl found {pages} page(s)")
+
+
+# ---- item 7: databases ----------------------------------------------------------------------------
+def _run_rows():
+    return {"site": "S", "fingerprint": "f", "version": "v", "summary": {"urls": 1},
+            "page_rows": [{"url": "https://x.org/", "status": 200}], "task_rows": []}
+
+
+def _record(store, run_dir, **kw):
+    rows = _run_rows()
+    return store.record_run(rows["site"], run_dir, rows["fingerprint"], rows["version"], rows["summary"],
+                            rows["page_rows"], rows["task_rows"], **kw)
+
+
+def test_run_checks_the_history_before_crawling(tmp_path):
+    config = write_config(tmp_path / "site.toml", {"start_urls": ["http://127.0.0.1:9/"]},
+                          '[history]\ndatabase = "postgresql://nobody@127.0.0.1:9/nothing"\n'
+                          '[[tasks]]\nid = "pay"\nname = "Pay"\ndescription = "Pay a fine"\n')
+    proc = longneck("run", config, "--out", tmp_path / "out", "-q", check=False, timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("longneck: history database postgresql+psycopg://nobody@127.0.0.1:9/nothing")
+    assert not (tmp_path / "out" / "pages.jsonl").exists()  # nothing crawled
+
+
+def test_a_locked_sqlite_history_waits_a_bounded_time_and_says_so(tmp_path):
+    import sqlite3
+
+    from audit.history import BUSY_TIMEOUT, History, HistoryError
+
+    assert BUSY_TIMEOUT == 30
+    url = f"sqlite:///{tmp_path / 'history.sqlite'}"
+    store = History(url, busy_timeout=0.3)
+    other = sqlite3.connect(tmp_path / "history.sqlite", isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        started = time.monotonic()
+        with pytest.raises(HistoryError, match=r"is locked by another process: waited 0\.3 s"):
+            _record(store, tmp_path / "run")
+        assert time.monotonic() - started >= 0.3
+        other.execute("ROLLBACK")
+        _record(store, tmp_path / "run")  # the lock gone, it works
+        assert len(store.runs()) == 1
+    finally:
+        other.close()
+        store.close()
+
+
+def _lose_the_schema_race(monkeypatch, url):
+    """Another process creates the schema between this one's check and its CREATE TABLE."""
+    from sqlalchemy import create_engine
+
+    import audit.history as history
+
+    real = history.metadata.create_all
+    calls = []
+
+    def create_all(engine, checkfirst=True, **kw):
+        calls.append(checkfirst)
+        if len(calls) == 1:
+            other = create_engine(url)
+            real(other)
+            other.dispose()
+            return real(engine, checkfirst=False, **kw)  # what the check saw: no tables
+        return real(engine, checkfirst=checkfirst, **kw)
+
+    monkeypatch.setattr(history.metadata, "create_all", create_all)
+    return calls
+
+
+def test_losing_the_race_to_create_a_fresh_sqlite_history_is_not_an_error(tmp_path, monkeypatch):
+    from audit.history import History
+
+    url = f"sqlite:///{tmp_path / 'history.sqlite'}"
+    calls = _lose_the_schema_race(monkeypatch, url)
+    store = History(url)
+    try:
+        assert len(calls) == 2  # it lost, looked again, and found the schema
+        _record(store, tmp_path / "run")
+        assert len(store.runs()) == 1
+    finally:
+        store.close()
+
+
+def _fresh_database(postgres_url, name):
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def test_losing_the_race_to_create_a_fresh_postgresql_history_is_not_an_error(postgres_url, tmp_path, monkeypatch):
+    from audit.history import History, database_url
+
+    url = database_url(_fresh_database(postgres_url, "race12"), tmp_path)
+    calls = _lose_the_schema_race(monkeypatch, url)
+    store = History(url)
+    try:
+        assert len(calls) == 2
+        _record(store, tmp_path / "run")
+        assert len(store.runs()) == 1
+    finally:
+        store.close()
+
+
+def test_a_dropped_postgresql_connection_is_pre_pinged_and_the_transaction_retried(postgres_url, tmp_path):
+    import psycopg
+    from sqlalchemy import text
+
+    from audit.history import History, _retrying, database_url
+
+    plain = _fresh_database(postgres_url, "drop12")
+    store = History(database_url(plain, tmp_path))
+    try:
+        _record(store, tmp_path / "a")  # a pooled connection now exists
+        # the server drops every connection (as a restart does): the next use pre-pings and reconnects
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                   "WHERE datname = 'drop12' AND pid <> pg_backend_pid()").fetchone()[0]
+        assert killed >= 1
+        _record(store, tmp_path / "b")
+        # a connection that dies inside the transaction: the transaction is run again
+        attempts = []
+
+        @_retrying
+        def dies_once(self):
+            with self.engine.begin() as conn:
+                attempts.append(1)
+                if len(attempts) == 1:
+                    conn.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+                conn.execute(text("SELECT 1"))
+            return _record(self, tmp_path / "c")
+
+        dies_once(store)
+        assert len(attempts) == 2
+        assert [r["run_dir"].rsplit("/", 1)[-1] for r in store.runs()] == ["a", "b", "c"]
+    finally:
+        store.close()
+
+
+def test_config_json_and_the_workbook_settings_hold_no_database_password(tmp_path):
+    import json
+
+    from audit.pipeline import _hide_password
+    from audit.runs import run_config, save_config
+
+    (tmp_path / "pages.jsonl").write_text("")
+    config = parse_config({**MINIMAL, "history": {"database": "postgresql://audit:s3cret@db.example.org/longneck"}})
+    save_config(tmp_path, config)
+    text = (tmp_path / "config.json").read_text()
+    assert "s3cret" not in text
+    assert json.loads(text)["history"]["database"] == "postgresql://audit@db.example.org/longneck"
+    assert run_config(tmp_path).history["database"] == "postgresql://audit@db.example.org/longneck"
+    assert _hide_password("postgresql+psycopg://audit:s3cret@db/x") == "postgresql+psycopg://audit@db/x"
+    assert _hide_password("history.sqlite") == "history.sqlite"
