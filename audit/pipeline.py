@@ -927,11 +927,11 @@ def run(config, out, progress=None, announce=print, resume: bool = False, histor
     from .runs import save_config
 
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     if history:  # an unreachable or locked history fails now, not after the whole site is crawled
         from .history import History, database_url
 
         History(database_url(config.history["database"], out)).close()
-    out.mkdir(parents=True, exist_ok=True)
     if not resume or not (out / "config.json").exists():
         save_config(out, config)
     summary = crawl(config.site, out, resume=resume, progress=progress)
