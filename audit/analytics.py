@@ -72,7 +72,7 @@ def read_export(path) -> tuple[str, dict]:
         skip += 1
     header_line = lines[skip] if skip < len(lines) else ""
     decimal_comma = csvfile.delimiter(header_line) == ";"
-    reader = csvfile.reader("\n".join(lines[skip:]), header_line)
+    reader = csvfile.reader("\n".join(lines[skip:]), header_line, path, first_line=skip + 1)
     header = [h.strip().lower() for h in next(reader, [])]
     for name, (needed, url_column, metrics) in FORMATS.items():
         if all(col in header for col in needed) and url_column in header:

@@ -35,6 +35,7 @@ import numpy as np
 from scipy import sparse
 
 NONE = "none"
+MIN_PAGES = 3  # fewer pages with content than this are too few to learn from (the text model needs a vocabulary)
 _WORDS = re.compile(r"[^\W\d_][^\W_]+")
 
 
@@ -287,6 +288,7 @@ class Result:
     warnings: list
     views: dict = field(default_factory=dict)  # "evidence" (audit.combine.Evidence), "structure": for diagnosis
     features: "object" = None  # the TF-IDF matrix of the pages (rows L2-normalised, in table order)
+    too_few: int | None = None  # pages with content, when there were too few to classify (MIN_PAGES); else None
 
 
 class TaskClassifier:
@@ -617,10 +619,16 @@ class TaskClassifier:
         seeds, notes = self._seeds(pages, labels or {}, task_ids + [NONE])
         classes = task_ids + [NONE]
         k = len(classes)
-        if n == 0 or not task_ids:
+        if n < MIN_PAGES or not task_ids:
             empty = pd.DataFrame(columns=["url", "task", "confidence", "raw_confidence", "runner_up",
                                           "runner_up_confidence", "why", "seed"])
-            return Result(empty, classes, np.zeros((0, k)), notes + ["nothing to classify"])
+            if not task_ids:
+                return Result(empty, classes, np.zeros((0, k)), notes + ["nothing to classify"])
+            why = (f"too few pages to classify: the crawl found {n} page(s) with content (status 200 and text), "
+                   f"the classifier needs at least {MIN_PAGES}; no page has a task. A site that answers 403 to "
+                   "crawlers, a start URL behind a long redirect chain or a login page looks like this: see the "
+                   "Status and Redirect columns of the Pages sheet")
+            return Result(empty, classes, np.zeros((0, k)), [why], too_few=n)
         ev, aux = self.views(pages, seeds)
         combined = self.combiner.predict(ev)
         order = np.argsort(-combined, axis=1, kind="stable")
@@ -818,8 +826,10 @@ def classify_run(run_dir, config, extra_labels: dict | None = None, exclude: set
 def write_classification(run_dir, result: Result, queue) -> None:
     from pathlib import Path
 
-    result.table.to_csv(Path(run_dir) / "classification.csv", index=False)
-    queue.to_csv(Path(run_dir) / "label_queue.csv", index=False)
+    from .runs import write_csv_atomically
+
+    write_csv_atomically(result.table, Path(run_dir) / "classification.csv")
+    write_csv_atomically(queue, Path(run_dir) / "label_queue.csv")
 
 
 def evaluate_run(run_dir, config, labels_file, train_labels: dict | None = None) -> dict:

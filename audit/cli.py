@@ -35,6 +35,9 @@ def _progress(args) -> bool | None:
     return False if args.quiet else None
 
 
+TOO_FEW = 4  # exit status: the workbook is written, but the crawl had too few pages with content to classify
+
+
 def cmd_check(args) -> int:
     from .check import check_inputs
 
@@ -101,6 +104,8 @@ def cmd_run(args) -> int:
                                    resume=args.resume, history=not args.no_history)
     print(format_summary(summary))
     _report(audit, path)
+    if "too_few_pages" in audit.summary:
+        return TOO_FEW
     return 0 if summary["finish_reason"] == "finished" else 3  # a max_pages cut is the user's setting
 
 
@@ -136,7 +141,7 @@ def cmd_audit(args) -> int:
         config = parse_config(data, source=config.source, overrides=_pairs(args.set, "--set"))
     audit = audit_run(args.run_dir, config, history=not args.no_history)
     _report(audit, write_audit(args.run_dir, audit, args.output))
-    return 0
+    return TOO_FEW if "too_few_pages" in audit.summary else 0
 
 
 def cmd_review_import(args) -> int:

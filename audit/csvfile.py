@@ -37,9 +37,28 @@ def delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
-def reader(text: str, header_line: str):
-    """A csv.reader over ``text`` with the delimiter of ``header_line``."""
-    return csv.reader(io.StringIO(text), delimiter=delimiter(header_line))
+def reader(text: str, header_line: str, path=None, first_line: int = 1):
+    """The rows of ``text`` (a csv.reader, delimiter of ``header_line``), strictly: a quote opened and
+    never closed, or a cell longer than the csv module's field limit (131,072 characters), is a
+    ConfigError naming ``path`` and the line the row starts on (``first_line``: the line ``text``
+    starts on in the file), not a garbage row or a traceback."""
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter(header_line), strict=True)
+    where = f"{path}: " if path is not None else ""
+    while True:
+        start = rows.line_num + first_line
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                why = f"a cell is longer than {csv.field_size_limit():,} characters"
+            elif "unexpected end of data" in str(exc):
+                why = "a quote (\") opened here is never closed"
+            else:
+                why = str(exc)
+            raise ConfigError(f"{where}line {start}: not a readable CSV row: {why}; file not used") from None
+        yield row
 
 
 def number(text: str, decimal_comma: bool = False) -> float | None:

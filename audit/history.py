@@ -4,7 +4,10 @@ SQLite by default (``history.sqlite`` in the folder that holds the run folders),
 SQLAlchemy reaches through ``[history] database`` (``postgresql://user@host/db`` for a team sharing
 one history). Tables (created on first use):
 
-- ``runs``: id, site, run folder, audited_at, config fingerprint, tool version, counts.
+- ``runs``: id, site, run folder, audited_at, config fingerprint, tool version, counts, and ``pending``:
+  true from the moment the run is recorded until its workbook is in place. Every reader leaves pending
+  runs out (a run whose workbook was never written is not a "previous run" to compare with), and the
+  next audit of the same folder deletes them.
 - ``pages``: per run and URL: status, task, confidence, recommendation, reasons, content hash,
   redirect target, depth, navigation inlinks, noindex, robots blocked, final URL.
 - ``tasks``: per run and task: pages, best page and its depth, competing duplicates, stale share.
@@ -26,7 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .runs import RunError
 
-SCHEMA_VERSION = 2  # 2: runs.origin/complete/labels, pages.views/canonical, reviews.target/source (added in place)
+SCHEMA_VERSION = 3  # 2: runs.origin/complete/labels, pages.views/canonical, reviews.target/source; 3: runs.pending
+# (all added in place)
 metadata = MetaData()
 
 runs = Table(
@@ -40,7 +44,9 @@ runs = Table(
     Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
     Column("urls", Integer), Column("pages", Integer), Column("classified", Integer), Column("no_task", Integer),
     Column("origin", Text), Column("complete", Boolean), Column("labels", Integer),
+    Column("pending", Boolean),  # recorded, workbook not yet in place (NULL in runs recorded before 3: done)
 )
+DONE = runs.c.pending.is_not(True)  # the runs every reader sees
 pages = Table(
     "pages", metadata,
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
@@ -96,23 +102,96 @@ def _safe(url: str) -> str:
         return url
 
 
-class History:
-    """``History(url)``: open (and create) the history database."""
+def without_password(url: str) -> str:
+    """The URL with no password in it, for what is stored on disk (config.json, the workbook's Settings
+    sheet): the PostgreSQL driver (libpq) then takes the password from PGPASSWORD or ~/.pgpass."""
+    if "://" not in (url or ""):
+        return url
+    from sqlalchemy.engine import make_url
 
-    def __init__(self, url: str):
+    try:
+        return make_url(url)._replace(password=None).render_as_string(hide_password=False)  # a NamedTuple; set() keeps None
+    except Exception:  # noqa: BLE001 - a URL that does not parse is kept as given (it holds no password we know of)
+        return url
+
+
+BUSY_TIMEOUT = 30.0  # seconds an SQLite history waits for another process's lock before giving up
+RETRIES = 2          # a transaction cut by a dropped PostgreSQL connection is tried this many times more
+
+
+def _retrying(method):
+    """Run a History method as one unit, again (up to RETRIES times, after 0.5 s, 1 s) when the database
+    connection was dropped (a PostgreSQL restart, a terminated backend): pre-ping finds a dead pooled
+    connection before use, this covers one that dies during the transaction. A locked SQLite history, or
+    anything else, becomes a one-line HistoryError."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        from sqlalchemy.exc import DBAPIError
+
+        for attempt in range(RETRIES + 1):
+            try:
+                return method(self, *args, **kwargs)
+            except DBAPIError as exc:
+                if exc.connection_invalidated and attempt < RETRIES:
+                    time.sleep(0.5 * (attempt + 1))
+                    continue
+                raise self._error(exc) from None
+            except SQLAlchemyError as exc:
+                raise self._error(exc) from None
+    return wrapper
+
+
+class History:
+    """``History(url)``: open (and create) the history database. ``busy_timeout``: how long an SQLite
+    history waits for a lock another process holds (BUSY_TIMEOUT)."""
+
+    def __init__(self, url: str, busy_timeout: float = BUSY_TIMEOUT):
         self.url = url
+        self.busy_timeout = busy_timeout
         try:
-            self.engine = create_engine(url, future=True)
             if url.startswith("sqlite"):
                 from sqlalchemy import event
+
+                self.engine = create_engine(url, future=True, connect_args={"timeout": busy_timeout})
 
                 @event.listens_for(self.engine, "connect")
                 def _pragmas(conn, _record):
                     conn.execute("PRAGMA foreign_keys=ON")
-            metadata.create_all(self.engine)
-            self._add_new_columns()
+            else:
+                self.engine = create_engine(url, future=True, pool_pre_ping=True)
+            self._create_schema()
+        except HistoryError:
+            raise
         except (SQLAlchemyError, ModuleNotFoundError, OSError) as exc:
-            raise HistoryError(f"history database {_safe(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}") from None
+            raise self._error(exc) from None
+
+    def _error(self, exc) -> HistoryError:
+        text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        first = text[0] if text else exc.__class__.__name__
+        if "database is locked" in first:
+            return HistoryError(f"history database {_safe(self.url)} is locked by another process: waited "
+                                f"{self.busy_timeout:g} s for it, in vain (another audit or review import still "
+                                "running?); try again when it has finished")
+        return HistoryError(f"history database {_safe(self.url)}: {exc.__class__.__name__}: {first}")
+
+    def _create_schema(self) -> None:
+        """Create the tables (and add columns new since a history was written) unless they exist. Two
+        processes opening a fresh history at once can both find a table missing; the one that loses the
+        race gets "already exists" (or a duplicate column, or PostgreSQL's duplicate type name): it
+        looks again and finds the schema in place."""
+        for attempt in range(3):
+            try:
+                metadata.create_all(self.engine, checkfirst=True)
+                self._add_new_columns()
+                return
+            except (SQLAlchemyError, OSError) as exc:
+                message = str(exc).lower()
+                raced = any(words in message for words in ("already exists", "duplicate column", "duplicate key",
+                                                           "duplicatetable", "uniqueviolation"))
+                if not raced or attempt == 2:
+                    raise
 
     def _add_new_columns(self) -> None:
         """Bring a history written by an earlier version up to this schema: columns added since are
@@ -132,12 +211,22 @@ class History:
         self.engine.dispose()
 
     # ---- writing a run ------------------------------------------------------------------------
+    @_retrying
     def record_run(self, site: str, run_dir, fingerprint: str, version: str, summary: dict, page_rows: list,
-                   task_rows: list) -> int:
-        """Store one audit; returns its run id."""
+                   task_rows: list, pending: bool = False) -> int:
+        """Store one audit; returns its run id. ``pending``: the workbook is not written yet; the run is
+        invisible to every reader until :meth:`finish_run`. Runs of the same folder left pending by an
+        earlier audit that failed (or was killed) before its workbook was in place are deleted."""
+        folder = str(Path(run_dir).resolve())
         with self.engine.begin() as conn:
-            run_id = conn.execute(runs.insert().values(
-                site=site, run_dir=str(Path(run_dir).resolve()), audited_at=_now(), config_fingerprint=fingerprint,
+            abandoned = [r.id for r in conn.execute(select(runs.c.id).where((runs.c.run_dir == folder)
+                                                                            & runs.c.pending.is_(True)))]
+            for table in (reviews, tasks, pages, runs):  # children first, whatever the foreign keys do
+                column = table.c.id if table is runs else table.c.run_id
+                if abandoned:
+                    conn.execute(table.delete().where(column.in_(abandoned)))
+            run_id = conn.execute(runs.insert().values(pending=pending or None,
+                site=site, run_dir=folder, audited_at=_now(), config_fingerprint=fingerprint,
                 tool_version=version, schema_version=SCHEMA_VERSION, urls=summary.get("urls"),
                 pages=summary.get("pages"), classified=summary.get("classified"), no_task=summary.get("no_task"),
                 origin=summary.get("origin"), complete=summary.get("complete"), labels=summary.get("labels"),
@@ -148,23 +237,34 @@ class History:
                 conn.execute(tasks.insert(), [{**row, "run_id": run_id} for row in task_rows])
         return int(run_id)
 
+    @_retrying
+    def finish_run(self, run_id: int) -> None:
+        """The run's workbook is in place: from now on the run is part of the history."""
+        with self.engine.begin() as conn:
+            conn.execute(runs.update().where(runs.c.id == run_id).values(pending=None))
+
     # ---- reading ------------------------------------------------------------------------------
-    def runs(self, site: str | None = None) -> list[dict]:
-        query = select(runs).order_by(runs.c.id)
+    @_retrying
+    def runs(self, site: str | None = None, also: int | None = None) -> list[dict]:
+        """The site's (or every site's) runs whose workbook was written, oldest first; ``also``: a run id
+        to include even while it is pending (the audit that is writing its workbook now)."""
+        query = select(runs).where(DONE if also is None else (DONE | (runs.c.id == also))).order_by(runs.c.id)
         if site is not None:
             query = query.where(runs.c.site == site)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    @_retrying
     def run(self, run_id: int) -> dict | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(runs).where(runs.c.id == run_id)).first()
         return dict(row._mapping) if row else None
 
+    @_retrying
     def run_for_folder(self, run_dir) -> dict | None:
         """The latest run recorded for this run folder."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(runs).where(runs.c.run_dir == str(Path(run_dir).resolve()))
+            row = conn.execute(select(runs).where((runs.c.run_dir == str(Path(run_dir).resolve())) & DONE)
                                .order_by(runs.c.id.desc())).first()
         return dict(row._mapping) if row else None
 
@@ -183,14 +283,17 @@ class History:
         folder = max(first, key=first.get)
         return max((r for r in candidates if r["run_dir"] == folder), key=lambda r: r["id"])
 
+    @_retrying
     def pages(self, run_id: int) -> dict[str, dict]:
         with self.engine.connect() as conn:
             return {r.url: dict(r._mapping) for r in conn.execute(select(pages).where(pages.c.run_id == run_id))}
 
+    @_retrying
     def tasks(self, run_id: int) -> dict[str, dict]:
         with self.engine.connect() as conn:
             return {r.task: dict(r._mapping) for r in conn.execute(select(tasks).where(tasks.c.run_id == run_id))}
 
+    @_retrying
     def decisions(self, site: str, before_id: int | None = None) -> dict[str, dict]:
         """The latest review of each URL of the site (from earlier runs), with the page as it was then
         (what the decision rested on) and the origin of the run it was made in:
@@ -202,7 +305,7 @@ class History:
                         pages.c.robots_blocked, pages.c.views)
                  .join(runs, runs.c.id == reviews.c.run_id)
                  .join(pages, (pages.c.run_id == reviews.c.run_id) & (pages.c.url == reviews.c.url), isouter=True)
-                 .where(runs.c.site == site).order_by(reviews.c.run_id))
+                 .where((runs.c.site == site) & DONE).order_by(reviews.c.run_id))
         if before_id is not None:
             query = query.where(reviews.c.run_id < before_id)
         out: dict[str, dict] = {}
@@ -225,6 +328,7 @@ class History:
                 out[row.url] = entry  # later runs replace earlier ones
         return out
 
+    @_retrying
     def origin(self, run: dict) -> str | None:
         """The origin (scheme://host:port) a run crawled: recorded, or its pages' most common one."""
         if run.get("origin"):
@@ -232,14 +336,16 @@ class History:
         with self.engine.connect() as conn:
             return dominant_origin(r.url for r in conn.execute(select(pages.c.url).where(pages.c.run_id == run["id"])))
 
-    def series(self, site: str) -> list[dict]:
-        """Per run of the site: date, URLs, pages, classified, no-task pages (for the trend chart)."""
+    def series(self, site: str, also: int | None = None) -> list[dict]:
+        """Per run of the site: date, URLs, pages, classified, no-task pages (for the trend chart);
+        ``also``: the pending run being written now."""
         latest = {}
-        for r in self.runs(site):  # a folder audited again counts once, with its latest audit, in the place
+        for r in self.runs(site, also=also):  # a folder audited again counts once, with its latest audit, in the place
             latest[r["run_dir"]] = r  # of its first (dicts keep the order keys were first set in)
         return [{k: r[k] for k in ("id", "audited_at", "urls", "pages", "classified", "no_task")} for r in latest.values()]
 
     # ---- reviews ------------------------------------------------------------------------------
+    @_retrying
     def merge_reviews(self, run_id: int, rows: list[dict], workbook: str, replace: bool = False) -> dict:
         """Merge reviewed rows into the reviews of ``run_id`` by URL, in one transaction. A URL reviewed
         before from the same workbook is updated (the reviewer changed their mind; a row left blank now
@@ -306,6 +412,7 @@ class History:
                 conn.execute(reviews.insert(), writes)
         return result
 
+    @_retrying
     def review_count(self, run_id: int) -> int:
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(reviews).where(reviews.c.run_id == run_id)).scalar_one()

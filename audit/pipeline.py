@@ -40,6 +40,7 @@ class Audit:
     trend: list = field(default_factory=list)  # per run of the site: date, URLs, pages, no-task pages
     run_id: int | None = None
     broken_links: "object" = None    # one row per broken internal link: source, target, anchor, target_status
+    history_url: str | None = None   # where run_id is recorded (pending until write_audit has the workbook in place)
 
 
 def _best_of(cols: dict, rows, with_traffic: bool):
@@ -193,6 +194,8 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
                 collector.add(record)
                 yield record
 
+        for name in ("classification.csv", "label_queue.csv"):  # left by an audit killed while writing them
+            (Path(run_dir) / (name + ".partial")).unlink(missing_ok=True)
         result, queue, pages = classify_run(run_dir, config, extra_labels=corrected, records=records())
         write_classification(run_dir, result, queue)
         table, hashes, notes = _signals(run_dir, result, settings, collector)
@@ -211,7 +214,12 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         summary.update(origin=origin, complete=complete, labels=len(corrected))
         settings_rows = _settings_rows(run_dir, config, rules)
         settings_rows.append(("carried reviews", carried_fingerprint(table)))
-        notes += result.warnings
+        too_few = getattr(result, "too_few", None)
+        if too_few is not None:  # the why first on the Summary sheet; the crawl is kept out of the history
+            notes[:0] = result.warnings
+            summary["too_few_pages"] = too_few
+        else:
+            notes += result.warnings
         if not complete:
             cut = (crawl.get("skipped") or {}).get("max_pages", 0)
             notes.insert(0, f"the crawl is incomplete: it stopped at site.max_pages = {config.site['max_pages']:,}"
@@ -232,18 +240,23 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         if asked:
             notes.append(f"{asked} earlier decision(s) to look at again: what they rested on changed (see the "
                          "Review column)")
-        if store is not None:
-            from .history import _safe
+        if store is not None and too_few is not None:
+            notes.insert(1, "this audit is not recorded in the history: the next audit compares with the last one "
+                            "that had pages to classify")
+        elif store is not None:
+            from .history import without_password
 
             parts.update(_record(store, run_dir, config, table, tasks, summary))
-            settings_rows[1:1] = [("history run id", parts["run_id"]), ("history database", _safe(store.url))]
+            settings_rows[1:1] = [("history run id", parts["run_id"]),
+                                  ("history database", without_password(store.url))]
     finally:
         if store is not None:
             store.close()
     notes.append(f"audit took {time.time() - started:.1f} s")
     costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
     return Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
-                 costs, **parts, broken_links=collector.broken_links)
+                 costs, **parts, broken_links=collector.broken_links,
+                 history_url=store.url if store is not None else None)
 
 
 def _crawl_summary(run_dir) -> dict:
@@ -461,11 +474,9 @@ def _settings_rows(run_dir, config, rules) -> list:
 
 
 def _hide_password(url: str) -> str:
-    if "://" not in url:
-        return url
-    from .history import _safe
+    from .history import without_password
 
-    return _safe(url)
+    return without_password(url)
 
 
 def _carry_forward(table, decisions: dict, settings: dict, complete: bool = True) -> None:
@@ -588,7 +599,10 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
     task_rows = [{k: _scalar(row[k]) for k in ("task", "pages", "best_page", "best_depth", "competing_duplicates",
                                                "stale_share", "thin_share", "views")}
                  for row in tasks.to_dict("records")]
-    run_id = store.record_run(site, run_dir, config.fingerprint(), __version__, summary, page_rows, task_rows)
+    # pending: no reader sees the run until write_audit has its workbook in place (a kill or an error in
+    # between leaves a run the next audit ignores, not one it compares with)
+    run_id = store.record_run(site, run_dir, config.fingerprint(), __version__, summary, page_rows, task_rows,
+                              pending=True)
     changes = compare_runs(store, previous["id"], run_id) if previous else None
     if previous:
         from .history import rebase
@@ -602,7 +616,7 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
                                    ("competing_then", "competing_duplicates")):
             tasks[column] = [before.get(t, {}).get(field_name) for t in tasks["task"]]
         tasks["slipped"] = [_slipped(row) for row in tasks.to_dict("records")]
-    return {"changes": changes, "trend": store.series(site), "run_id": run_id}
+    return {"changes": changes, "trend": store.series(site, also=run_id), "run_id": run_id}
 
 
 def _slipped(row) -> str | None:
@@ -835,27 +849,72 @@ def _versions() -> dict:
 
 
 def write_audit(run_dir, audit: Audit, path=None) -> Path:
-    """Write the workbook; a workbook a reviewer has filled in is never overwritten (the new one gets a
-    time-stamped name beside it, and a note says so)."""
+    """Write the workbook (atomically: a ``.partial`` file renamed into place), then mark the audit's run
+    in the history as done: only a run whose workbook is in place is ever compared with. A workbook a
+    reviewer has filled in is never overwritten (the new one gets a time-stamped name beside it); one that
+    cannot be read (truncated, not a workbook) is moved aside to ``audit-unreadable-DATE-TIME.xlsx`` and
+    replaced. Notes say so. A workbook that cannot be written is a RunError naming the file."""
     from reports.workbook import write_workbook
 
+    from .runs import RunError
+
     path = Path(path or Path(run_dir) / "audit.xlsx")
-    if path.exists() and _reviewed(path):
-        kept = path
-        path = path.with_name(f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
-        audit.notes.append(f"{kept} holds a review, so it was left alone; this audit is {path.name}")
-    write_workbook(path, audit)
+    stamp = time.strftime('%Y%m%d-%H%M%S')
+    partial = path.with_name(path.name + ".partial")
+    _remove(partial)  # left by an earlier audit that was killed while saving
+    if path.exists():
+        state = _reviewed(path)
+        if state is None:
+            aside = path.with_name(f"{path.stem}-unreadable-{stamp}{path.suffix}")
+            path.replace(aside)
+            audit.notes.append(f"{path.name} could not be read as a workbook (damaged?); it was kept as {aside.name} "
+                               "and replaced by this audit")
+        elif state:
+            kept = path
+            path = path.with_name(f"{path.stem}-{stamp}{path.suffix}")
+            partial = path.with_name(path.name + ".partial")
+            audit.notes.append(f"{kept} holds a review, so it was left alone; this audit is {path.name}")
+    try:
+        with open(partial, "wb"):  # can it be written at all? (before openpyxl starts its sheet writers)
+            pass
+        write_workbook(path, audit)
+    except OSError as exc:
+        _remove(partial)
+        recorded = (" (the audit's run stays out of the history; audit again once it can be written)"
+                    if audit.run_id is not None else "")
+        raise RunError(f"cannot write the workbook {path}: {exc.strerror or exc}{recorded}") from None
+    except BaseException:
+        _remove(partial)
+        raise
+    if audit.run_id is not None and audit.history_url:
+        from .history import History
+
+        store = History(audit.history_url)
+        try:
+            store.finish_run(audit.run_id)
+        finally:
+            store.close()
     return path
 
 
-def _reviewed(path: Path) -> bool:
-    """Does the workbook hold a review: anything in the reviewer columns beyond what the audit pre-filled?"""
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _reviewed(path: Path) -> bool | None:
+    """Does the workbook hold a review: anything in the reviewer columns beyond what the audit pre-filled?
+    None when it cannot be read as an audit workbook at all."""
     from .review import ReviewError, read_workbook_reviews, review_fingerprint
 
     try:
         settings, rows = read_workbook_reviews(path)
-    except ReviewError:
-        return False  # not a readable audit workbook: replace it
+    except ReviewError:  # damaged, or not an audit workbook: kept aside, not overwritten
+        return None
+    except Exception:  # noqa: BLE001 - a damaged zip or XML fails in many ways inside openpyxl
+        return None
     if any(r["source"] != "pages" for r in rows):
         return True
     prefilled = settings.get("carried reviews")
@@ -872,6 +931,10 @@ def run(config, out, progress=None, announce=print, resume: bool = False, histor
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if history:  # an unreachable or locked history fails now, not after the whole site is crawled
+        from .history import History, database_url
+
+        History(database_url(config.history["database"], out)).close()
     if not resume or not (out / "config.json").exists():
         save_config(out, config)
     summary = crawl(config.site, out, resume=resume, progress=progress)

@@ -17,9 +17,27 @@ class RunError(RuntimeError):
     """A run folder that lacks what a command needs; the message says what."""
 
 
+def write_csv_atomically(frame, path) -> None:
+    """Write a pandas table as CSV to ``path`` through ``path.partial`` (renamed into place when
+    complete): a kill or a full disk never leaves a half-written file under the real name."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        frame.to_csv(partial, index=False)
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def save_config(run_dir, config: Config) -> None:
+    """``config.json``: the resolved config, with no database password in it (see history.without_password)."""
+    from .history import without_password
+
+    data = config.as_dict()
+    data["history"] = {**data["history"], "database": without_password(data["history"]["database"])}
     path = Path(run_dir) / "config.json"
-    path.write_text(json.dumps({**config.as_dict(), "fingerprint": config.fingerprint(), "source": config.source},
+    path.write_text(json.dumps({**data, "fingerprint": config.fingerprint(), "source": config.source},
                                indent=2, ensure_ascii=False), encoding="utf-8")
 
 
@@ -61,7 +79,7 @@ def read_labels(path, task_ids) -> dict:
     text = csvfile.read_text(path, "labels file")
     header_line = next((line for line in text.splitlines() if line.strip()), "")
     try:
-        rows = csvfile.reader(text, header_line)
+        rows = csvfile.reader(text, header_line, path)
         header = [h.strip().lower() for h in next(rows, [])]
         missing = {"url", "task"} - set(header)
         if missing:
