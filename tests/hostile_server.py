@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 
 def http(status: int, body: bytes | str = b"", headers: dict | None = None, content_type: str = "text/html",
@@ -75,6 +76,21 @@ class RawServer:
                 conn.shutdown(socket.SHUT_WR)
             except OSError:
                 pass
+
+    def count(self, path: str) -> int:
+        with self.received:
+            return self.log.count(path)
+
+    def wait_for_new(self, path: str, before: int, proc, timeout: float = 60) -> None:
+        """Block until ``path`` has been requested more than ``before`` times, or the process ``proc`` ends."""
+        deadline = time.monotonic() + timeout
+        with self.received:
+            while self.log.count(path) <= before:
+                if proc.poll() is not None:
+                    raise AssertionError(f"the crawl ended before it asked for {path}")
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{path} was not requested within {timeout} s")
+                self.received.wait(0.05)
 
     def wait_for(self, path: str, timeout: float = 60) -> None:
         """Block until ``path`` has been requested (a condition, not a fixed sleep)."""
