@@ -173,3 +173,105 @@ def test_kill_9_at_each_phase_then_resume_equals_a_clean_crawl(site, clean, tmp_
     assert not differ, f"after a kill at {phase}: {differ}"
     summary = json.loads((out / "crawl.json").read_text())
     assert summary["complete"] and summary["in_sitemap"] == sum(r["in_sitemap"] for r in clean.values())
+
+
+# ---- 2. the scope holds for every request: a second host on 127.0.0.2 hears nothing ----------------
+
+def test_off_site_sitemaps_robots_lines_index_children_and_redirects_are_never_fetched(tmp_path):
+    other = RawServer({}, host="127.0.0.2")
+    site = RawServer({})
+    with other, site:
+        o, x = site.url, other.url
+        other.routes.update({p: urlset(x, ["/secret"]) for p in ("/sitemap.xml", "/child.xml", "/moved.xml")})
+        site.routes.update({
+            "/robots.txt": http(200, f"User-agent: *\nAllow: /\nSitemap: {x}/sitemap.xml\nSitemap: {o}/index.xml\n",
+                                content_type="text/plain"),
+            "/index.xml": sitemap_index([f"{x}/child.xml", f"{o}/local.xml"]),
+            "/sitemap.xml": http(302, headers={"Location": f"{x}/moved.xml"}),
+            "/local.xml": urlset(o, ["/orphan"]),
+            "/": page("Home", ["/away", f"{x}/linked"]),
+            "/away": http(301, headers={"Location": f"{x}/page"}),
+            "/orphan": page("Orphan"),
+        })
+        config = write_config(tmp_path / "c.toml", {"start_urls": [o + "/"]})
+        longneck("crawl", config, "--out", tmp_path / "out", "-q")
+        assert other.log == [], f"the off-site host was asked for {other.log}"
+    by_path = {path_of(r["url"]): r for r in read_records(tmp_path / "out")}
+    assert by_path["/orphan"]["found_via"] == "sitemap"  # the in-scope child of the index is read
+    assert by_path["/away"]["final_url"] == f"{x}/page"
+    summary = json.loads((tmp_path / "out" / "crawl.json").read_text())
+    assert summary["skipped"]["scope: off-site sitemap"] == 3  # robots.txt line, index child, redirect
+
+
+# ---- 3. a URL too long to fetch is recorded with its reason ------------------------------------------
+
+def test_url_over_the_length_limit_is_recorded_as_skipped(tmp_path):
+    long_path = "/search?q=" + "x" * 2100
+    with RawServer({"/": page("Home", [long_path, "/ok"]), "/ok": page("Ok")}) as site:
+        config = write_config(tmp_path / "c.toml", {"start_urls": [site.url + "/"]})
+        longneck("crawl", config, "--out", tmp_path / "out", "-q")
+        assert not [p for p in site.log if p.startswith("/search")]
+    by_path = {path_of(r["url"]): r for r in read_records(tmp_path / "out")}
+    record = by_path[long_path]
+    assert record["status"] is None and record["found_via"] == "link" and record["depth"] == 1
+    assert f"{len(record['url'])} characters" in record["error"] and "2083" in record["error"]
+    summary = json.loads((tmp_path / "out" / "crawl.json").read_text())
+    assert summary["skipped"]["url too long"] == 1
+    assert any(link["url"] == record["url"] for link in by_path["/"]["outlinks"])  # the source shows it
+
+
+# ---- 4. a redirect chain of 30 hops is followed to its end; a loop stops ----------------------------
+
+def test_long_redirect_chain_is_followed_to_its_end(tmp_path):
+    routes = {"/": page("Home", ["/hop/0", "/loop/a"]), "/end": page("End"),
+              "/loop/a": http(301, headers={"Location": "/loop/b"}), "/loop/b": http(301, headers={"Location": "/loop/a"})}
+    for i in range(30):
+        routes[f"/hop/{i}"] = http(301, headers={"Location": f"/hop/{i + 1}" if i < 29 else "/end"})
+    with RawServer(routes) as site:
+        config = write_config(tmp_path / "c.toml", {"start_urls": [site.url + "/"]})
+        longneck("crawl", config, "--out", tmp_path / "out", "-q")
+    by_path = {path_of(r["url"]): r for r in read_records(tmp_path / "out")}
+    first = by_path["/hop/0"]
+    assert path_of(first["final_url"]) == "/end" and first["error"] is None
+    assert [path_of(h["url"]) for h in first["redirect_chain"]] == [f"/hop/{i}" for i in range(30)]
+    assert path_of(by_path["/hop/29"]["final_url"]) == "/end"
+    loop = by_path["/loop/a"]
+    assert [path_of(h["url"]) for h in loop["redirect_chain"]] == ["/loop/a", "/loop/b", "/loop/a"]
+
+
+def test_a_chain_longer_than_the_hop_limit_says_it_was_cut(tmp_path):
+    from crawler import finalize as fin
+
+    n = fin.MAX_HOPS + 5
+    records = [{"url": f"http://h/{i}", "status": 301, "redirect_to": f"http://h/{i + 1}", "found_via": "start" if i == 0 else "redirect"}
+               for i in range(n)] + [{"url": f"http://h/{n}", "status": 200, "found_via": "redirect"}]
+    (tmp_path / "pages.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    fin.finalize(tmp_path)
+    out = {r["url"]: r for r in read_records(tmp_path)}
+    assert "cut" in out["http://h/0"]["error"] and len(out["http://h/0"]["redirect_chain"]) == fin.MAX_HOPS
+    assert out["http://h/10"]["final_url"] == f"http://h/{n}" and not out["http://h/10"].get("error")
+
+
+# ---- 5. hostile responses: one record each, a one-line error, exit 0 ---------------------------------
+
+def test_hostile_responses_become_records_with_one_line_errors(tmp_path):
+    routes = {
+        "/": page("Home", ["/big-header", "/fake-gzip", "/cut", "/ok"]),
+        "/ok": page("Ok"),
+        "/big-header": http(200, "<html><title>x</title></html>", headers={"X-Big": "a" * 65536}),
+        "/fake-gzip": http(200, b"this is not gzip at all" * 10, headers={"Content-Encoding": "gzip"}),
+        "/cut": http(200, b"<html><title>cut</title>", length=5000),
+    }
+    with RawServer(routes) as site:
+        config = write_config(tmp_path / "c.toml", {"start_urls": [site.url + "/"], "timeout": 10.0})
+        proc = longneck("crawl", config, "--out", tmp_path / "out", "-q")
+    assert "Traceback" not in proc.stderr and proc.returncode == 0
+    by_path = {path_of(r["url"]): r for r in read_records(tmp_path / "out")}
+    expected = {"/big-header": "connection closed before the response headers ended",
+                "/fake-gzip": "bad compressed body: the response says Content-Encoding gzip",
+                "/cut": "connection closed mid-body"}
+    for path, start in expected.items():
+        error = by_path[path]["error"]
+        assert error.startswith(start) and "\n" not in error and len(error) <= 300, (path, error)
+        assert by_path[path]["status"] is None
+    assert by_path["/ok"]["status"] == 200 and by_path["/ok"]["error"] is None
