@@ -275,3 +275,35 @@ def test_hostile_responses_become_records_with_one_line_errors(tmp_path):
         assert error.startswith(start) and "\n" not in error and len(error) <= 300, (path, error)
         assert by_path[path]["status"] is None
     assert by_path["/ok"]["status"] == 200 and by_path["/ok"]["error"] is None
+
+
+def test_a_kill_at_any_line_of_the_sitemap_file_leaves_every_sitemap_url_to_resume(site, tmp_path):
+    """sitemap_urls.jsonl cut after each of its lines (where a kill can leave it): every URL the sitemaps
+    list is either in the resumed frontier or in a sitemap --resume reads again."""
+    from crawler.state import load_state
+    from crawler.urls import UrlNormalizer
+
+    o = site.server.url
+    children = {f"{o}/index.xml": [f"{o}/sm1.xml", f"{o}/sm2.xml"]}
+    listed = {f"{o}/sm1.xml": ["/", "/p1", "/p2/deep", "/p3/a/deep"] + [f"/o{i}" for i in range(1, 8)],
+              f"{o}/sm2.xml": ["/p1/a"] + [f"/o{i}" for i in range(8, 16)]}
+    config = write_config(tmp_path / "c.toml", {"start_urls": [o + "/"], "max_pages": 3})
+    longneck("crawl", config, "--out", tmp_path / "full", "-q")
+    lines = (tmp_path / "full" / "sitemap_urls.jsonl").read_bytes().splitlines(keepends=True)
+    assert len(lines) > 20
+    for cut in range(len(lines) + 1):
+        folder = tmp_path / f"cut{cut}"
+        folder.mkdir()
+        (folder / "sitemap_urls.jsonl").write_bytes(b"".join(lines[:cut]))
+        state = load_state(folder, UrlNormalizer())
+        frontier = {path_of(u) for u, _, via in state.frontier if via == "sitemap"}
+        read_again = set(getattr(state, "sitemaps_pending", ()))
+        for index, kids in children.items():
+            if index not in state.sitemap_sources:
+                read_again |= {index, *kids}  # robots.txt names the index: it is read again
+            for kid in kids:
+                assert kid in state.sitemap_sources or kid in read_again, f"cut at line {cut}: {kid} is lost"
+        for sitemap, paths in listed.items():
+            if sitemap not in read_again:
+                lost = set(paths) - frontier
+                assert not lost, f"cut at line {cut}: {sitemap} counts as read but {sorted(lost)} are lost"
