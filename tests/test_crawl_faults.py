@@ -180,8 +180,11 @@ def test_kill_9_at_each_phase_then_resume_equals_a_clean_crawl(site, clean, tmp_
 def test_off_site_sitemaps_robots_lines_index_children_and_redirects_are_never_fetched(tmp_path):
     other = RawServer({}, host="127.0.0.2")
     site = RawServer({})
-    with other, site:
+    second = RawServer({}, host="127.0.0.3")  # an allowed host whose robots.txt redirects off-site
+    with other, site, second:
         o, x = site.url, other.url
+        second.routes.update({"/robots.txt": http(302, headers={"Location": f"{x}/robots.txt"}),
+                              "/": page("Second")})
         other.routes.update({p: urlset(x, ["/secret"]) for p in ("/sitemap.xml", "/child.xml", "/moved.xml")})
         site.routes.update({
             "/robots.txt": http(200, f"User-agent: *\nAllow: /\nSitemap: {x}/sitemap.xml\nSitemap: {o}/index.xml\n",
@@ -193,14 +196,17 @@ def test_off_site_sitemaps_robots_lines_index_children_and_redirects_are_never_f
             "/away": http(301, headers={"Location": f"{x}/page"}),
             "/orphan": page("Orphan"),
         })
-        config = write_config(tmp_path / "c.toml", {"start_urls": [o + "/"]})
+        config = write_config(tmp_path / "c.toml", {"start_urls": [o + "/", second.url + "/"],
+                                                    "allowed_domains": ["127.0.0.1", "127.0.0.3"]})
         longneck("crawl", config, "--out", tmp_path / "out", "-q")
         assert other.log == [], f"the off-site host was asked for {other.log}"
+        assert "/robots.txt" in second.log and "/" in second.log
     by_path = {path_of(r["url"]): r for r in read_records(tmp_path / "out")}
     assert by_path["/orphan"]["found_via"] == "sitemap"  # the in-scope child of the index is read
     assert by_path["/away"]["final_url"] == f"{x}/page"
     summary = json.loads((tmp_path / "out" / "crawl.json").read_text())
-    assert summary["skipped"]["scope: off-site sitemap"] == 3  # robots.txt line, index child, redirect
+    # robots.txt line, index child, sitemap redirect, and the spider's own read of the redirected robots.txt
+    assert summary["skipped"]["scope: off-site sitemap"] == 4
 
 
 # ---- 3. a URL too long to fetch is recorded with its reason ------------------------------------------
