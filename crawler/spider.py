@@ -429,8 +429,10 @@ def describe_failure(failure, maxsize: int) -> str:
         return f"too large: the response exceeds max_page_bytes ({maxsize} bytes)"
     if kind in ("BadGzipFile", "BrotliError", "DecompressionError") or failure.check(zlib.error) \
             or "decompress" in message.lower():
-        return (f"bad compressed body: the response says Content-Encoding "
-                f"{_header_of(failure, 'Content-Encoding') or 'gzip'} but its body does not decode ({message})")[:300]
+        encoding = _header_of(failure, "Content-Encoding") or (
+            "gzip" if kind == "BadGzipFile" or "gzip" in message.lower() else "br" if "brotli" in kind.lower() else None)
+        said = f"says Content-Encoding {encoding}" if encoding else "is compressed"
+        return f"bad compressed body: the response {said} but its body does not decode ({message})"[:300]
     if kind in ("ResponseDataLossError", "_DataLoss") or "data loss" in message.lower():
         return "connection closed mid-body: fewer bytes arrived than the response's Content-Length announced"
     text = f"{kind}: {message}"
