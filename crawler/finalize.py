@@ -2,7 +2,8 @@
 
 - ``depth``: the shortest click path from a start URL over the link graph (a redirect costs no click),
   exact whatever order responses arrived in; null for pages no link reaches (sitemap-only orphans).
-- ``final_url`` and ``redirect_chain``: each redirect followed through the records (loops stop).
+- ``final_url`` and ``redirect_chain``: each redirect followed through the records to its end (loops stop;
+  a chain over ``MAX_HOPS`` is cut and says so in ``error``).
 - ``in_sitemap`` and ``dates.sitemap_lastmod`` from the sitemaps read during the crawl.
 - ``robots_blocked`` for pages fetched although robots.txt disallows them (a crawl with
   ``obey_robots_txt = false``, as a site owner may run it), from the robots.txt files read (Protego).
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from .state import iter_records, repair_tail
 
-MAX_HOPS = 20
+MAX_HOPS = 100  # hops followed from a URL to its final URL (browsers give up at 20)
 
 
 def finalize(out_dir: Path) -> dict:
@@ -91,16 +92,21 @@ def finalize(out_dir: Path) -> dict:
                 continue
             written.add(url)
             i = index[url]
-            chain, j, hops = [], i, 0
-            while j in redirects and hops < MAX_HOPS:
+            chain, j, visited, cut = [], i, {i}, False
+            while j in redirects:  # to the end of the chain; a loop stops where it repeats
+                if len(chain) >= MAX_HOPS:
+                    cut = True
+                    break
                 chain.append({"url": urls[j], "status": status[j]})
                 j = redirects[j]
-                hops += 1
-                if j == i or any(h["url"] == urls[j] for h in chain):
+                if j in visited:
                     chain.append({"url": urls[j], "status": status[j]})
                     break
+                visited.add(j)
             final = urls[j]
-            if j not in redirects and j in redirect_url:  # the last hop leaves the crawl (or was not fetched)
+            if cut:  # longer than any client follows: said so, as final_url is still a redirect
+                record["error"] = record.get("error") or f"redirect chain longer than {MAX_HOPS} hops: cut there"
+            elif j not in redirects and j in redirect_url:  # the last hop leaves the crawl (or was not fetched)
                 chain.append({"url": urls[j], "status": status[j]})
                 final = redirect_url[j]
             record["redirect_chain"] = chain

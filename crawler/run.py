@@ -36,7 +36,8 @@ def crawl(site: dict, out_dir, resume: bool = False, scrapy_overrides: dict | No
     started = time.time()
     process = CrawlerProcess(settings)
     # every failed fetch becomes a record with its error; Scrapy's own error lines would repeat them
-    for name in ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt", "scrapy.core.scraper"):
+    for name in ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt", "scrapy.core.scraper",
+                 "scrapy.core.downloader.handlers.http11", "scrapy.downloadermiddlewares.httpcompression"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     crawler = process.create_crawler(SiteSpider)
     startup_errors = []

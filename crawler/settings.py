@@ -30,6 +30,8 @@ DEFAULTS = {
     "ITEM_PIPELINES": {"crawler.pipelines.JsonlWriterPipeline": 800},
     "EXTENSIONS": {"crawler.progress.Progress": 500, "scrapy.extensions.telnet.TelnetConsole": None},
     "DOWNLOADER_MIDDLEWARES": {
+        # the scope on every request, before robots.txt is asked for (Scrapy's own requests included)
+        "crawler.middlewares.ScopeMiddleware": 50,
         # redirects are recorded hop by hop by the spider; meta refresh is left to the audit
         "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     },

@@ -83,11 +83,18 @@ class SiteSpider(scrapy.Spider):
                 self.traps.admit(url)
             self.sitemaps_seen |= state.sitemap_sources
             self.scheduled = len(state.done)
-            self.frontier = [f for f in state.frontier if f[2] != "sitemap"]
-            self.sitemap_pending = dict.fromkeys(f[0] for f in state.frontier if f[2] == "sitemap")
+            if state.sitemap_phase:  # the sitemap-only URLs had been scheduled: they go first again
+                self.frontier = list(state.frontier)
+            else:
+                self.frontier = [f for f in state.frontier if f[2] != "sitemap"]
+                self.sitemap_pending = dict.fromkeys(f[0] for f in state.frontier if f[2] == "sitemap")
+            # sitemaps an index named whose URLs were not all written when the crawl stopped
+            self.sitemap_resume = list(state.sitemaps_pending)
             self.resumed_records = len(state.done)
         else:
             self.resumed_records = 0
+            self.sitemap_resume = []
+        self.url_limit = settings.getint("URLLENGTH_LIMIT") or 0
         self._sitemap_file = open(self.out_dir / "sitemap_urls.jsonl", "a", encoding="utf-8")
 
     def closed(self, reason):
@@ -98,7 +105,8 @@ class SiteSpider(scrapy.Spider):
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     def request_for(self, url: str | None, depth: int, found_via: str, priority: int | None = None):
-        """A Request for ``url`` when it should be fetched, else None (the reason is counted)."""
+        """A Request for ``url`` when it should be fetched, else None (the reason is counted), or a record
+        of a URL that is refused with a reason the audit must show (a URL too long to fetch)."""
         if url is None or url in self.seen:
             return None
         reason = self.scope.reason_out(url)
@@ -110,6 +118,15 @@ class SiteSpider(scrapy.Spider):
         if depth > self.max_depth:
             self._skip("max_depth")
             return None
+        if self.url_limit and len(url) > self.url_limit:
+            # Scrapy would drop it silently (URLLENGTH_LIMIT): record it, so the pages linking to it show it
+            self.seen.add(url)
+            self._skip("url too long")
+            record = empty_record(url)
+            record.update(depth=depth, found_via=found_via, fetched_at=_now(),
+                          error=f"not fetched: the URL is {len(url)} characters long, over the "
+                                f"{self.url_limit} that browsers and servers accept (URLLENGTH_LIMIT)")
+            return record
         if self.scheduled >= self.max_pages:
             if url not in self.cut:  # each URL once, however many pages link to it
                 self.cut.add(url)
@@ -133,7 +150,7 @@ class SiteSpider(scrapy.Spider):
                 request = self._sitemap_request(sitemap)
                 if request is not None:
                     yield request
-        for sitemap in self.sitemap_list:
+        for sitemap in [*self.sitemap_list, *self.sitemap_resume]:
             request = self._sitemap_request(sitemap)
             if request is not None:
                 yield request
@@ -147,17 +164,37 @@ class SiteSpider(scrapy.Spider):
                 yield request
         self.frontier = []
 
-    def _sitemap_request(self, url: str):
-        if url in self.sitemaps_seen or len(self.sitemaps_seen) >= MAX_SITEMAPS:
+    def _sitemap_request(self, url: str | None, hops: int = 0):
+        """A Request for a robots.txt or sitemap, when its host is in scope (a site must not make the
+        crawler fetch other hosts: robots.txt ``Sitemap:`` lines, index children and redirects included)."""
+        if not url or url in self.sitemaps_seen or len(self.sitemaps_seen) >= MAX_SITEMAPS:
+            return None
+        if urlsplit(url).scheme.lower() not in ("http", "https") or not self.scope.is_internal(url):
+            self.sitemaps_seen.add(url)
+            self._skip("scope: off-site sitemap")
+            self.logger.warning("Sitemap %s not fetched: its host is not in scope", url[:300])
             return None
         self.sitemaps_seen.add(url)
         callback = self.parse_robots if url.endswith("/robots.txt") else self.parse_sitemap
         return scrapy.Request(url, callback=callback, errback=self.on_sitemap_error, priority=100,
                               meta={"dont_obey_robotstxt": url.endswith("/robots.txt"), "handle_httpstatus_all": True,
-                                    "ln_sitemap": True})
+                                    "dont_redirect": True, "ln_sitemap": True, "ln_hops": hops})
+
+    def _sitemap_redirect(self, response):
+        """A sitemap or robots.txt that redirects: its target, scope-checked like any sitemap."""
+        location = _header(response, "Location")
+        hops = response.meta.get("ln_hops", 0) + 1
+        if not location or hops > self.settings.getint("REDIRECT_MAX_TIMES", 20):
+            return None
+        return self._sitemap_request(extract.resolve(response.url, location, lambda u: u), hops)
 
     # ---- robots.txt and sitemaps ------------------------------------------------------------------
     def parse_robots(self, response):
+        if 300 <= response.status < 400:
+            request = self._sitemap_redirect(response)
+            if request is not None:
+                yield request
+            return
         if response.status != 200 or not isinstance(response, TextResponse):
             return
         # kept for finalize: with obey_robots_txt off, pages robots.txt disallows are still marked
@@ -170,6 +207,11 @@ class SiteSpider(scrapy.Spider):
                 yield request
 
     def parse_sitemap(self, response):
+        if 300 <= response.status < 400:
+            request = self._sitemap_redirect(response)
+            if request is not None:
+                yield request
+            return
         if response.status != 200:
             return
         body = response.body
@@ -184,7 +226,11 @@ class SiteSpider(scrapy.Spider):
         except Exception as exc:  # lxml raises several types on garbage; a bad sitemap must not stop the crawl
             self.logger.warning("Sitemap %s could not be parsed: %s", response.url, exc)
             return
-        self._sitemap_file.write(json.dumps({"sitemap": response.url}) + "\n")
+        # what the sitemap names is written first and the {"sitemap": URL} marker last, in one flush: a
+        # kill before the marker leaves the sitemap to be read again by --resume, never half-counted.
+        # An index's children are written as {"pending": URL} before they are fetched, so --resume
+        # fetches those that have no marker of their own.
+        lines, requests, items = [], [], []
         for entry in sitemap:
             loc = entry.get("loc")
             if not loc:
@@ -192,17 +238,26 @@ class SiteSpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 target = extract.resolve(response.url, loc, lambda u: u)
                 request = self._sitemap_request(target) if target else None
+                if request is not None:
+                    lines.append({"pending": target, "index": response.url})
+                    requests.append(request)
             else:
                 url = extract.resolve(response.url, loc, self.normalise)
                 if url is None:
                     continue
-                self._sitemap_file.write(json.dumps({"url": url, "lastmod": entry.get("lastmod")}) + "\n")
+                lines.append({"url": url, "lastmod": entry.get("lastmod")})
                 if url not in self.seen:
-                    self.sitemap_pending[url] = None
-                request = None
-            if request is not None:
-                yield request
+                    if self.url_limit and len(url) > self.url_limit:
+                        record = self.request_for(url, 1, "sitemap")
+                        if isinstance(record, dict):
+                            items.append(record)
+                    else:
+                        self.sitemap_pending[url] = None
+        lines.append({"sitemap": response.url})
+        self._sitemap_file.write("".join(json.dumps(line) + "\n" for line in lines))
         self._sitemap_file.flush()
+        yield from items
+        yield from requests
 
     def on_idle(self, spider=None):
         """The link crawl has run dry: fetch what only the sitemaps name (orphans), then carry on."""
@@ -210,7 +265,7 @@ class SiteSpider(scrapy.Spider):
         scheduled = False
         for url in pending:
             request = self.request_for(url, 1, "sitemap")
-            if request is not None:
+            if isinstance(request, scrapy.Request):
                 self.crawler.engine.crawl(request)
                 scheduled = True
         if scheduled:
@@ -339,6 +394,11 @@ def repair_charset(body: bytes, failed: str) -> tuple[str, str]:
     return body.decode("windows-1252", errors="replace"), "windows-1252"
 
 
+def _header_of(failure, name: str) -> str | None:
+    response = getattr(failure.value, "response", None)
+    return _header(response, name) if response is not None else None
+
+
 def _body_hash(body: bytes) -> str:
     import hashlib
 
@@ -347,6 +407,8 @@ def _body_hash(body: bytes) -> str:
 
 def describe_failure(failure, maxsize: int) -> str:
     """One line a site owner understands, naming the kind of failure."""
+    import zlib
+
     from twisted.internet import error as terr
     from twisted.internet.defer import CancelledError
     from twisted.web._newclient import ResponseNeverReceived
@@ -365,7 +427,19 @@ def describe_failure(failure, maxsize: int) -> str:
         return "connection refused"
     if failure.check(CancelledError) or kind == "DownloadCancelledError" or "max size" in message.lower():
         return f"too large: the response exceeds max_page_bytes ({maxsize} bytes)"
+    if kind in ("BadGzipFile", "BrotliError", "DecompressionError") or failure.check(zlib.error) \
+            or "decompress" in message.lower():
+        encoding = _header_of(failure, "Content-Encoding") or (
+            "gzip" if kind == "BadGzipFile" or "gzip" in message.lower() else "br" if "brotli" in kind.lower() else None)
+        said = f"says Content-Encoding {encoding}" if encoding else "is compressed"
+        return f"bad compressed body: the response {said} but its body does not decode ({message})"[:300]
+    if kind in ("ResponseDataLossError", "_DataLoss") or "data loss" in message.lower():
+        return "connection closed mid-body: fewer bytes arrived than the response's Content-Length announced"
     text = f"{kind}: {message}"
+    if not https and (kind in ("DownloadFailedError", "ResponseNeverReceived", "ResponseFailed")
+                      and ("ConnectionDone" in message or "ConnectionLost" in message)):
+        return ("connection closed before the response headers ended (the server closed it, or sent a "
+                "header line longer than 16 KB)")
     if "SSL" in text or "certificate" in text.lower() or "tls" in text.lower() or (
             https and (failure.check(terr.ConnectionLost, ResponseNeverReceived) or "connection" in text.lower())):
         return f"TLS error: the secure connection failed ({message})"[:300]
