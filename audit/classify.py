@@ -543,7 +543,11 @@ class TaskClassifier:
         task_docs = [" ".join([t["name"]] * 2 + [t["description"]] + list(t["keywords"]) * 2) for t in self.tasks]
         with warnings.catch_warnings():  # the English stop words meet the folded tokens: as intended
             warnings.filterwarnings("ignore", message="Your stop_words may be inconsistent")
-            X_all = vectorizer.fit_transform(pages.texts + task_docs)
+            try:
+                X_all = vectorizer.fit_transform(pages.texts + task_docs)
+            except ValueError:  # a very small site: every word is in too few or too many pages; keep them all
+                vectorizer.set_params(min_df=1, max_df=1.0, stop_words=None)
+                X_all = vectorizer.fit_transform(pages.texts + task_docs + ["longneck"])[:-1]
         X, X_tasks = X_all[:n], X_all[n:]
         train_rows, train_y = [], []
         order = np.argsort(-(struct[:, :none].max(axis=1) * strength), kind="stable")

@@ -249,6 +249,20 @@ def test_the_classifier_takes_two_or_fewer_pages_without_an_error(pages):
     assert result.warnings[0].startswith(f"too few pages to classify: the crawl found {pages} page(s)")
 
 
+@pytest.mark.parametrize("pages", [3, 4])
+def test_a_few_pages_that_share_every_word_classify_without_an_error(pages):
+    """Just above the floor, every word is in too many or too few pages for the text model's usual
+    vocabulary limits (found by benchmarks/faults.py: a three-page site ended in a ValueError)."""
+    from audit.classify import TaskClassifier
+
+    records = [{"url": f"https://x.org/p{i}", "status": 200, "title": f"Bins {i}", "main_text": "bins word word"}
+               for i in range(pages)]
+    tasks = [{"id": "bins", "name": "Bins", "description": "Bin collection days", "keywords": ["bin"],
+              "examples": []}]
+    result = TaskClassifier(tasks).fit_predict(records, {})
+    assert len(result.table) == pages and set(result.table["task"]) <= {"bins", "none"}
+
+
 # ---- item 7: databases ----------------------------------------------------------------------------
 def _run_rows():
     return {"site": "S", "fingerprint": "f", "version": "v", "summary": {"urls": 1},
@@ -403,3 +417,19 @@ def test_config_json_and_the_workbook_settings_hold_no_database_password(tmp_pat
     assert run_config(tmp_path).history["database"] == "postgresql://audit@db.example.org/longneck"
     assert _hide_password("postgresql+psycopg://audit:s3cret@db/x") == "postgresql+psycopg://audit@db/x"
     assert _hide_password("history.sqlite") == "history.sqlite"
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "missing"])
+def test_review_import_of_a_damaged_workbook_is_one_line_naming_it(two_crawls, tmp_path, damage):
+    audits = two_crawls["audits"]
+    good = audits / "q1" / "audit.xlsx"
+    if not good.exists():
+        longneck("audit", audits / "q1")
+    book = tmp_path / "reviewed.xlsx"
+    data = good.read_bytes()
+    if damage != "missing":
+        book.write_bytes({"garbage": b"not a workbook at all", "truncated": data[: len(data) // 2], "empty": b""}[damage])
+    proc = longneck("review", "import", book, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("longneck: workbook error:") and str(book) in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
