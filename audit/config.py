@@ -53,60 +53,14 @@ def _regex(value: str) -> str | None:
         re.compile(value)
     except re.error as exc:
         return f"a valid regular expression ({exc})"
-    if _nested_quantifier(value):
-        return ("a regular expression without a repeated group that itself repeats, such as (a+)+ or (x*y*)*: "
-                "matching one can take exponential time on an unlucky URL and freeze the crawl. Repeat the "
-                "inner part only ((a+) -> a+), or make the outer repeat possessive (++, *+) or the group "
-                "atomic ((?>...))")
-    return None
-
-
-def _nested_quantifier(pattern: str) -> bool:
-    """Does the pattern repeat, without bound, something that holds a repeat of its own (``(a+)+``,
-    ``(a{1,3})*``, ``(?:x|y+)*``)? Python's backtracking engine can take exponential time on such a
-    pattern (catastrophic backtracking). A possessive outer repeat or an atomic group does not backtrack
-    into its body, so it is allowed."""
-    from re import _constants as c, _parser as sre_parse
-
-    repeats = (c.MAX_REPEAT, c.MIN_REPEAT)
-
-    def holds_repeat(items) -> bool:
-        for op, av in items:
-            if op in repeats and av[1] > 1:
-                return True
-            if op in (c.ATOMIC_GROUP, c.POSSESSIVE_REPEAT):
-                continue
-            if any(holds_repeat(sub) for sub in _children(op, av)):
-                return True
-        return False
-
-    def walk(items) -> bool:
-        for op, av in items:
-            if op in repeats and av[1] == c.MAXREPEAT and holds_repeat(av[2]):
-                return True
-            if op in (c.ATOMIC_GROUP, c.POSSESSIVE_REPEAT):
-                continue
-            if any(walk(sub) for sub in _children(op, av)):
-                return True
-        return False
-
-    def _children(op, av):
-        if op in repeats:
-            return [av[2]]
-        if op == c.SUBPATTERN:
-            return [av[3]]
-        if op == c.BRANCH:
-            return list(av[1])
-        if op in (c.ASSERT, c.ASSERT_NOT):
-            return [av[1]]
-        if op == c.GROUPREF_EXISTS:
-            return [b for b in av[1:] if b is not None]
-        return []
+    from crawler.urls import UnsafePattern, user_pattern
 
     try:
-        return walk(sre_parse.parse(pattern).data)
-    except Exception:  # noqa: BLE001 - a parser detail of another Python: the compile above has checked it
-        return False
+        user_pattern(value)
+    except UnsafePattern as exc:
+        return str(exc)
+    return None
+
 
 
 def _task_id(value: str) -> str | None:

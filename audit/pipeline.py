@@ -335,7 +335,9 @@ def _sections(table, patterns: dict) -> list:
     import re
     from collections import Counter
 
-    compiled = [(re.compile(p), name) for p, name in patterns.items()]
+    from crawler.urls import user_pattern
+
+    compiled = [(user_pattern(p), name) for p, name in patterns.items()]
     folders = table["folder"].tolist()
     crumbs = [c if isinstance(c, str) and c else None for c in table["crumb"].tolist()]
     votes: dict = {}

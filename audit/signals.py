@@ -173,7 +173,9 @@ class Collector:
     once every URL has a row and the top-task pages are known."""
 
     def __init__(self, protect=(), pages=None):
-        self.protect_re = [re.compile(p) for p in protect]
+        from crawler.urls import user_pattern
+
+        self.protect_re = [user_pattern(p) for p in protect]
         self.pages = pages  # the pages.jsonl whose records come to add(), in order (None: not read again)
         self.index: dict[str, int] = {}
         self.rows: list[dict] = []

@@ -78,8 +78,8 @@ class Scope:
 
     def __init__(self, hosts, include=(), exclude=()):
         self.hosts = {h.lower().lstrip(".") for h in hosts}
-        self.include = [re.compile(p) for p in include]
-        self.exclude = [re.compile(p) for p in exclude]
+        self.include = [user_pattern(p) for p in include]
+        self.exclude = [user_pattern(p) for p in exclude]
 
     def is_internal(self, url: str) -> bool:
         host = host_of(url)
@@ -150,3 +150,106 @@ class TrapGuard:
         """What was skipped, largest first: ``[{"reason", "pattern", "skipped"}]``."""
         return [{"reason": r, "pattern": p, "skipped": n}
                 for (r, p), n in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+class UnsafePattern(ValueError):
+    """A user's pattern that no engine here can match in bounded time; the message says why and how to
+    rewrite it."""
+
+
+def user_pattern(pattern: str):
+    """A user's regular expression (include, exclude, protect, sections), compiled so that matching a
+    URL cannot take exponential time. A pattern with a repeat inside an unbounded repeat (``(a+)+$``,
+    ``^/(?:[^/]+/)*index``) would make Python's backtracking engine catastrophic on an unlucky URL: it
+    is run by RE2 (google-re2), which matches in linear time. Other patterns keep Python's ``re``
+    (lookarounds, backreferences, Unicode classes). A nested pattern RE2 cannot express (it also
+    uses a lookaround or a backreference) raises :class:`UnsafePattern`."""
+    if not nested_quantifier(pattern):
+        return re.compile(pattern)
+    import re2
+
+    try:
+        if _perl_only(pattern):  # known before RE2 is asked (it would log its refusal to stderr)
+            raise re2.error("lookaround or backreference")
+        return re2.compile(pattern)
+    except re2.error:
+        raise UnsafePattern(
+            "a regular expression that either has no repeated group that itself repeats, such as (a+)+, or "
+            "can run in RE2 (no lookaround, no backreference): Python's engine can take exponential time on "
+            "such a pattern and freeze the crawl. Repeat the inner part only ((a+) -> a+), or make the outer "
+            "repeat possessive (++, *+) or the group atomic ((?>...))") from None
+
+
+def nested_quantifier(pattern: str) -> bool:
+    """Does the pattern repeat, without bound, something that holds a repeat of its own (``(a+)+``,
+    ``(a{1,3})*``, ``(?:x|y+)*``)? Python's backtracking engine can take exponential time on such a
+    pattern (catastrophic backtracking). A possessive outer repeat or an atomic group does not backtrack
+    into its body, so it is allowed."""
+    from re import _constants as c, _parser as sre_parse
+
+    repeats = (c.MAX_REPEAT, c.MIN_REPEAT)
+
+    def holds_repeat(items) -> bool:
+        for op, av in items:
+            if op in repeats and av[1] > 1:
+                return True
+            if op in (c.ATOMIC_GROUP, c.POSSESSIVE_REPEAT):
+                continue
+            if any(holds_repeat(sub) for sub in _children(op, av)):
+                return True
+        return False
+
+    def walk(items) -> bool:
+        for op, av in items:
+            if op in repeats and av[1] == c.MAXREPEAT and holds_repeat(av[2]):
+                return True
+            if op in (c.ATOMIC_GROUP, c.POSSESSIVE_REPEAT):
+                continue
+            if any(walk(sub) for sub in _children(op, av)):
+                return True
+        return False
+
+    def _children(op, av):
+        if op in repeats:
+            return [av[2]]
+        if op == c.SUBPATTERN:
+            return [av[3]]
+        if op == c.BRANCH:
+            return list(av[1])
+        if op in (c.ASSERT, c.ASSERT_NOT):
+            return [av[1]]
+        if op == c.GROUPREF_EXISTS:
+            return [b for b in av[1:] if b is not None]
+        return []
+
+    try:
+        return walk(sre_parse.parse(pattern).data)
+    except Exception:  # noqa: BLE001 - a parser detail of another Python: the compile above has checked it
+        return False
+
+
+def _perl_only(pattern: str) -> bool:
+    """Does the pattern use what RE2 cannot run: a lookaround or a backreference?"""
+    from re import _constants as c, _parser as sre_parse
+
+    def walk(items) -> bool:
+        for op, av in items:
+            if op in (c.ASSERT, c.ASSERT_NOT, c.GROUPREF, c.GROUPREF_EXISTS, c.GROUPREF_IGNORE):
+                return True
+            children = []
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                children = [av[2]]
+            elif op == c.SUBPATTERN:
+                children = [av[3]]
+            elif op == c.BRANCH:
+                children = list(av[1])
+            elif op == c.ATOMIC_GROUP:
+                children = [av]
+            if any(walk(sub) for sub in children):
+                return True
+        return False
+
+    try:
+        return walk(sre_parse.parse(pattern).data)
+    except Exception:  # noqa: BLE001 - a parser detail of another Python: let RE2 decide
+        return False
