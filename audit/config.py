@@ -195,12 +195,28 @@ HISTORY = {
                         "that holds the run folders."),
 }
 
+def _report_language(value: str) -> str | None:
+    from reports.i18n import languages, resolve
+
+    if value and resolve(value) is None:
+        return f"'' (the site's language) or a shipped language: {', '.join(languages())}"
+    return None
+
+
+REPORT = {
+    "language": Key("str", default="", check=_report_language,
+                    doc="Language of the workbook (sheet names, headers, Decision values, Summary): en, ro, el, ru, "
+                        "zh (simplified), nl or any added catalog; default '': the language most pages of the site "
+                        "are in when a translation exists, else English."),
+}
+
 SCHEMA: dict[str, dict[str, Key]] = {
     "site": SITE,
     "tasks": TASK,  # an array of tables: [[tasks]]
     "classifier": CLASSIFIER,
     "audit": AUDIT,
     "history": HISTORY,
+    "report": REPORT,
     "scrapy": {},  # free-form Scrapy settings, passed through (e.g. SCHEDULER for scrapy-redis)
 }
 ARRAY_SECTIONS = {"tasks"}
@@ -219,15 +235,16 @@ class Config:
     scrapy: dict = field(default_factory=dict)
     source: str | None = None
     history: dict = field(default_factory=lambda: {"database": ""})
+    report: dict = field(default_factory=lambda: {"language": ""})
 
     def as_dict(self) -> dict:
         return {"site": self.site, "tasks": list(self.tasks), "classifier": self.classifier,
-                "audit": self.audit, "scrapy": self.scrapy, "history": self.history}
+                "audit": self.audit, "scrapy": self.scrapy, "history": self.history, "report": self.report}
 
     def fingerprint(self) -> str:
         """A short stable hash of the resolved settings (not of the file's formatting, nor of where the
-        history is kept)."""
-        settings = {k: v for k, v in self.as_dict().items() if k != "history"}
+        history is kept, nor of the workbook's language: the audit is the same in any language)."""
+        settings = {k: v for k, v in self.as_dict().items() if k not in ("history", "report")}
         blob = json.dumps(settings, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 
@@ -305,7 +322,7 @@ def parse_config(data: dict, source: str | None = None, overrides: dict | None =
     for dotted, value in (overrides or {}).items():
         section, _, name = dotted.partition(".")
         if section not in SCHEMA or section in ARRAY_SECTIONS or not name:
-            raise ConfigError(f"override '{dotted}': expected SECTION.KEY with SECTION one of site, classifier, audit, history")
+            raise ConfigError(f"override '{dotted}': expected SECTION.KEY with SECTION one of site, classifier, audit, history, report")
         data.setdefault(section, {})[name] = value
     for name in data:
         if name not in SCHEMA:
@@ -326,6 +343,7 @@ def parse_config(data: dict, source: str | None = None, overrides: dict | None =
     classifier = _fill("classifier", CLASSIFIER, data.get("classifier", {}))
     audit = _fill("audit", AUDIT, data.get("audit", {}))
     history = _fill("history", HISTORY, data.get("history", {}))
+    report = _fill("report", REPORT, data.get("report", {}))
     scrapy = data.get("scrapy", {})
     if not isinstance(scrapy, dict):
         raise ConfigError(f"scrapy: expected a table of Scrapy settings, found {scrapy!r}")
@@ -346,7 +364,7 @@ def parse_config(data: dict, source: str | None = None, overrides: dict | None =
         if history["database"] and "://" not in history["database"]:
             history["database"] = _relative(base, history["database"])
     return Config(site=site, tasks=tuple(tasks), classifier=classifier, audit=audit, scrapy=dict(scrapy),
-                  source=source, history=history)
+                  source=source, history=history, report=report)
 
 
 def _relative(base: Path, name: str) -> str:

@@ -41,6 +41,7 @@ class Audit:
     run_id: int | None = None
     broken_links: "object" = None    # one row per broken internal link: source, target, anchor, target_status
     history_url: str | None = None   # where run_id is recorded (pending until write_audit has the workbook in place)
+    language: str = "en"             # the workbook's language (reports.i18n): [report] language, else the site's
 
 
 def _best_of(cols: dict, rows, with_traffic: bool):
@@ -256,7 +257,8 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
     costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
     return Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
                  costs, **parts, broken_links=collector.broken_links,
-                 history_url=store.url if store is not None else None)
+                 history_url=store.url if store is not None else None,
+                 language=workbook_language(config.report["language"], table))
 
 
 def _crawl_summary(run_dir) -> dict:
@@ -457,6 +459,22 @@ def _copies_of_removed(pages, rules, settings, recommendations, reasons) -> None
         reasons[i] = "; ".join([f"{code}: copy of {page.duplicate_of}, which is removed: judged on its own", *why])
 
 
+def workbook_language(setting: str, table) -> str:
+    """The workbook's language: [report] language when set, else the language most pages (HTTP 200)
+    are in, when a translation of the workbook exists (reports/locale), else English."""
+    from reports.i18n import SOURCE, resolve
+
+    if setting:
+        return resolve(setting) or SOURCE
+    if "language" not in table or not len(table):
+        return SOURCE
+    languages = table.loc[table["status"] == 200, "language"] if "status" in table else table["language"]
+    counts = languages.dropna().astype(str).map(lambda code: code.split("-")[0].split("_")[0].lower()).value_counts()
+    if counts.empty:
+        return SOURCE
+    return resolve(str(counts.index[0])) or SOURCE
+
+
 def _settings_rows(run_dir, config, rules) -> list:
     crawl_file = Path(run_dir) / "crawl.json"
     crawl = json.loads(crawl_file.read_text(encoding="utf-8")) if crawl_file.exists() else {}
@@ -467,7 +485,8 @@ def _settings_rows(run_dir, config, rules) -> list:
             *[(f"version {name}", value) for name, value in _versions().items()],
             ("rules", settings_rows_rules(rules))]
     for section, values in (("site", config.site), ("classifier", config.classifier), ("audit", config.audit),
-                            ("history", {"database": _hide_password(config.history["database"])})):
+                            ("history", {"database": _hide_password(config.history["database"])}),
+                            ("report", config.report)):
         for key, value in values.items():
             rows.append((f"{section}.{key}", value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)))
     for task in config.tasks:

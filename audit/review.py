@@ -4,6 +4,10 @@ they were carried out (follow-through).
 A reviewed workbook is read as Excel or LibreOffice saved it: every "Pages" sheet (Pages, Pages 2 ...),
 found by its header row, with the columns URL, Decision, Notes and Corrected task. Every row is
 checked before anything is stored; problems are reported with their sheet and row numbers.
+
+The workbook may be in any shipped language (:mod:`reports.i18n`): sheets and columns are found by
+their name in any of them, and Decision values are read back as the English recommendations. The
+Settings sheet's own keys are always English.
 """
 
 from __future__ import annotations
@@ -39,6 +43,11 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from reports.i18n import variants
+
+    # a Decision in any shipped language, as the English recommendation
+    decisions = {word.casefold(): rec for rec in RECOMMENDATIONS for word in variants(rec)}
+
     path = Path(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -47,23 +56,27 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
     except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:  # zip and XML trouble
         raise ReviewError(f"{path}: not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})") from None
     try:
-        if "Settings" not in book.sheetnames:
+        settings_sheet = _sheet(book.sheetnames, "Settings")
+        if settings_sheet is None:
             raise ReviewError(f"{path}: no Settings sheet: is this a longneck audit workbook?")
         settings = {}
-        for row in book["Settings"].iter_rows(min_row=2, values_only=True):
+        for row in book[settings_sheet].iter_rows(min_row=2, values_only=True):
             if row and row[0] is not None:
                 settings[str(row[0])] = row[1] if len(row) > 1 else None
-        sheets = [name for name in book.sheetnames if name == "Pages" or name.startswith("Pages ")]
+        pages = variants("Pages")
+        sheets = [name for name in book.sheetnames
+                  if name in pages or any(name.startswith(p + " ") and name[len(p) + 1:].isdigit() for p in pages)]
         if not sheets:
             raise ReviewError(f"{path}: no Pages sheet")
         rows = []
         for name in sheets:
             it = book[name].iter_rows(values_only=True)
             header = [str(h).strip() if h is not None else "" for h in next(it, ())]
-            missing = [c for c in REVIEW_COLUMNS if c not in header]
+            where = {c: _column(header, c) for c in REVIEW_COLUMNS + ("Redirect target", "Review")}
+            missing = [c for c in REVIEW_COLUMNS if where[c] is None]
             if missing:
                 raise ReviewError(f"{path}: sheet {name!r} lacks the column(s) {', '.join(missing)}")
-            where = {c: header.index(c) for c in REVIEW_COLUMNS + ("Redirect target", "Review") if c in header}
+            where = {c: i for c, i in where.items() if i is not None}
             for number, row in enumerate(it, 2):
                 cells = list(row) + [None] * (len(header) - len(row))
                 values = {field: _text(cells[where[column]]) if column in where else ""
@@ -73,23 +86,40 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
                 cleared = bool(review) and not review.startswith(ASK_AGAIN) and not values["decision"]
                 if not any(values.values()) and not cleared:
                     continue
-                values["decision"] = values["decision"].lower()
+                values["decision"] = decisions.get(values["decision"].casefold(), values["decision"].lower())
                 rows.append({"sheet": name, "row": number, "url": _text(cells[where["URL"]]), **values,
                              "source": "pages", "cleared": cleared, "asked": review.startswith(ASK_AGAIN)})
-        if "Label queue" in book.sheetnames:
-            it = book["Label queue"].iter_rows(values_only=True)
+        queue = _sheet(book.sheetnames, "Label queue")
+        if queue is not None:
+            it = book[queue].iter_rows(values_only=True)
             header = [str(h).strip() if h is not None else "" for h in next(it, ())]
-            if "URL" in header and "Label" in header:
-                u, lab = header.index("URL"), header.index("Label")
+            u, lab = _column(header, "URL"), _column(header, "Label")
+            if u is not None and lab is not None:
                 for number, row in enumerate(it, 2):
                     cells = list(row) + [None] * (len(header) - len(row))
                     if _text(cells[lab]):
-                        rows.append({"sheet": "Label queue", "row": number, "url": _text(cells[u]), "decision": "",
+                        rows.append({"sheet": queue, "row": number, "url": _text(cells[u]), "decision": "",
                                      "notes": "", "corrected_task": _text(cells[lab]), "target": "",
                                      "source": "label queue", "cleared": False, "asked": False})
     finally:
         book.close()
     return settings, rows
+
+
+def _sheet(names, english: str) -> str | None:
+    """The workbook's sheet that is ``english`` in any shipped language, else None."""
+    from reports.i18n import variants
+
+    wanted = variants(english)
+    return next((name for name in names if name in wanted), None)
+
+
+def _column(header: list, english: str) -> int | None:
+    """Where the column ``english`` (in any shipped language) is in ``header``, else None."""
+    from reports.i18n import variants
+
+    wanted = variants(english)
+    return next((i for i, name in enumerate(header) if name in wanted), None)
 
 
 def _text(value) -> str:

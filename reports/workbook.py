@@ -129,6 +129,27 @@ _WRAP = Alignment(wrap_text=True)  # bottom, as every other cell: a row reads le
 _TOP = Alignment(vertical="top")
 
 
+def _same(text: str) -> str:
+    return text
+
+
+def _translated(frame, fields, values: dict):
+    """``frame`` with the recommendation words of ``fields`` in the workbook's language (the frame itself
+    in English: nothing is copied)."""
+    if frame is None or not values or not any(f in frame for f in fields):
+        return frame
+    frame = frame.copy()
+    for f in fields:
+        if f in frame:
+            frame[f] = frame[f].map(lambda v: values.get(v, v) if isinstance(v, str) else v)
+    return frame
+
+
+def _sheet_ref(name: str) -> str:
+    """A sheet name as a formula names it: quoted (a ' doubled) unless plain ASCII letters and digits."""
+    return name if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) else "'" + name.replace("'", "''") + "'"
+
+
 def safe_text(value: str) -> str:
     """Text as a spreadsheet stores it, never as a formula: forbidden characters removed, a leading
     = + - @ tab or CR made harmless with an apostrophe, capped at 32,767 characters."""
@@ -161,8 +182,9 @@ class _Sheet:
     cell that stays scrollable ("A2": the header row frozen; "B2": the first column too)."""
 
     def __init__(self, wb, title, headers, widths=None, links=(), filter=True, formats=None, wrap=(), dates=(),
-                 freeze="A2", print_area=None):
-        self.ws = wb.create_sheet(title)
+                 freeze="A2", print_area=None, tr=None):
+        tr = tr or _same  # the workbook's language: titles and header cells translated, logic in English
+        self.ws = wb.create_sheet(tr(title))
         self.print_area = print_area  # the last column printed; the rows are known at close()
         if print_area:  # before the first row: write-only sheets write their properties with it
             # two pages wide, the URL repeated on each: the reviewer's columns, then the advice (one page
@@ -181,7 +203,7 @@ class _Sheet:
         self.rows = 0
         self.filter = filter
         self._styles: dict = {}
-        self.append([self._bold(h) for h in self.headers], header=True)
+        self.append([self._bold(tr(h)) for h in self.headers], header=True)
 
     def _bold(self, text):
         cell = WriteOnlyCell(self.ws, value=text)
@@ -274,10 +296,16 @@ def _records(frame, columns: dict):
 def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     """Write the audit workbook to ``path`` (atomically: a half-written file never replaces a good one).
     ``audit`` has the tables pages, tasks, duplicates, redirects, label_queue, the dict summary, the
-    (name, value) list settings and the list of notes. ``max_rows``: rows per sheet (header included)."""
+    (name, value) list settings and the list of notes, and optionally ``language`` (a shipped language of
+    :mod:`reports.i18n`: sheet names, headers, Decision values and the Summary in it; default English).
+    ``max_rows``: rows per sheet (header included)."""
+    from .i18n import translator
+
     path = Path(path)
     wb = Workbook(write_only=True)
-    pages, tasks = audit.pages, audit.tasks
+    tr = translator(getattr(audit, "language", None))
+    words = {r: tr(r) for r in RECOMMENDATIONS if tr(r) != r}  # {} in English: the tables are written as they are
+    pages, tasks = _translated(audit.pages, ("recommendation", "decision"), words), audit.tasks
     per_sheet = max_rows - 1
     parts = max(1, math.ceil(len(pages) / per_sheet))
     notes = list(audit.notes)
@@ -287,82 +315,86 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     if min(len(pages), per_sheet) > MAX_HYPERLINKS:
         notes.append(f"URLs are clickable in the first {MAX_HYPERLINKS:,} rows of each Pages sheet "
                      "(Excel allows 65,530 links per sheet)")
-    _summary_sheet(wb, audit, notes)
+    _summary_sheet(wb, audit, notes, tr)
 
     task_ids = tasks["task"].tolist()
     widths = {h: w for h, (_, w, _) in PAGES_COLUMNS.items()}
     headers = list(PAGES_COLUMNS)
     columns = {h: f for h, (f, _, _) in PAGES_COLUMNS.items()}
     rec_col = headers.index("Recommendation")
-    fills = {r: PatternFill("solid", start_color=c, end_color=c) for r, c in FILLS.items()}
+    fills = {tr(r): PatternFill("solid", start_color=c, end_color=c) for r, c in FILLS.items()}
+    task_list = f"={_sheet_ref(tr('Tasks'))}!$A$2:$A${len(task_ids) + 1}"
+    decision_title = tr("Decision")
     rows = _records(pages, columns)
     for part in range(parts):
-        sheet = _Sheet(wb, "Pages" if part == 0 else f"Pages {part + 1}", headers, widths, links=["URL"],
+        sheet = _Sheet(wb, "Pages" if part == 0 else f"{tr('Pages')} {part + 1}", headers, widths, links=["URL"],
                        formats=PAGES_FORMATS, wrap=PAGES_WRAP, dates=PAGES_DATES, freeze="B2",
-                       print_area=get_column_letter(headers.index(PAGES_PRINT_LAST) + 1))
+                       print_area=get_column_letter(headers.index(PAGES_PRINT_LAST) + 1), tr=tr)
         count = min(per_sheet, len(pages) - part * per_sheet)
         for _ in range(count):
             row = next(rows)
             sheet.append(row, fill=fills.get(row[rec_col]), fill_column=rec_col)
         last = max(2, sheet.rows)
-        decision = DataValidation(type="list", formula1='"' + ",".join(RECOMMENDATIONS) + '"', allow_blank=True,
-                                  showErrorMessage=True, errorTitle="Decision",
-                                  error="Choose keep, improve, merge, demote, noindex, remove or fix.")
+        decision = DataValidation(type="list", formula1='"' + ",".join(tr(r) for r in RECOMMENDATIONS) + '"',
+                                  allow_blank=True, showErrorMessage=True, errorTitle=decision_title,
+                                  error=tr("Choose keep, improve, merge, demote, noindex, remove or fix."))
         decision.add(f"{get_column_letter(headers.index('Decision') + 1)}2:{get_column_letter(headers.index('Decision') + 1)}{last}")
-        corrected = DataValidation(type="list", formula1=f"=Tasks!$A$2:$A${len(task_ids) + 1}", allow_blank=True,
-                                   showErrorMessage=True, errorTitle="Corrected task",
-                                   error="Choose a task id from the Tasks sheet, or none.")
+        corrected = DataValidation(type="list", formula1=task_list, allow_blank=True,
+                                   showErrorMessage=True, errorTitle=tr("Corrected task"),
+                                   error=tr("Choose a task id from the Tasks sheet, or none."))
         col = get_column_letter(headers.index("Corrected task") + 1)
         corrected.add(f"{col}2:{col}{last}")
         sheet.ws.data_validations.append(decision)
         sheet.ws.data_validations.append(corrected)
         sheet.close()
 
-    _sections_sheet(wb, pages)
+    _sections_sheet(wb, audit.pages, tr)
 
     sheet = _Sheet(wb, "Tasks", list(TASKS_COLUMNS), {"Name": 32, "Best page": 50, "At stake (estimate, EUR)": 24},
                    links=["Best page"], filter=False,
                    formats={"Share": "0.0%", "Thin share": "0.0%", "Stale share": "0.0%", "Visits": "#,##0",
-                            "At stake (estimate, EUR)": "#,##0", "Stale share then": "0.0%"})
+                            "At stake (estimate, EUR)": "#,##0", "Stale share then": "0.0%"}, tr=tr)
     for row in _records(tasks, TASKS_COLUMNS):
         sheet.append(row)
     sheet.append([])
-    sheet.append(["Shares are of the classified pages; thin and stale shares of each task's live pages."])
+    sheet.append([tr("Shares are of the classified pages; thin and stale shares of each task's live pages.")])
     if tasks["views"].notna().any():
-        sheet.append([f"At stake is an estimate: the task's visits x (phone cost - web cost), the cost if those "
-                      f"visitors had to call instead ({audit.costs})."])
+        sheet.append([tr("At stake is an estimate: the task's visits x (phone cost - web cost), the cost if those "
+                         "visitors had to call instead ({costs}).").format(costs=audit.costs)])
     else:
-        sheet.append(["Visits and At stake need analytics: list your exports in [audit] analytics."])
+        sheet.append([tr("Visits and At stake need analytics: list your exports in [audit] analytics.")])
     sheet.close()
 
     broken = getattr(audit, "broken_links", None)
     if broken is None:
         broken = pd.DataFrame(columns=list(BROKEN_COLUMNS.values()))
     for title, frame, columns, links, wide in (
-            ("Duplicates", audit.duplicates, DUPLICATES_COLUMNS, ["URL", "Best page"], {"URL": 60, "Best page": 60}),
-            ("Redirects", audit.redirects, REDIRECTS_COLUMNS, [], {"From": 60, "To": 60, "Reasons": 70}),
+            ("Duplicates", _translated(audit.duplicates, ("recommendation",), words), DUPLICATES_COLUMNS, ["URL", "Best page"], {"URL": 60, "Best page": 60}),
+            ("Redirects", _translated(audit.redirects, ("recommendation",), words), REDIRECTS_COLUMNS, [], {"From": 60, "To": 60, "Reasons": 70}),
             ("Broken links", broken, BROKEN_COLUMNS, ["Source page", "Target URL"],
              {"Source page": 60, "Target URL": 60, "Anchor text": 40, "Target status": 14, "Note": 40}),
             ("Label queue", audit.label_queue, QUEUE_COLUMNS, ["URL"], {"URL": 70, "Task now": 20, "Runner-up": 20})):
-        sheet = _Sheet(wb, title, list(columns), wide, links=links, wrap=["Reasons"] if title == "Redirects" else ())
+        sheet = _Sheet(wb, title, list(columns), wide, links=links, wrap=["Reasons"] if title == "Redirects" else (),
+                       tr=tr)
         for row in _records(frame, columns):
             sheet.append(row)
         if title == "Label queue":
-            label = DataValidation(type="list", formula1=f"=Tasks!$A$2:$A${len(task_ids) + 1}", allow_blank=True)
+            label = DataValidation(type="list", formula1=task_list, allow_blank=True)
             label.add(f"F2:F{max(2, sheet.rows)}")
             sheet.ws.data_validations.append(label)
         sheet.close()
 
-    _changes_sheet(wb, audit)
-    follow = getattr(audit, "follow_through", None)
+    _changes_sheet(wb, audit, tr, words)
+    follow = _translated(getattr(audit, "follow_through", None), ("decision",), words)
     sheet = _Sheet(wb, "Follow-through", list(FOLLOW_COLUMNS), {"URL": 60, "Agreed target": 50, "Now": 50, "Notes": 40},
-                   links=["URL"])
+                   links=["URL"], tr=tr)
     if follow is not None:
         for row in _records(follow, FOLLOW_COLUMNS):
             sheet.append(row)
     sheet.close()
 
-    sheet = _Sheet(wb, "Settings", ["Setting", "Value"], {"Setting": 34, "Value": 100}, filter=False)
+    # the settings' own names stay in English: `longneck review import` reads them
+    sheet = _Sheet(wb, "Settings", ["Setting", "Value"], {"Setting": 34, "Value": 100}, filter=False, tr=tr)
     for name, value in audit.settings:
         sheet.append([_plain(name), _plain(value)])
     sheet.close()
@@ -401,9 +433,9 @@ def _period_text(periods) -> str:
     return "; ".join(parts)
 
 
-def _summary_sheet(wb, audit, notes):
+def _summary_sheet(wb, audit, notes, tr=_same):
     s = audit.summary
-    ws = wb.create_sheet("Summary")
+    ws = wb.create_sheet(tr("Summary"))
     _print_setup(ws, landscape=True)
     for column, width in zip("ABC", (44, 22, 14)):
         ws.column_dimensions[column].width = width
@@ -429,52 +461,54 @@ def _summary_sheet(wb, audit, notes):
         row += 1
 
     whole, share = "#,##0", "0.0%"
-    put(cell(f"Content audit: {s['site']}", _TITLE))
+    put(cell(tr("Content audit: {site}").format(site=s["site"]), _TITLE))
     put()
-    put("Site", s["site"])
+    put(tr("Site"), s["site"])
     started, finished = _date(s.get("crawl_started")), _date(s.get("crawl_finished"))
     if started is not None:
-        put("Crawl started (UTC)", cell(started, number_format="yyyy-mm-dd hh:mm"))
+        put(tr("Crawl started (UTC)"), cell(started, number_format="yyyy-mm-dd hh:mm"))
     if finished is not None:
-        put("Crawl finished (UTC)", cell(finished, number_format="yyyy-mm-dd hh:mm"),
-            None if s.get("crawl_complete", True) else "stopped early")
+        put(tr("Crawl finished (UTC)"), cell(finished, number_format="yyyy-mm-dd hh:mm"),
+            None if s.get("crawl_complete", True) else tr("stopped early"))
     periods = s.get("analytics_periods") or []
     for k, (name, span) in enumerate(periods):
-        put("Analytics period" if k == 0 else None,
-            f"{span[0]} to {span[1]}" if span else "not stated in the export", name)
+        put(tr("Analytics period") if k == 0 else None,
+            tr("{start} to {end}").format(start=span[0], end=span[1]) if span else tr("not stated in the export"), name)
     if not periods:
-        put("Analytics period", "no analytics ([audit] analytics)")
-    put("URLs crawled", cell(s["urls"], number_format=whole))
-    put("Pages (HTTP 200)", cell(s["pages"], number_format=whole))
-    put("Pages classified", cell(s["classified"], number_format=whole))
-    put("Pages serving no top task", cell(s["no_task"], number_format=whole),
+        put(tr("Analytics period"), tr("no analytics ([audit] analytics)"))
+    put(tr("URLs crawled"), cell(s["urls"], number_format=whole))
+    put(tr("Pages (HTTP 200)"), cell(s["pages"], number_format=whole))
+    put(tr("Pages classified"), cell(s["classified"], number_format=whole))
+    put(tr("Pages serving no top task"), cell(s["no_task"], number_format=whole),
         cell(s["no_task_share"], number_format=share))
     if s.get("at_stake") is not None:
         spans = {span for _, span in periods if span}
-        when = f"{min(spans)[0]} to {max(spans)[1]}" if spans else "the analytics period (not stated)"
-        put("Visits to top-task pages", cell(s.get("visits"), number_format=whole), f" in {when}")
-        put("At stake (estimate, EUR)", cell(s["at_stake"], number_format=whole), f" in {when}")
-        put(cell("  = those visits x (phone cost - web cost): their cost as phone calls; per task: Tasks sheet",
+        when = (tr("{start} to {end}").format(start=min(spans)[0], end=max(spans)[1]) if spans
+                else tr("the analytics period (not stated)"))
+        during = tr(" in {period}").format(period=when)
+        put(tr("Visits to top-task pages"), cell(s.get("visits"), number_format=whole), during)
+        put(tr("At stake (estimate, EUR)"), cell(s["at_stake"], number_format=whole), during)
+        put(cell(tr("  = those visits x (phone cost - web cost): their cost as phone calls; per task: Tasks sheet"),
                  Font(name=FONT, size=9, italic=True)))
     put()
-    put(cell("Recommendation", _BOLD), cell("URLs", _BOLD, right=True), cell("Share", _BOLD, right=True))
+    put(cell(tr("Recommendation"), _BOLD), cell(tr("URLs"), _BOLD, right=True), cell(tr("Share"), _BOLD, right=True))
     total = max(1, s["urls"])
     for rec in RECOMMENDATIONS:
         count = s["recommendations"].get(rec, 0)
-        put(cell(rec, fill=FILLS[rec]), cell(count, number_format=whole), cell(round(count / total, 4), number_format=share))
+        put(cell(tr(rec), fill=FILLS[rec]), cell(count, number_format=whole), cell(round(count / total, 4), number_format=share))
     put()
-    put(cell("Pages per task (the long neck)", _BOLD), cell("Task id", _BOLD), cell("Pages", _BOLD, right=True))
+    put(cell(tr("Pages per task (the long neck)"), _BOLD), cell(tr("Task id"), _BOLD), cell(tr("Pages"), _BOLD, right=True))
     first = row + 1
     for task in s["tasks"]:
-        name = task["name"] if task["task"] != "none" else "none (serves no top task)"
+        name = task["name"] if task["task"] != "none" else tr("none (serves no top task)")
         put(name, task["task"], cell(task["pages"], number_format=whole))
     last = row
     put()
     if last >= first:
         chart = BarChart()
         chart.type = "bar"  # horizontal: task names stay readable
-        chart.title = "Pages per task (the long neck)"
-        chart.y_axis.title = "Pages"
+        chart.title = tr("Pages per task (the long neck)")
+        chart.y_axis.title = tr("Pages")
         chart.y_axis.majorGridlines = None
         chart.legend = None
         chart.x_axis.scaling.orientation = "maxMin"  # largest first, at the top
@@ -491,16 +525,16 @@ def _summary_sheet(wb, audit, notes):
         for _ in range(height_rows + 1):  # room for the chart, so notes and printing go below it
             put()
     if notes:
-        put(cell("Notes", _BOLD))
+        put(cell(tr("Notes"), _BOLD))
         for note in notes:
             put(note)
 
 
-def _sections_sheet(wb, pages) -> None:
+def _sections_sheet(wb, pages, tr=_same) -> None:
     """Per section (the Pages sheet's Section column): URLs, pages, URLs per recommendation, no-task share
     and page views, largest first, so the workbook can be split between the teams that own the pages."""
     sheet = _Sheet(wb, "Sections", SECTIONS_COLUMNS, {"Section": 32},
-                   formats={"No-task share": "0.0%", "Page views": "#,##0", "URLs": "#,##0", "Pages": "#,##0"})
+                   formats={"No-task share": "0.0%", "Page views": "#,##0", "URLs": "#,##0", "Pages": "#,##0"}, tr=tr)
     if len(pages) and "section" in pages:
         frame = pd.DataFrame({"section": pages["section"].fillna("/").astype(str),
                               "status": pages["status"], "task": pages["task"] if "task" in pages else None,
@@ -522,10 +556,10 @@ def _sections_sheet(wb, pages) -> None:
     sheet.close()
 
 
-def _changes_sheet(wb, audit) -> None:
+def _changes_sheet(wb, audit, tr=_same, words=None) -> None:
     """The site across all runs (a chart of its size and no-task share), pages per task then and now,
     and every page that is new, gone or changed since the previous run (with its own filter)."""
-    ws = wb.create_sheet("Changes")
+    ws = wb.create_sheet(tr("Changes"))
     for column, width in zip("ABCDEFGH", (60, 26, 18, 18, 20, 20, 12, 12)):
         ws.column_dimensions[column].width = width
     row = 0
@@ -544,8 +578,8 @@ def _changes_sheet(wb, audit) -> None:
         row += 1
 
     trend = list(getattr(audit, "trend", []) or [])
-    put("The site across runs", bold=True)
-    put("Run", "Audited", "URLs", "Pages", "Classified", "No-task pages", "No-task share", bold=True)
+    put(tr("The site across runs"), bold=True)
+    put(*map(tr, ("Run", "Audited", "URLs", "Pages", "Classified", "No-task pages", "No-task share")), bold=True)
     first = row + 1
     for r in trend:
         share = round(r["no_task"] / r["classified"], 4) if r.get("classified") else None
@@ -555,8 +589,8 @@ def _changes_sheet(wb, audit) -> None:
         from openpyxl.chart import LineChart
 
         chart = LineChart()
-        chart.title = "Site size and pages serving no top task"
-        chart.y_axis.title = "URLs"
+        chart.title = tr("Site size and pages serving no top task")
+        chart.y_axis.title = tr("URLs")
         chart.add_data(Reference(ws, min_col=3, min_row=first - 1, max_row=last), titles_from_data=True)
         chart.add_data(Reference(ws, min_col=6, min_row=first - 1, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
@@ -564,18 +598,19 @@ def _changes_sheet(wb, audit) -> None:
         ws.add_chart(chart, "J2")
     put()
     tasks = audit.tasks
-    put("Pages per task, then and now", bold=True)
-    put("Task", "Pages then", "Pages now", "Best page then", "Best page now", "Slipped", bold=True)
+    put(tr("Pages per task, then and now"), bold=True)
+    put(*map(tr, ("Task", "Pages then", "Pages now", "Best page then", "Best page now", "Slipped")), bold=True)
     for t in tasks.to_dict("records"):
         put(t["task"], t.get("pages_then"), t["pages"], t.get("best_page_then"), t.get("best_page"), t.get("slipped"))
     put()
     changes = getattr(audit, "changes", None)
     if changes is None:
-        put("First audit of this site in the history: nothing to compare yet.")
+        put(tr("First audit of this site in the history: nothing to compare yet."))
         return
-    put(f"Pages new, gone or changed since the previous run: {len(changes)}", bold=True)
+    changes = _translated(changes, ("recommendation_then", "recommendation_now"), words)
+    put(tr("Pages new, gone or changed since the previous run: {count}").format(count=len(changes)), bold=True)
     header_row = row + 1
-    put(*CHANGES_COLUMNS, bold=True)
+    put(*map(tr, CHANGES_COLUMNS), bold=True)
     for values in _records(changes, CHANGES_COLUMNS):
         put(*values)
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(CHANGES_COLUMNS))}{max(header_row, row)}"
