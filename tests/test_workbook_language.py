@@ -1,0 +1,215 @@
+"""The workbook in the site's language (issue 13): the catalogs are complete and safe as sheet names and
+dropdown values, a Romanian and a Chinese workbook read back translated, and a review typed in them
+imports as the English recommendations."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from audit.demo.server import SiteServer
+from audit.history import History, database_url
+from audit.pipeline import workbook_language
+from audit.review import read_workbook_reviews
+from reports import i18n
+from reports import workbook as wb
+from reports.workbook import RECOMMENDATIONS, write_workbook
+
+from . import rules_site
+from .conftest import longneck
+from .test_workbook import tables
+
+SHEETS = ("Summary", "Pages", "Sections", "Tasks", "Duplicates", "Redirects", "Broken links", "Label queue",
+          "Changes", "Follow-through", "Settings")
+COLUMN_SETS = {"Pages": wb.PAGES_COLUMNS, "Tasks": wb.TASKS_COLUMNS, "Changes": wb.CHANGES_COLUMNS,
+               "Follow-through": wb.FOLLOW_COLUMNS, "Duplicates": wb.DUPLICATES_COLUMNS,
+               "Redirects": wb.REDIRECTS_COLUMNS, "Broken links": wb.BROKEN_COLUMNS, "Sections": wb.SECTIONS_COLUMNS,
+               "Label queue": wb.QUEUE_COLUMNS}
+TRANSLATED = [name for name in i18n.languages() if name != "en"]
+
+
+def code_messages() -> list[str]:
+    """Every English text the workbook writer passes through the translator."""
+    found = list(SHEETS) + ["Setting", "Value", *RECOMMENDATIONS]
+    for columns in COLUMN_SETS.values():
+        found += list(columns)
+    tree = ast.parse(Path(wb.__file__).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "tr" and node.args \
+                and isinstance(node.args[0], ast.Constant):
+            found.append(node.args[0].value)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "map" \
+                and getattr(node.args[0], "id", None) == "tr" and isinstance(node.args[1], ast.Tuple):
+            found += [e.value for e in node.args[1].elts]
+    return list(dict.fromkeys(found))
+
+
+def test_the_shipped_languages():
+    assert set(i18n.languages()) >= {"en", "ro", "el", "ru", "zh_Hans", "nl"}
+    assert [i18n.resolve(c) for c in ("RO", "el-GR", "zh", "zh-CN", "zh_Hans", "nl", "en-GB", "fr", "zh-TW", "")] == \
+        ["ro", "el", "zh_Hans", "zh_Hans", "zh_Hans", "nl", "en", None, None, None]
+
+
+def test_the_template_holds_every_message_and_every_catalog_translates_it():
+    template = i18n.template()
+    missing = [m for m in code_messages() if m not in template]
+    assert not missing, f"add these to reports/locale/longneck.pot and every .po: {missing}"
+    for language in TRANSLATED:
+        catalog = i18n.catalog(language)
+        untranslated = [m for m in template if not catalog.get(m)]
+        assert not untranslated, f"{language}: untranslated {untranslated}"
+        for message in template:  # placeholders kept, so .format() fills them
+            assert set(re.findall(r"{\w+}", catalog[message])) == set(re.findall(r"{\w+}", message)), (language, message)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_each_catalog_makes_valid_sheet_names_distinct_headers_and_decision_words(language):
+    tr = i18n.translator(language)
+    names = [tr(s) for s in SHEETS]
+    assert len(set(names)) == len(names)
+    for name in names + [f"{tr('Pages')} 12"]:
+        assert 0 < len(name) <= 31 and not re.search(r"[:\\/?*\[\]]", name) and name[0] != "'" != name[-1], name
+    for sheet, columns in COLUMN_SETS.items():
+        headers = [tr(h) for h in columns]
+        assert len(set(headers)) == len(headers), f"{language}: two {sheet} columns share a name"
+    words = [tr(r) for r in RECOMMENDATIONS]
+    assert len(set(words)) == 7 and all("," not in w and '"' not in w for w in words)
+    assert len('"' + ",".join(words) + '"') <= 255  # Excel's limit for a list dropdown
+
+
+def test_decision_words_map_back_to_one_recommendation_in_every_language():
+    seen = {}
+    for rec in RECOMMENDATIONS:
+        for word in i18n.variants(rec):
+            assert seen.setdefault(word.casefold(), rec) == rec, f"{word!r} means both {seen[word.casefold()]} and {rec}"
+
+
+def test_default_language_is_the_sites_when_translated():
+    def table(langs):
+        return pd.DataFrame({"status": [200] * len(langs) + [404], "language": list(langs) + ["ro"]})
+
+    assert workbook_language("", table(["ro", "ro", "en"])) == "ro"
+    assert workbook_language("", table(["zh", "zh", "ro"])) == "zh_Hans"
+    assert workbook_language("", table(["fr", "fr", "ro"])) == "en"  # no French catalog
+    assert workbook_language("", table([None, None])) == "en"
+    assert workbook_language("ru", table(["ro"])) == "ru"
+    assert workbook_language("", table(["en", "en", "el"])) == "en"
+
+
+def header(ws) -> list:
+    return [c.value for c in next(ws.iter_rows(max_row=1))]
+
+
+@pytest.mark.parametrize("language, pages, decision, words", [
+    ("ro", "Pagini", "Decizie", ["păstrează", "îmbunătățește", "comasează", "retrogradează", "neindexat",
+                                 "elimină", "repară"]),
+    ("zh_Hans", "页面", "决定", ["保留", "改进", "合并", "降级", "禁止索引", "删除", "修复"])])
+def test_a_workbook_in_romanian_or_chinese_reads_back_translated_and_its_decisions_as_english(
+        tmp_path, language, pages, decision, words):
+    tables_ = tables(3)
+    tables_.language = language
+    tables_.pages["decision"] = ["keep", None, None]
+    tables_.pages["recommendation"] = ["keep", "remove", "improve"]
+    path = write_workbook(tmp_path / "a.xlsx", tables_)
+    book = openpyxl.load_workbook(path)
+    tr = i18n.translator(language)
+    assert book.sheetnames == [tr(s) for s in SHEETS] and book.sheetnames[1] == pages
+    ws = book[pages]
+    head = header(ws)
+    assert head == [tr(h) for h in wb.PAGES_COLUMNS] and head[1] == decision
+    dropdown = next(dv for dv in ws.data_validations.dataValidation if dv.formula1.startswith('"'))
+    assert dropdown.formula1 == '"' + ",".join(words) + '"'
+    corrected = next(dv for dv in ws.data_validations.dataValidation if not dv.formula1.startswith('"'))
+    assert corrected.formula1 == {"ro": "=Sarcini!$A$2:$A$3", "zh_Hans": "='任务'!$A$2:$A$3"}[language]
+    assert wb._sheet_ref("Pagina's") == "'Pagina''s'"
+    rec = head.index(tr("Recommendation")) + 1
+    assert [ws.cell(row=r, column=rec).value for r in (2, 3, 4)] == [words[0], words[5], words[1]]
+    assert ws.cell(row=2, column=2).value == words[0]  # the pre-filled decision, in the language
+    summary = [row[0] for row in book[tr("Summary")].iter_rows(values_only=True)]
+    assert tr("Content audit: {site}").format(site="example") in summary and tr("URLs crawled") in summary
+    assert words[4] in summary and "Pages per task (the long neck)" not in summary
+    assert header(book[tr("Settings")]) == [tr("Setting"), tr("Value")]
+    assert [r[0] for r in book[tr("Settings")].iter_rows(min_row=2, values_only=True)] == ["audit.thin_words"]
+    # a reviewer picks the translated words; the import reads them as the English recommendations
+    ws.cell(row=3, column=2).value = words[5]
+    ws.cell(row=4, column=2).value = words[1].upper() if language == "ro" else words[1]
+    book.save(path)
+    _, rows = read_workbook_reviews(path)
+    assert [(r["url"][-2:], r["decision"]) for r in rows] == [("p0", "keep"), ("p1", "remove"), ("p2", "improve")]
+
+
+def test_english_is_unchanged(tmp_path):
+    book = openpyxl.load_workbook(write_workbook(tmp_path / "a.xlsx", tables(2)))
+    assert book.sheetnames == list(SHEETS)
+    assert header(book["Pages"]) == list(wb.PAGES_COLUMNS)
+    formulas = sorted(dv.formula1 for dv in book["Pages"].data_validations.dataValidation)
+    assert formulas == ['"keep,improve,merge,demote,noindex,remove,fix"', "=Tasks!$A$2:$A$3"]
+
+
+def fill(path, origin, edits, out):
+    """Type into the reviewer columns of a workbook in any language: edits {path: {English column: value}}."""
+    book = openpyxl.load_workbook(path)
+    tr = i18n.translator(next(lang for lang in i18n.languages() if i18n.translator(lang)("Pages") == book.sheetnames[1]))
+    ws = book[tr("Pages")]
+    head = header(ws)
+    for row in range(2, ws.max_row + 1):
+        url = ws.cell(row=row, column=head.index(tr("URL")) + 1).value or ""
+        for column, value in edits.get(url[len(origin):], {}).items():
+            ws.cell(row=row, column=head.index(tr(column)) + 1).value = value
+    book.save(out)
+    return out
+
+
+def test_a_review_typed_in_romanian_then_in_chinese_lands_as_english_recommendations(tmp_path):
+    """The whole cycle through the command line: a run with its workbook in Romanian, reviewed in
+    Romanian and imported; then the same crawl audited again in Chinese, pre-filled with the Romanian
+    review (in Chinese), one more decision typed in Chinese, imported."""
+    www = tmp_path / "www"
+    rules_site.build(www)
+    with SiteServer(www) as server:
+        origin = server.url
+        config = rules_site.write_config(tmp_path, origin)
+        run = tmp_path / "audits" / "q1"
+        longneck("run", config, "--out", run, "-q", "--set", "report.language=ro")
+    book = openpyxl.load_workbook(run / "audit.xlsx")
+    assert book.sheetnames[:2] == ["Rezumat", "Pagini"] and "Setări" in book.sheetnames
+    reviewed = fill(run / "audit.xlsx", origin, {
+        "/news/old-story": {"Decision": "elimină", "Notes": "știre veche"},
+        "/parking/fines-2015": {"Decision": "Îmbunătățește"},
+        "/parking/more": {"Corrected task": "bins"}}, tmp_path / "ro.xlsx")
+    longneck("review", "import", reviewed)
+    store = History(database_url("", run))
+    try:
+        site = store.run(1)["site"]
+        decided = {u[len(origin):]: (d["decision"], d["notes"], d["corrected_task"])
+                   for u, d in store.decisions(site).items()}
+    finally:
+        store.close()
+    assert decided == {"/news/old-story": ("remove", "știre veche", None),
+                       "/parking/fines-2015": ("improve", None, None), "/parking/more": (None, None, "bins")}
+
+    longneck("audit", run, "--set", "report.language=zh", "--output", tmp_path / "zh.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "zh.xlsx")
+    assert book.sheetnames[:2] == ["摘要", "页面"]
+    ws = book["页面"]
+    head = header(ws)
+    prefilled = {ws.cell(row=r, column=1).value[len(origin):]: ws.cell(row=r, column=head.index("决定") + 1).value
+                 for r in range(2, ws.max_row + 1)}
+    assert prefilled["/news/old-story"] == "删除" and prefilled["/parking/fines-2015"] == "改进"
+    reviewed = fill(tmp_path / "zh.xlsx", origin, {"/parking/old-rates": {"Decision": "保留", "Notes": "费率表"}},
+                    tmp_path / "zh-reviewed.xlsx")
+    longneck("review", "import", reviewed)
+    store = History(database_url("", run))
+    try:
+        decided = {u[len(origin):]: d["decision"] for u, d in store.decisions(site).items()}
+        runs = store.runs(site)
+    finally:
+        store.close()
+    assert len(runs) == 2  # the Chinese workbook's review went to its own run
+    assert decided["/parking/old-rates"] == "keep"
+    assert decided["/news/old-story"] == "remove" and decided["/parking/fines-2015"] == "improve"
