@@ -28,8 +28,17 @@ SHINGLE_WORDS = 5
 MIN_DUPLICATE_WORDS = 10  # pages with less text than this are not compared (empty pages all look alike)
 
 # newest content date first; the HTTP Last-Modified of a static server is only the file's copy time
-CONTENT_DATES = ("meta_modified", "jsonld_modified", "office_modified", "pdf_modified", "sitemap_lastmod",
-                 "meta_published", "jsonld_published", "office_created", "pdf_created")
+CONTENT_DATES = ("meta_modified", "jsonld_modified", "text_modified", "office_modified", "pdf_modified",
+                 "sitemap_lastmod", "meta_published", "jsonld_published", "text_published", "office_created",
+                 "pdf_created")
+LAST_RESORT = "HTTP Last-Modified (last resort: no date on the page)"
+# how the workbook names a date's source when the crawl did not record one (crawls before date_sources)
+DATE_SOURCE_NAMES = {
+    "meta_modified": "meta tag", "meta_published": "meta tag", "jsonld_modified": "JSON-LD dateModified",
+    "jsonld_published": "JSON-LD datePublished", "text_modified": "text", "text_published": "text",
+    "office_modified": "document properties", "office_created": "document properties",
+    "pdf_modified": "PDF properties", "pdf_created": "PDF properties", "sitemap_lastmod": "sitemap lastmod",
+}
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -61,10 +70,22 @@ def parse_date(text) -> date | None:
 
 
 def newest_date(dates: dict) -> date | None:
-    found = [d for d in (parse_date(dates.get(k)) for k in CONTENT_DATES) if d]
-    if not found and dates.get("http_last_modified"):
-        found = [d for d in [parse_date(dates["http_last_modified"])] if d]
-    return max(found) if found else None
+    return newest_dated(dates)[0]
+
+
+def newest_dated(dates: dict, sources: dict | None = None) -> tuple[date | None, str | None]:
+    """The newest content date and where it was read (``date_sources``, else the key's name). The HTTP
+    Last-Modified only when the page has no content date at all, marked as the last resort: on a static
+    server it is the time the file was copied there, not when the page was written."""
+    best, key = None, None
+    for k in CONTENT_DATES:  # in order: on a tie the modified date beats the published one
+        d = parse_date(dates.get(k))
+        if d and (best is None or d > best):
+            best, key = d, k
+    if best is not None:
+        return best, (sources or {}).get(key) or DATE_SOURCE_NAMES[key]
+    d = parse_date(dates.get("http_last_modified"))
+    return (d, LAST_RESORT) if d else (None, None)
 
 
 _TEMPLATE = None
@@ -201,7 +222,7 @@ class Collector:
         self.ordinals.append(self._records - 1)
         status = record.get("status")
         dates = record.get("dates") or {}
-        newest = newest_date(dates)
+        newest, newest_source = newest_dated(dates, record.get("date_sources"))
         fetched = parse_date(record.get("fetched_at"))
         chain = record.get("redirect_chain") or []
         canonical = record.get("canonical")
@@ -226,6 +247,7 @@ class Collector:
             "redirect_hops": len(chain),
             "redirect_loop": bool(chain) and (record.get("final_url") in {h["url"] for h in chain}),
             "newest_date": newest.isoformat() if newest else None,
+            "newest_date_source": newest_source,
             "age_days": (fetched - newest).days if newest and fetched else None,
             "language": record.get("language"),
             "content_hash": record.get("content_hash") if html_ok else None,

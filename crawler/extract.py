@@ -113,16 +113,17 @@ def _link_regions(root) -> dict:
     return regions
 
 
-def _walk_json_ld(obj, found: dict, crumbs: list):
+def _walk_json_ld(obj, found: dict, crumbs: list, sources: dict):
     if isinstance(obj, list):
         for item in obj:
-            _walk_json_ld(item, found, crumbs)
+            _walk_json_ld(item, found, crumbs, sources)
         return
     if not isinstance(obj, dict):
         return
     for key, name in (("dateModified", "jsonld_modified"), ("datePublished", "jsonld_published")):
         if key in obj and name not in found and isinstance(obj[key], str):
             found[name] = obj[key]
+            sources[name] = f"JSON-LD {key}"
     kind = obj.get("@type")
     if (kind == "BreadcrumbList" or (isinstance(kind, list) and "BreadcrumbList" in kind)) and not crumbs:
         items = obj.get("itemListElement") or []
@@ -136,7 +137,7 @@ def _walk_json_ld(obj, found: dict, crumbs: list):
                     crumbs.append({"text": clean(str(name)), "url": url if isinstance(url, str) else None})
     for key in ("@graph", "mainEntity", "breadcrumb"):
         if key in obj:
-            _walk_json_ld(obj[key], found, crumbs)
+            _walk_json_ld(obj[key], found, crumbs, sources)
 
 
 def extract_html(html: str, url: str, normalise, is_internal) -> dict:
@@ -156,6 +157,7 @@ def extract_html(html: str, url: str, normalise, is_internal) -> dict:
         base = resolve(url, base_el.getattr("href"), lambda u: u) or url
 
     meta_robots, description, dates, hreflang, canonical = [], "", {}, [], None
+    sources = {}  # where each date was read: "<meta name=dcterms.modified>", "JSON-LD dateModified" ...
     for meta in doc.query_selector_all("meta[content]").values():
         name = (meta.getattr("name") or meta.getattr("property") or meta.getattr("itemprop") or "").lower().strip()
         content = meta.getattr("content") or ""
@@ -163,10 +165,11 @@ def extract_html(html: str, url: str, normalise, is_internal) -> dict:
             meta_robots.append(clean(content).lower())
         elif name == "description" and not description:
             description = clean(content)
-        elif name in META_DATE_NAMES:
-            dates.setdefault(META_DATE_NAMES[name], content)
-        elif name in ("datemodified", "datepublished"):
-            dates.setdefault("meta_modified" if name == "datemodified" else "meta_published", content)
+        elif name in META_DATE_NAMES or name in ("datemodified", "datepublished"):
+            key = META_DATE_NAMES.get(name) or ("meta_modified" if name == "datemodified" else "meta_published")
+            if key not in dates:
+                dates[key] = content
+                sources[key] = f"<meta {name}>"
     for link in doc.query_selector_all("link[rel][href]").values():
         rel = (link.getattr("rel") or "").lower().split()
         href = (link.getattr("href") or "").strip()
@@ -178,7 +181,7 @@ def extract_html(html: str, url: str, normalise, is_internal) -> dict:
     crumbs: list = []
     for script in doc.query_selector_all('script[type="application/ld+json"]').values():
         try:
-            _walk_json_ld(json.loads(script.text), dates, crumbs)
+            _walk_json_ld(json.loads(script.text), dates, crumbs, sources)
         except (ValueError, RecursionError):
             continue
     if not crumbs:
@@ -271,6 +274,7 @@ def extract_html(html: str, url: str, normalise, is_internal) -> dict:
         "word_count": word_count(text),
         "declared_language": lang or None,
         "dates": {k: normalise_date(v) for k, v in dates.items()},
+        "date_sources": sources,
         "breadcrumbs": crumbs,
         "outlinks": outlinks,
         "content_hash": content_hash(text),

@@ -122,6 +122,7 @@ def finalize(out_dir: Path) -> dict:
                 from .extract import normalise_date
 
                 record.setdefault("dates", {})["sitemap_lastmod"] = normalise_date(sitemap[url])
+                record.setdefault("date_sources", {})["sitemap_lastmod"] = "sitemap lastmod"
             out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
     os.replace(tmp, pages)
     return {"records": len(urls), "by_status": dict(sorted(by_status.items())), "duplicates_dropped": duplicates,

@@ -35,8 +35,12 @@ PAGE_FIELDS: dict[str, str] = {
     "language": "ISO 639 code: the page's declared lang, else detected from main_text (py3langid).",
     "language_source": "declared or detected (null when unknown).",
     "dates": "Dates found: http_last_modified, sitemap_lastmod, meta_modified, meta_published, "
-             "jsonld_modified, jsonld_published, pdf_modified, pdf_created, office_modified, office_created "
-             "(ISO 8601 where parseable).",
+             "jsonld_modified, jsonld_published, pdf_modified, pdf_created, office_modified, office_created, "
+             "text_modified, text_published (said near the top of the main text: 'Actualizat: 14 septembrie "
+             "2012', '发布时间：2012年9月14日') (ISO 8601 where parseable; local formats read with dateparser).",
+    "date_sources": "Where each of dates was read, by the same keys: '<meta dcterms.modified>', 'JSON-LD "
+                    "dateModified', 'HTTP Last-Modified', 'sitemap lastmod', 'PDF properties', 'text: «Publicat: "
+                    "05.06.2012»'; a value read from a local format adds the words it was read from.",
     "outlinks": ("Every link on the page: [{url, text, region (crumb/nav/header/footer/body), internal, nofollow, "
                  "section (index in headings of the heading the link sits under; absent before the first), "
                  "lists (the ul/ol/dl lists it sits in, numbered in page order, outermost first; absent "
@@ -55,5 +59,6 @@ def empty_record(url: str) -> dict:
     """A record with every field present and empty."""
     record = dict.fromkeys(PAGE_FIELDS)
     record.update(url=url, redirect_chain=[], hreflang=[], headings=[], outlinks=[], breadcrumbs=[], dates={},
+                  date_sources={},
                   in_sitemap=False, robots_blocked=False, text_truncated=False, main_text="", word_count=0)
     return record

@@ -24,6 +24,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from . import extract
+from .dates import read_local_dates
 from .items import empty_record
 from .state import load_state
 from .urls import Scope, TrapGuard, UrlNormalizer, host_of
@@ -306,6 +307,7 @@ class SiteSpider(scrapy.Spider):
         last_modified = _header(response, "Last-Modified")
         if last_modified:
             record["dates"]["http_last_modified"] = extract.normalise_date(last_modified)
+            record["date_sources"]["http_last_modified"] = "HTTP Last-Modified"
         if 300 <= response.status < 400:
             location = _header(response, "Location")
             record["redirect_to"] = extract.resolve(response.url, location, self.normalise)
@@ -327,9 +329,11 @@ class SiteSpider(scrapy.Spider):
             record["main_text"] = doc["main_text"]
             record["word_count"] = extract.word_count(doc["main_text"])
             record["dates"].update(doc["dates"])
+            record["date_sources"].update((key, f"{kind.upper()} properties") for key in doc["dates"])
             record["error"] = doc.get("error")
             record["content_hash"] = extract.content_hash(doc["main_text"]) if doc["main_text"] else _body_hash(body)
             self._set_language(record, None)
+            read_local_dates(record["dates"], record["date_sources"], record["main_text"], record["language"])
         else:
             record["content_hash"] = _body_hash(body)
         return record
@@ -349,13 +353,16 @@ class SiteSpider(scrapy.Spider):
             record["error"] = f"extraction failed: {type(exc).__name__}: {exc}"[:300]
             record["content_hash"] = _body_hash(response.body)
             return
-        dates = fields.pop("dates")
+        dates, sources = fields.pop("dates"), fields.pop("date_sources")
         declared = fields.pop("declared_language")
         if fields["canonical"] is None:
             fields.pop("canonical")  # keep a canonical sent in the Link header
         record.update(fields)
         record["dates"].update(dates)
+        record["date_sources"].update(sources)
         self._set_language(record, declared)
+        # local formats (meta values, "Actualizat: 14 septembrie 2012" in the text) need the page's language
+        read_local_dates(record["dates"], record["date_sources"], record["main_text"], record["language"])
 
     @staticmethod
     def _set_language(record: dict, declared: str | None) -> None:

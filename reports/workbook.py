@@ -87,6 +87,10 @@ PAGES_COLUMNS: dict[str, tuple[str | None, int, str]] = {
     "Protected": ("protected", 9, "Matches an [audit] protect pattern."),
     "Found via": ("found_via", 9, "start, link, redirect or sitemap."),
     "Content hash": ("content_hash", 14, "Hash of the main text: equal hashes, equal text."),
+    "Newest date source": ("newest_date_source", 30, "Where Newest date was read: a meta tag, JSON-LD, the page's "
+                                                     "text («Actualizat: 14 septembrie 2012»), document "
+                                                     "properties, the sitemap, or the HTTP Last-Modified as the "
+                                                     "last resort (no date on the page; a static server's copy time)."),
 }
 PAGES_WRAP = ("Why", "Reasons", "Why task", "Review")  # wrapped, so they read without scrolling sideways
 PAGES_FORMATS = {"Confidence": "0.00", "Similarity": "0.00", "Page views": "#,##0", "Clicks": "#,##0",
