@@ -203,7 +203,8 @@ def static_site(tmp_path_factory):
         config = root / "dates.toml"
         config.write_text(f'[site]\nname = "Primăria"\nstart_urls = ["{server.url}/index.html"]\n'
                           "autothrottle = false\n" + TASKS.format(origin=server.url), encoding="utf-8")
-        longneck("run", config, "--out", root / "run", "-q")
+        # the sheets are read by their English names: the workbook of this mostly non-English site in English
+        longneck("run", config, "--out", root / "run", "-q", "--set", "report.language=en")
         ws = openpyxl.load_workbook(root / "run" / "audit.xlsx")["Pages"]
         header = [c.value for c in ws[1]]
         rows = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
