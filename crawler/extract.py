@@ -23,7 +23,8 @@ from urllib.parse import urljoin
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 
-_WORD = re.compile(r"\w+")
+from .words import cjk_count, word_count  # noqa: F401 (word_count: part of this module's interface)
+
 _SPACE = re.compile(r"\s+")
 MAX_TEXT_CHARS = 200_000  # main text kept per page; more is truncated (and flagged)
 MAX_HEADINGS = 200
@@ -51,10 +52,6 @@ META_DATE_NAMES = {
 
 def clean(text: str | None) -> str:
     return _SPACE.sub(" ", text).strip() if text else ""
-
-
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 def content_hash(text: str) -> str:
