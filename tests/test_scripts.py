@@ -51,3 +51,71 @@ def test_space_separated_languages_count_exactly_as_before():
         assert word_count(text) == len(re.findall(r"\w+", text)), text
     # a Latin word inside Chinese stays one word, digits one number
     assert word_count("请登录APP办理，费用100元") == 3 + 1 + 2 + 2 + 1 + 1  # 请登录 APP 办理 费用 100 元
+
+
+RO_COMMA = ("Cererea pentru eliberarea certificatului de urbanism se depune la ghișeul Primăriei sau online, "
+            "însoțită de planul de situație și de dovada achitării taxei. Termenul de soluționare este de "
+            "treizeci de zile de la înregistrare; certificatul se ridică de la ghișeu sau se trimite prin poștă.")
+RO_CEDILLA = RO_COMMA.replace("ș", "ş").replace("ț", "ţ")  # the same text, typed with the old cedilla letters
+
+
+def _collect(tmp_path, texts):
+    import json
+
+    from audit.signals import Collector
+    from crawler.extract import content_hash
+
+    path = tmp_path / "pages.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for n, text in enumerate(texts):
+            fh.write(json.dumps({"url": f"http://127.0.0.1:9/p{n}", "status": 200, "content_type": "text/html",
+                                 "title": f"p{n}", "main_text": text, "word_count": word_count(text),
+                                 "content_hash": content_hash(text), "fetched_at": "2026-11-29T10:00:00Z",
+                                 "found_via": "link", "outlinks": []}, ensure_ascii=False) + "\n")
+    collector = Collector(pages=path)
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            collector.add(json.loads(line))
+    return collector.finish()
+
+
+def test_chinese_shingles_are_character_ngrams_and_find_a_near_duplicate(tmp_path):
+    """Shingles were built over clauses: a Chinese pair at a true 0.97 estimated 0.79 and was missed."""
+    from audit.signals import duplicate_clusters, jaccard, shingle_set, similarity
+
+    copy = ZH.replace("五个工作日", "七个工作日")  # one character changed
+    exact = jaccard(shingle_set(ZH), shingle_set(copy))
+    assert 0.96 <= exact < 1.0
+    other = ("垃圾分类投放须知。可回收物包括废纸、塑料、玻璃、金属和布料，请清洁干燥后投放到蓝色收集容器。"
+             "厨余垃圾请沥干水分后投放到绿色收集容器，有害垃圾请投放到红色收集容器。")
+    table, hashes = _collect(tmp_path, [ZH, copy, other])
+    clusters = duplicate_clusters(table, hashes, 0.90)
+    assert clusters.get(0) is not None and clusters.get(0) == clusters.get(1) and clusters.get(2) is None
+    assert similarity(hashes, table, 0, 1) == round(exact, 3)
+
+
+def test_identical_short_chinese_notices_cluster(tmp_path):
+    """A 24-character notice was two "words" (under MIN_DUPLICATE_WORDS): never compared."""
+    from audit.signals import duplicate_clusters
+
+    notice = "本周六上午九时至十二时停水，请居民提前储水，不便之处敬请谅解。"
+    table, hashes = _collect(tmp_path, [notice, notice, ZH])
+    clusters = duplicate_clusters(table, hashes, 0.90)
+    assert clusters.get(0) is not None and clusters.get(0) == clusters.get(1) and clusters.get(2) is None
+
+
+def test_romanian_cedilla_and_comma_letters_are_the_same_text_for_duplicates(tmp_path):
+    """The same Romanian text typed with ş/ţ and with ș/ț was a similarity of 0.33."""
+    from audit.signals import duplicate_clusters, jaccard, shingle_set, similarity
+
+    assert RO_COMMA != RO_CEDILLA
+    assert jaccard(shingle_set(RO_COMMA), shingle_set(RO_CEDILLA)) == 1.0
+    # and case, accents and compatibility forms (NFKC) are folded too: matching only
+    assert jaccard(shingle_set(RO_COMMA.upper()), shingle_set(RO_COMMA)) == 1.0
+    greek = "ΑΙΤΗΣΗ ΓΙΑ ΒΕΒΑΙΩΣΗ ΜΟΝΙΜΗΣ ΚΑΤΟΙΚΙΑΣ ΥΠΟΒΑΛΛΕΤΑΙ ΣΤΟ ΚΕΠ ΤΟΥ ΔΗΜΟΥ ΜΕ ΤΗΝ ΤΑΥΤΟΤΗΤΑ ΣΑΣ"
+    accented = "Αίτηση για βεβαίωση μόνιμης κατοικίας υποβάλλεται στο ΚΕΠ του Δήμου με την ταυτότητά σας"
+    assert jaccard(shingle_set(greek), shingle_set(accented)) == 1.0
+    table, hashes = _collect(tmp_path, [RO_COMMA, RO_CEDILLA, ZH])
+    clusters = duplicate_clusters(table, hashes, 0.90)
+    assert clusters.get(0) is not None and clusters.get(0) == clusters.get(1)
+    assert similarity(hashes, table, 0, 1) == 1.0
