@@ -119,3 +119,17 @@ def test_romanian_cedilla_and_comma_letters_are_the_same_text_for_duplicates(tmp
     clusters = duplicate_clusters(table, hashes, 0.90)
     assert clusters.get(0) is not None and clusters.get(0) == clusters.get(1)
     assert similarity(hashes, table, 0, 1) == 1.0
+
+
+def test_keywords_match_pages_folded_but_nothing_shown_is_folded():
+    """Greek written in capitals (no accents), Romanian with either letter, full-width Latin, German ß:
+    a task's keywords reach the page's words (the classifier's tokens, ``fold`` then ``tokens``)."""
+    from audit.text import fold, tokens
+
+    for keyword, page in (("άδεια στάθμευσης", "ΑΔΕΙΑ ΣΤΑΘΜΕΥΣΗΣ ΚΑΤΟΙΚΩΝ"), ("νόμος", "ΝΕΟΣ ΝΟΜΟΣ"),
+                          ("certificat de urbanism, taxă", "CERTIFICAT DE URBANISM: TAXĂ"),
+                          ("știri", "Ştiri locale"), ("ţară", "Țară"), ("tax", "Ｔａｘ"),
+                          ("Straßenreinigung", "STRASSENREINIGUNG"), ("справка", "СПРАВКА о составе семьи"),
+                          ("居住证明", "申请居住证明")):
+        assert set(tokens(fold(keyword))) <= set(tokens(fold(page))), (keyword, page)
+    assert fold("English Title") == "english title"  # ASCII: lower-case only, as before
