@@ -133,3 +133,20 @@ def test_keywords_match_pages_folded_but_nothing_shown_is_folded():
                           ("居住证明", "申请居住证明")):
         assert set(tokens(fold(keyword))) <= set(tokens(fold(page))), (keyword, page)
     assert fold("English Title") == "english title"  # ASCII: lower-case only, as before
+
+
+def test_language_of_short_pages_from_their_script():
+    """Detection needed 20 ``\\w+`` words: a short Chinese page (a clause is one such word) got none."""
+    assert detect_language("本周六上午九时至十二时停水，请居民提前储水。") == "zh"
+    assert detect_language(ZH) == "zh"
+    assert detect_language(JA) == "ja"
+    assert detect_language("住民票の写しの請求方法") == "ja"
+    assert detect_language(KO + " " + KO) == "ko"
+    assert detect_language("Βεβαίωση μόνιμης κατοικίας από το ΚΕΠ") == "el"
+    assert detect_language(RU) == "ru"
+    assert detect_language(RO_COMMA) == "ro"
+    assert detect_language(EN) == "en"
+    assert detect_language("停水通知") is None  # four characters: too short to tell
+    assert detect_language("Contact 客服") is None
+    # an English page quoting a Chinese name stays English
+    assert detect_language(EN + " 居住证明 " + EN) == "en"
