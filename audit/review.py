@@ -39,6 +39,8 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from reports.workbook import uri
+
     path = Path(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -74,7 +76,8 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
                 if not any(values.values()) and not cleared:
                     continue
                 values["decision"] = values["decision"].lower()
-                rows.append({"sheet": name, "row": number, "url": _text(cells[where["URL"]]), **values,
+                values["target"] = uri(values["target"])  # shown (and typed) decoded: the URL itself
+                rows.append({"sheet": name, "row": number, "url": uri(_text(cells[where["URL"]])), **values,
                              "source": "pages", "cleared": cleared, "asked": review.startswith(ASK_AGAIN)})
         if "Label queue" in book.sheetnames:
             it = book["Label queue"].iter_rows(values_only=True)
@@ -84,7 +87,7 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
                 for number, row in enumerate(it, 2):
                     cells = list(row) + [None] * (len(header) - len(row))
                     if _text(cells[lab]):
-                        rows.append({"sheet": "Label queue", "row": number, "url": _text(cells[u]), "decision": "",
+                        rows.append({"sheet": "Label queue", "row": number, "url": uri(_text(cells[u])), "decision": "",
                                      "notes": "", "corrected_task": _text(cells[lab]), "target": "",
                                      "source": "label queue", "cleared": False, "asked": False})
     finally:

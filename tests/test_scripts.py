@@ -150,3 +150,48 @@ def test_language_of_short_pages_from_their_script():
     assert detect_language("Contact 客服") is None
     # an English page quoting a Chinese name stays English
     assert detect_language(EN + " 居住证明 " + EN) == "en"
+
+
+GREEK_URL = "https://dimos.example.gr/%CE%AC%CE%B4%CE%B5%CE%B9%CE%B5%CF%82/%CE%BD%CE%AD%CE%B1%20%CE%AC%CF%81%CE%B8%CF%81%CE%B1.html"
+
+
+def test_urls_are_shown_decoded_and_linked_encoded(tmp_path):
+    """Percent-encoded non-ASCII URLs were shown encoded: unreadable to a reviewer in Athens."""
+    import openpyxl
+
+    from audit.review import read_workbook_reviews
+    from reports.workbook import iri, uri, write_workbook
+
+    from .test_workbook import tables
+
+    shown = "https://dimos.example.gr/άδειες/νέα%20άρθρα.html"  # %20 stays: a space would end the link
+    assert iri(GREEK_URL) == shown and uri(shown) == GREEK_URL
+    assert iri("https://x.ru/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8?q=%2F") == "https://x.ru/новости?q=%2F"
+    assert iri("https://x.ro/%E2%80%AEtxt%C3") == "https://x.ro/%E2%80%AEtxt%C3"  # bidi override, broken byte
+    assert iri("https://example.org/a%20b") == "https://example.org/a%20b" and iri(None) is None
+    assert uri("https://δήμος.gr/νέα") == "https://xn--jxalzmu.gr/%CE%BD%CE%AD%CE%B1"
+    data = tables(2)
+    data.pages.loc[1, "url"] = GREEK_URL
+    data.pages["final_url"] = data.pages["url"]
+    data.pages["decision"] = [None, "merge"]
+    data.pages["decision_target"] = [None, GREEK_URL.replace("%CE%BD", "%CE%BE")]
+    path = write_workbook(tmp_path / "a.xlsx", data)
+    sheet = openpyxl.load_workbook(path)["Pages"]
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(3, header.index("URL") + 1)
+    assert cell.value == shown and cell.hyperlink.target == GREEK_URL
+    assert sheet.cell(3, header.index("Final URL") + 1).value == shown
+    assert sheet.cell(3, header.index("Redirect target") + 1).value == shown.replace("ν", "ξ", 1)
+    # review import reads the decoded URL (and a target typed decoded) back as the URL itself
+    _, rows = read_workbook_reviews(path)
+    assert [(r["url"], r["target"]) for r in rows] == [(GREEK_URL, GREEK_URL.replace("%CE%BD", "%CE%BE"))]
+
+
+def test_classifier_features_from_decoded_urls_have_no_byte_tokens():
+    from audit.classify import build_pages
+    from audit.text import fold, tokens
+
+    pages = build_pages([{"url": GREEK_URL, "status": 200, "title": "Νέα", "main_text": "Άρθρα του δήμου"}])
+    words = tokens(fold(pages.texts[0]))
+    assert "αδειεσ" in words and "zdir_αδειεσ" in words
+    assert not {"ce", "cf", "b1", "ac"} & set(words) and not any(w.startswith("zdir_ce") for w in words)
