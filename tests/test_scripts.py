@@ -195,3 +195,19 @@ def test_classifier_features_from_decoded_urls_have_no_byte_tokens():
     words = tokens(fold(pages.texts[0]))
     assert "αδειεσ" in words and "zdir_αδειεσ" in words
     assert not {"ce", "cf", "b1", "ac"} & set(words) and not any(w.startswith("zdir_ce") for w in words)
+
+
+def test_task_ids_in_any_script():
+    """A task id in Cyrillic was refused: the teams name their tasks in their language."""
+    import pytest
+
+    from audit.config import ConfigError
+
+    from .test_config import MINIMAL, parse
+
+    task = {"name": "Оплата штрафа", "description": "Оплатить штраф", "examples": ["https://x.org/a"]}
+    for task_id in ("оплата-штрафа", "缴纳罚款", "πληρωμή_προστίμου", "plată-amendă", "pay-fine-2"):
+        assert parse({**MINIMAL, "tasks": [{**task, "id": task_id}]}).tasks[0]["id"] == task_id
+    for task_id in ("Оплата", "оплата штрафа", "-x", "_x", "a/b", "e\u0301"):  # capital, space, leading mark, NFD
+        with pytest.raises(ConfigError, match="lower-case letters of any script"):
+            parse({**MINIMAL, "tasks": [{**task, "id": task_id}]})
