@@ -17,6 +17,8 @@ from crawler.words import CJK as _CJK
 _TOKEN = re.compile(rf"zdir_\w+|[{_CJK}]+|[^\W_]*\d[^\W_]*|[^\W\d_]{{2,}}")
 _IS_CJK = re.compile(rf"[{_CJK}]")
 _FOLD = str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"})
+# combining marks (accents) dropped after decomposition: a translate table, not a loop in Python
+_MARKS = dict.fromkeys(c for c in range(0x30000) if unicodedata.combining(chr(c)))
 
 
 def fold(text: str) -> str:
@@ -25,8 +27,7 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKD", text).translate(_MARKS)
 
 
 def tokens(text: str) -> list:
