@@ -686,6 +686,8 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
     which heading), links from pages of the same task, URL folder, text terms; for none, the evidence
     for none (a page type that rarely serves a task, text unlike every task's examples, likeness to
     pages labelled none)."""
+    from reports.workbook import iri  # paths shown decoded ('/νέα', not '/%CE%BD%CE%AD%CE%B1')
+
     inlinks = [[] for _ in pages.urls]
     for j, targets in enumerate(pages.body_links):
         for i in targets:
@@ -705,7 +707,7 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
             _, h, key, _, behind = hub
             heading = next((pages.headings[h].get(k) for k in reversed(key) if k >= 0), None)
             where = (" in a list" if key and key[-1] < 0 else "") + (f" under '{heading}'" if heading else "")
-            parts.append(f"listed by {urlsplit(pages.urls[h]).path or '/'}{where} beside {behind} {task} "
+            parts.append(f"listed by {iri(urlsplit(pages.urls[h]).path) or '/'}{where} beside {behind} {task} "
                          f"example{'s' if behind > 1 else ''}")
         same = sum(1 for j in inlinks[i] if tasks[j] == task)
         if same and task != NONE:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -64,8 +65,12 @@ def _regex(value: str) -> str | None:
 
 
 def _task_id(value: str) -> str | None:
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
-        return "lower-case letters, digits, '-' and '_' (e.g. 'pay-parking-fine')"
+    """Letters of any script (lower-case where the script has case), digits, '-' and '_': 'pay-parking-fine',
+    'plata-amenzii', 'оплата-штрафа', '缴纳罚款'. In NFC, so one id is never two strings."""
+    if (not re.fullmatch(r"[^\W_][\w-]*", value) or value != value.lower()
+            or unicodedata.normalize("NFC", value) != value):
+        return ("lower-case letters of any script, digits, '-' and '_' "
+                "(e.g. 'pay-parking-fine', 'оплата-штрафа', '缴纳罚款')")
     if value == "none":
         return "any id but 'none', which is reserved for pages that serve no top task"
     return None

@@ -47,6 +47,7 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
 
     # a Decision in any shipped language, as the English recommendation
     decisions = {word.casefold(): rec for rec in RECOMMENDATIONS for word in variants(rec)}
+    from reports.workbook import uri
 
     path = Path(path)
     try:
@@ -87,7 +88,8 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
                 if not any(values.values()) and not cleared:
                     continue
                 values["decision"] = decisions.get(values["decision"].casefold(), values["decision"].lower())
-                rows.append({"sheet": name, "row": number, "url": _text(cells[where["URL"]]), **values,
+                values["target"] = uri(values["target"])  # shown (and typed) decoded: the URL itself
+                rows.append({"sheet": name, "row": number, "url": uri(_text(cells[where["URL"]])), **values,
                              "source": "pages", "cleared": cleared, "asked": review.startswith(ASK_AGAIN)})
         queue = _sheet(book.sheetnames, "Label queue")
         if queue is not None:
@@ -98,7 +100,7 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
                 for number, row in enumerate(it, 2):
                     cells = list(row) + [None] * (len(header) - len(row))
                     if _text(cells[lab]):
-                        rows.append({"sheet": queue, "row": number, "url": _text(cells[u]), "decision": "",
+                        rows.append({"sheet": queue, "row": number, "url": uri(_text(cells[u])), "decision": "",
                                      "notes": "", "corrected_task": _text(cells[lab]), "target": "",
                                      "source": "label queue", "cleared": False, "asked": False})
     finally:

@@ -2,7 +2,7 @@
 
 What each page gets (documented as Pages columns in reports.workbook): inlinks from the body and from navigation,
 broken links on the page, redirect hops, indexability (noindex, canonicalised, conflicts), newest date
-and age, thin, orphan, protected, exact and near-duplicate clusters (MinHash/LSH on main-text word
+and age, thin, orphan, protected, exact and near-duplicate clusters (MinHash/LSH on main-text folded word
 shingles, datasketch), and analytics joined on the URL. Memory: one MinHash signature (128 integers)
 and a tuple of link ids per page; main text is read once and not kept (near-duplicate candidates' main
 texts are read again from pages.jsonl, and only theirs, to confirm them with the exact Jaccard).
@@ -21,11 +21,13 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
-from .text import page_kind
+from crawler.words import words as _words
+
+from .text import fold, page_kind
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
-MIN_DUPLICATE_WORDS = 10  # pages with less text than this are not compared (empty pages all look alike)
+MIN_DUPLICATE_WORDS = 10  # pages with fewer words (CJK: characters) are not compared (empty pages all look alike)
 
 # newest content date first; the HTTP Last-Modified of a static server is only the file's copy time
 CONTENT_DATES = ("meta_modified", "jsonld_modified", "text_modified", "office_modified", "pdf_modified",
@@ -39,8 +41,6 @@ DATE_SOURCE_NAMES = {
     "office_modified": "document properties", "office_created": "document properties",
     "pdf_modified": "PDF properties", "pdf_created": "PDF properties", "sitemap_lastmod": "sitemap lastmod",
 }
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _noindex(*values) -> bool:
@@ -139,8 +139,11 @@ def text_matrix(blocks: list, n: int):
 
 def shingle_set(text: str):
     """The text's word 5-shingles as a sorted array of distinct 32-bit codes (CRC-32 of each word,
-    combined in numpy: fast, and the same in every run), or None when the text is too short to compare."""
-    words = _WORD.findall(text.lower())
+    combined in numpy: fast, and the same in every run), or None when the text is too short to compare.
+    Words are matched folded (``text.fold``: case, accents, NFKC, Romanian cedilla and comma letters);
+    in Chinese and Japanese, written without spaces, each character is a word (``crawler.words``), so
+    their shingles are 5-character n-grams."""
+    words = _words(fold(text))
     if len(words) < MIN_DUPLICATE_WORDS:
         return None
     k = min(SHINGLE_WORDS, len(words))

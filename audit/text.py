@@ -12,20 +12,22 @@ import re
 import unicodedata
 
 # Han and kana: written without spaces between words (Korean separates its words with spaces)
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+from crawler.words import CJK as _CJK
+
 _TOKEN = re.compile(rf"zdir_\w+|[{_CJK}]+|[^\W_]*\d[^\W_]*|[^\W\d_]{{2,}}")
 _IS_CJK = re.compile(rf"[{_CJK}]")
 _FOLD = str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"})
+# combining marks (accents) dropped after decomposition: a translate table, not a loop in Python
+_MARKS = dict.fromkeys(c for c in range(0x30000) if unicodedata.combining(chr(c)))
 
 
 def fold(text: str) -> str:
     """Case-, width- and accent-folded text for matching (never for display): 'Ştiri' and 'știri',
-    'ΝΈΑ' and 'νέα', 'Ｔａｘ' and 'tax' become the same."""
+    'ΝΈΑ', 'ΝΕΑ' and 'νέα', 'ΝΌΜΟΣ' and 'νόμος', 'Ｔａｘ' and 'tax', 'Straße' and 'strasse' become the same."""
     if text.isascii():
         return text.lower()
-    text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
+    return unicodedata.normalize("NFKD", text).translate(_MARKS)
 
 
 def tokens(text: str) -> list:

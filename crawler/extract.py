@@ -23,7 +23,8 @@ from urllib.parse import urljoin
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 
-_WORD = re.compile(r"\w+")
+from .words import cjk_count, word_count  # noqa: F401 (word_count: part of this module's interface)
+
 _SPACE = re.compile(r"\s+")
 MAX_TEXT_CHARS = 200_000  # main text kept per page; more is truncated (and flagged)
 MAX_HEADINGS = 200
@@ -51,10 +52,6 @@ META_DATE_NAMES = {
 
 def clean(text: str | None) -> str:
     return _SPACE.sub(" ", text).strip() if text else ""
-
-
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 def content_hash(text: str) -> str:
@@ -374,10 +371,43 @@ def extract_pdf(body: bytes) -> dict:
     return out
 
 
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+_LETTER = re.compile(r"[^\W\d_]")
+MIN_CJK_CHARS = 10  # Han or kana characters enough to name the language of a short page
+MIN_WORDS = 20  # words py3langid needs in other scripts
+
+
+def _script_language(text: str) -> str | None:
+    """The language the script names, when one script names one language and it is most of the letters:
+    Han alone Chinese, Han with kana Japanese, Hangul Korean, Greek Greek."""
+    letters = len(_LETTER.findall(text))
+    if not letters:
+        return None
+    cjk = cjk_count(text)
+    if cjk >= MIN_CJK_CHARS and cjk * 2 > letters:
+        kana = len(_KANA.findall(text))
+        return "ja" if kana * 20 >= cjk else "zh"  # Japanese prose is a third or more kana, Chinese has none
+    hangul = len(_HANGUL.findall(text))
+    if hangul >= MIN_CJK_CHARS and hangul * 2 > letters:
+        return "ko"
+    greek = len(_GREEK.findall(text))
+    if greek >= 20 and greek * 2 > letters:
+        return "el"
+    return None
+
+
 def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of ``text`` by py3langid, or None for text too short to tell."""
-    if word_count(text[:2000]) < 20:
+    """ISO 639-1 code of ``text``, or None for text too short to tell. The script decides where it names
+    one language (Chinese from ten Han characters, Japanese from kana among them, Korean, Greek: short
+    pages too); otherwise py3langid, from 20 words (in Chinese and Japanese, a character is a word)."""
+    sample = text[:2000]
+    hint = _script_language(sample)
+    if hint:
+        return hint
+    if word_count(sample) < MIN_WORDS:
         return None
     import py3langid
 
-    return py3langid.classify(text[:2000])[0]
+    return py3langid.classify(sample)[0]

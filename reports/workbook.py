@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from copy import copy
 from pathlib import Path
 
@@ -154,6 +155,57 @@ def _sheet_ref(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) else "'" + name.replace("'", "''") + "'"
 
 
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_HIDDEN = ("Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp", "Zs")  # controls, bidi marks, spaces: stay encoded
+
+
+def _decode_escapes(match) -> str:
+    run = match.group()
+    raw = bytes.fromhex(run.replace("%", ""))
+    out, i = [], 0
+    while i < len(raw):
+        lead = raw[i]
+        size = 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 4 if 0xF0 <= lead <= 0xF4 else 0
+        try:
+            char = raw[i:i + size].decode("utf-8") if size else ""
+        except UnicodeDecodeError:
+            char = ""
+        if len(char) == 1 and unicodedata.category(char) not in _HIDDEN:
+            out.append(char)
+            i += size
+        else:  # ASCII escapes (%20, %2F), bytes that are not UTF-8, hidden characters: kept as written
+            out.append(run[3 * i:3 * i + 3])
+            i += 1
+    return "".join(out)
+
+
+def iri(url):
+    """A URL as people read it (an IRI, RFC 3987 3.2): percent-encoded UTF-8 letters shown decoded,
+    '/%CE%BD%CE%AD%CE%B1' as '/νέα'. Escapes of ASCII characters, bytes that are not UTF-8 and invisible
+    characters stay encoded, so ``uri`` gives the URL back. For display only: links point at the URL."""
+    if not isinstance(url, str) or "%" not in url:
+        return url
+    return _ESCAPES.sub(_decode_escapes, url)
+
+
+def uri(text: str) -> str:
+    """The URL of an IRI shown in (or typed into) the workbook: non-ASCII characters percent-encoded as
+    UTF-8 (upper-case hex, as the crawl writes them), a non-ASCII host in IDNA."""
+    if not text or text.isascii():
+        return text
+    scheme, sep, rest = text.partition("://")
+    if sep:
+        host_end = min((rest.find(c) for c in "/?#" if c in rest), default=len(rest))
+        host = rest[:host_end]
+        if not host.isascii():
+            try:
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                pass
+        text = scheme + sep + host + rest[host_end:]
+    return re.sub(r"[^\x00-\x7f]+", lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8")), text)
+
+
 def safe_text(value: str) -> str:
     """Text as a spreadsheet stores it, never as a formula: forbidden characters removed, a leading
     = + - @ tab or CR made harmless with an apostrophe, capped at 32,767 characters."""
@@ -186,7 +238,7 @@ class _Sheet:
     cell that stays scrollable ("A2": the header row frozen; "B2": the first column too)."""
 
     def __init__(self, wb, title, headers, widths=None, links=(), filter=True, formats=None, wrap=(), dates=(),
-                 freeze="A2", print_area=None, tr=None):
+                 freeze="A2", print_area=None, tr=None, urls=()):
         tr = tr or _same  # the workbook's language: titles and header cells translated, logic in English
         self.ws = wb.create_sheet(tr(title))
         self.print_area = print_area  # the last column printed; the rows are known at close()
@@ -199,6 +251,7 @@ class _Sheet:
             self.ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(header, max(10, len(header) + 2))
         self.ws.freeze_panes = freeze
         self.links = {self.headers.index(h) for h in links}
+        self.urls = {self.headers.index(h) for h in urls if h in self.headers} - self.links  # shown decoded
         self.formats = {self.headers.index(h): f for h, f in (formats or {}).items()}
         self.wrap = {self.headers.index(h) for h in wrap if h in self.headers}
         self.wrap_chars = {i: max(8, int(((widths or {}).get(self.headers[i]) or 10) * 1.15)) for i in self.wrap}
@@ -217,16 +270,21 @@ class _Sheet:
 
     def append(self, values, header=False, fill=None, fill_column=None):
         """Append a row; values from _records are already storable (see _column)."""
-        if not header and (self.links or fill is not None or self.formats or self.wrap or self.dates):
+        if not header and (self.links or fill is not None or self.formats or self.wrap or self.dates or self.urls):
             values = list(values)
+            for col in self.urls:
+                if col < len(values):
+                    values[col] = iri(values[col])
             for col in self.links:
                 value = values[col] if col < len(values) else None
                 if (isinstance(value, str) and value.startswith(("http://", "https://"))
                         and self.link_count < MAX_HYPERLINKS):
-                    cell = self._styled(value, "link", font=_LINK)
+                    cell = self._styled(iri(value), "link", font=_LINK)  # shown decoded, links to the URL
                     cell.hyperlink = value
                     self.link_count += 1
                     values[col] = cell
+                elif isinstance(value, str):
+                    values[col] = iri(value)
             for col, number_format in self.formats.items():
                 if col < len(values) and isinstance(values[col], (int, float)) and not isinstance(values[col], bool):
                     values[col] = self._styled(values[col], number_format, number_format=number_format)
@@ -332,7 +390,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     rows = _records(pages, columns)
     for part in range(parts):
         sheet = _Sheet(wb, "Pages" if part == 0 else f"{tr('Pages')} {part + 1}", headers, widths, links=["URL"],
-                       formats=PAGES_FORMATS, wrap=PAGES_WRAP, dates=PAGES_DATES, freeze="B2",
+                       urls=["Canonical", "Final URL", "Redirect target"], formats=PAGES_FORMATS, wrap=PAGES_WRAP,
+                       dates=PAGES_DATES, freeze="B2",
                        print_area=get_column_letter(headers.index(PAGES_PRINT_LAST) + 1), tr=tr)
         count = min(per_sheet, len(pages) - part * per_sheet)
         for _ in range(count):
@@ -379,7 +438,7 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
              {"Source page": 60, "Target URL": 60, "Anchor text": 40, "Target status": 14, "Note": 40}),
             ("Label queue", audit.label_queue, QUEUE_COLUMNS, ["URL"], {"URL": 70, "Task now": 20, "Runner-up": 20})):
         sheet = _Sheet(wb, title, list(columns), wide, links=links, wrap=["Reasons"] if title == "Redirects" else (),
-                       tr=tr)
+                       tr=tr, urls=["From", "To"] if title == "Redirects" else ())
         for row in _records(frame, columns):
             sheet.append(row)
         if title == "Label queue":
@@ -391,7 +450,7 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     _changes_sheet(wb, audit, tr, words)
     follow = _translated(getattr(audit, "follow_through", None), ("decision",), words)
     sheet = _Sheet(wb, "Follow-through", list(FOLLOW_COLUMNS), {"URL": 60, "Agreed target": 50, "Now": 50, "Notes": 40},
-                   links=["URL"], tr=tr)
+                   links=["URL"], tr=tr, urls=["Agreed target"])
     if follow is not None:
         for row in _records(follow, FOLLOW_COLUMNS):
             sheet.append(row)
