@@ -200,6 +200,10 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         result, queue, pages = classify_run(run_dir, config, extra_labels=corrected, records=records())
         write_classification(run_dir, result, queue)
         table, hashes, notes = _signals(run_dir, result, settings, collector)
+        names = {t["id"]: t["name"] for t in config.tasks}
+        names[NONE] = "serves no top task"
+        table["task_name"] = pd.Series([names.get(t) if isinstance(t, str) else None for t in table["task"]],
+                                       dtype=object)
         has_traffic = settings["analytics"]
         best_of_cluster = _duplicates(table, hashes, settings, has_traffic)
         _carry_forward(table, decisions, settings, complete)

@@ -52,6 +52,7 @@ PAGES_COLUMNS: dict[str, tuple[str | None, int, str]] = {
     "Recommendation": ("recommendation", 16, "keep, improve, merge, demote, noindex, remove or fix: the first deciding rule that fired."),
     "Why": ("reason_summary", 45, "The deciding reason in plain words (all reasons: Reasons)."),
     "Task": ("task", 20, "The top task the page serves, or none; empty for URLs without content (errors, redirects)."),
+    "Task name": ("task_name", 28, "Task's name as the config gives it (in the site's language), beside its id."),
     "Confidence": ("confidence", 11, "The classifier's confidence in Task (0-1)."),
     "Status": ("status", 8, "HTTP status; empty when no response came (see Reasons)."),
     "Title": ("title", 40, "The page title."),

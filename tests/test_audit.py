@@ -235,3 +235,10 @@ def test_sample_analytics_exports_are_read_and_joined_on_the_path(name, fmt, met
     assert found == fmt
     assert data[page_key("/parking/pay-a-fine")] == metrics
     assert page_key("https://www.example.org/parking/pay-a-fine?utm_source=x") == "/parking/pay-a-fine"
+
+
+def test_the_task_name_stands_beside_its_id(site):
+    pages = by_path(rows_of(site["book"]["Pages"]), site["origin"])
+    assert pages["/parking/pay"]["Task"] == "parking" and pages["/parking/pay"]["Task name"] == "Pay a parking fine"
+    assert pages["/news/old-story"]["Task name"] == "serves no top task"
+    assert pages["/parking/missing"]["Task name"] is None  # no content, no task
