@@ -80,11 +80,10 @@ def _similar_pairs(table, texts, threshold: float, hashes=None) -> list:
     bucket is compared within itself and within one task."""
     if texts is None or threshold > 1 or not len(table):
         return []
-    from .signals import MIN_DUPLICATE_WORDS
+    from .signals import MIN_DUPLICATE_WORDS, competing
 
     task = table["task"].tolist()
-    eligible = ((table["status"] == 200) & table["content_hash"].notna() & ~table["noindex"].astype(bool)
-                & ~table["canonicalised"].astype(bool) & (table["word_count"] >= MIN_DUPLICATE_WORDS)).to_numpy()
+    eligible = (competing(table) & (table["word_count"] >= MIN_DUPLICATE_WORDS)).to_numpy()
     rows = [i for i in np.flatnonzero(eligible).tolist() if isinstance(task[i], str) and task[i] != NONE]
     buckets: dict = {}
     for i in rows:
@@ -111,36 +110,19 @@ def _join_clusters(clusters: dict, pairs: list) -> dict:
     """The duplicate clusters ({row: cluster}) with the similar pairs joined in, renumbered 1.. in order."""
     if not pairs:
         return clusters
-    parent: dict = {}
+    from .signals import Groups
 
-    def find(i):
-        while parent.setdefault(i, i) != i:
-            parent[i] = parent.setdefault(parent[i], parent[i])
-            i = parent[i]
-        return i
-
-    def union(a, b):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
+    groups = Groups()
     first: dict = {}
     for i, c in clusters.items():
-        find(i)
+        groups.add(i)
         if c in first:
-            union(first[c], i)
+            groups.union(first[c], i)
         else:
             first[c] = i
     for a, b in pairs:
-        union(a, b)
-    members: dict = {}
-    for i in parent:
-        members.setdefault(find(i), []).append(i)
-    out = {}
-    for number, (_, rows) in enumerate(sorted((r, m) for r, m in members.items() if len(m) > 1), 1):
-        for i in rows:
-            out[int(i)] = number
-    return out
+        groups.union(a, b)
+    return groups.numbered()
 
 
 def _text_nearest(texts, queries: list, candidates: list, bonus_rows=None, threshold: float = 0.0) -> dict:

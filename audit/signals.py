@@ -481,6 +481,46 @@ def lsh_candidates(hashes, rows: list, threshold: float):
     return pairs
 
 
+def competing(table):
+    """Rows whose main text competes in search: indexable 200 pages with content (a page already noindexed
+    or canonicalised elsewhere is not competing)."""
+    return ((table["status"] == 200) & table["content_hash"].notna() & ~table["noindex"].astype(bool)
+            & ~table["canonicalised"].astype(bool))
+
+
+class Groups:
+    """Rows joined into groups (union-find): ``add`` a row, ``union`` two, ``numbered`` the groups of two
+    or more as {row: group number}, numbered 1.. in the order of their smallest row."""
+
+    def __init__(self):
+        self.parent: dict[int, int] = {}
+
+    def add(self, i: int) -> None:
+        self.parent.setdefault(i, i)
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        while parent.setdefault(i, i) != i:
+            parent[i] = parent.setdefault(parent[i], parent[i])
+            i = parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def numbered(self) -> dict:
+        members: dict[int, list] = {}
+        for i in list(self.parent):
+            members.setdefault(self.find(i), []).append(i)
+        out = {}
+        for number, (_, rows) in enumerate(sorted((r, m) for r, m in members.items() if len(m) > 1), 1):
+            for i in rows:
+                out[int(i)] = number
+        return out
+
+
 def duplicate_clusters(table, hashes, threshold: float = 0.9):
     """Clusters of pages with the same main text (exact) or similar main text (near: Jaccard similarity
     of their main-text word 5-shingles >= ``threshold``). Near pairs: candidates from MinHash LSH tuned
@@ -489,19 +529,9 @@ def duplicate_clusters(table, hashes, threshold: float = 0.9):
     the estimate when the texts cannot be read). Only indexable 200 pages take part: a page already
     noindexed or canonicalised elsewhere is not competing. Returns {row: cluster number}; the caller picks
     each cluster's best page. ``hashes.shingles`` keeps the candidates' shingle sets by content hash."""
-    eligible = (table["status"] == 200) & table["content_hash"].notna() & ~table["noindex"] & ~table["canonicalised"]
-    parent: dict[int, int] = {}
-
-    def find(i):
-        while parent.get(i, i) != i:
-            parent[i] = parent.get(parent[i], parent[i])
-            i = parent[i]
-        return i
-
-    def union(a, b):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+    eligible = competing(table)
+    groups = Groups()
+    union = groups.union
 
     by_hash: dict[str, int] = {}
     content_hash, words = table["content_hash"].tolist(), table["word_count"].tolist()
@@ -509,7 +539,7 @@ def duplicate_clusters(table, hashes, threshold: float = 0.9):
         h = content_hash[i]
         if (words[i] or 0) < MIN_DUPLICATE_WORDS:
             continue
-        parent.setdefault(i, i)
+        groups.add(i)
         if h in by_hash:
             union(by_hash[h], i)
         else:
@@ -532,14 +562,7 @@ def duplicate_clusters(table, hashes, threshold: float = 0.9):
             hashes.shingles = {content_hash[r]: s for r, s in exact.items()}
         except AttributeError:  # a plain list of signatures
             pass
-    members: dict[int, list] = {}
-    for i in parent:
-        members.setdefault(find(i), []).append(i)
-    clusters = {}
-    for number, (_, rows) in enumerate(sorted((r, m) for r, m in members.items() if len(m) > 1), 1):
-        for i in rows:
-            clusters[int(i)] = number
-    return clusters
+    return groups.numbered()
 
 
 def similarity(hashes, table, a: int, b: int) -> float:
