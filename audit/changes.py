@@ -22,8 +22,7 @@ def compare_runs(store, run_a: int, run_b: int):
     origin_then, origin_now = store.origin(run_then), store.origin(run_now)
     then = {rebase(u, origin_then, origin_now): p for u, p in store.pages(run_a).items()}
     now = store.pages(run_b)
-    reviewed = store.decisions(run_now["site"], before_id=run_b) if run_now else {}
-    reviewed = {rebase(u, d.get("origin"), origin_now): d for u, d in reviewed.items()}
+    reviewed = store.decisions(run_now["site"], before_id=run_b, origin=origin_now) if run_now else {}
     settings_changed = run_then["config_fingerprint"] != run_now["config_fingerprint"]
     rows = []
     for url in sorted(set(then) | set(now)):

@@ -294,12 +294,13 @@ class History:
             return {r.task: dict(r._mapping) for r in conn.execute(select(tasks).where(tasks.c.run_id == run_id))}
 
     @_retrying
-    def decisions(self, site: str, before_id: int | None = None) -> dict[str, dict]:
+    def decisions(self, site: str, before_id: int | None = None, origin: str | None = None) -> dict[str, dict]:
         """The latest review of each URL of the site (from earlier runs), with the page as it was then
         (what the decision rested on) and the origin of the run it was made in:
         {url: {decision, notes, corrected_task, target, run_id, audited_at, origin, content_hash, task,
         status, noindex, robots_blocked, views, redirect_to, recommendation}}. A review that only set
-        notes does not hide an earlier decision's fields."""
+        notes does not hide an earlier decision's fields. With ``origin``, URLs (keys, target, redirect_to)
+        decided when the site was at another origin are matched to this one by path."""
         query = (select(reviews, runs.c.audited_at, runs.c.origin, pages.c.content_hash, pages.c.redirect_to,
                         pages.c.recommendation, pages.c.task, pages.c.status, pages.c.noindex,
                         pages.c.robots_blocked, pages.c.views)
@@ -318,14 +319,19 @@ class History:
                         origins[entry["run_id"]] = dominant_origin(
                             r.url for r in conn.execute(select(pages.c.url).where(pages.c.run_id == entry["run_id"])))
                     entry["origin"] = origins[entry["run_id"]]
-                before = out.get(row.url)
+                url = row.url
+                if origin and entry["origin"] != origin:
+                    url = rebase(url, entry["origin"], origin)
+                    for key in ("target", "redirect_to"):
+                        entry[key] = rebase(entry.get(key), entry["origin"], origin)
+                before = out.get(url)
                 if entry.get("source") == "withdrawn":  # the decision is withdrawn; its notes may stay
                     entry["decision"] = entry["target"] = None
                 elif not entry.get("decision") and before and before.get("decision"):
                     # notes (or a corrected task) only: the earlier decision, and what it rested on, hold
                     entry = {**before, "notes": entry.get("notes") or before.get("notes"),
                              "corrected_task": entry.get("corrected_task") or before.get("corrected_task")}
-                out[row.url] = entry  # later runs replace earlier ones
+                out[url] = entry  # later runs replace earlier ones
         return out
 
     @_retrying

@@ -264,17 +264,10 @@ def _origin_of(config) -> str:
 def _decisions(store, site: str, origin: str) -> tuple[dict, list]:
     """The site's earlier decisions keyed by their URL on today's origin: a site that moved (http ->
     https, a new host or port) keeps its decisions, matched by path. Returns (decisions, notes)."""
-    from .history import rebase
-
-    decisions, moved = {}, {}
-    for url, d in store.decisions(site).items():
-        then = d.get("origin")
-        if then and then != origin:
-            moved[then] = moved.get(then, 0) + 1
-            d = {**d, "target": rebase(d.get("target"), then, origin),
-                 "redirect_to": rebase(d.get("redirect_to"), then, origin)}
-            url = rebase(url, then, origin)
-        decisions[url] = d
+    decisions, moved = store.decisions(site, origin=origin), {}
+    for d in decisions.values():
+        if d.get("origin") and d["origin"] != origin:
+            moved[d["origin"]] = moved.get(d["origin"], 0) + 1
     notes = [f"{count} earlier decision(s) were made when the site was at {then}; matched to {origin} by path"
              for then, count in moved.items()]
     return decisions, notes

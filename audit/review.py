@@ -218,17 +218,13 @@ def import_review(workbook, database: str | None = None, replace: bool = False) 
                     row["target"] = proposed  # the audit's proposal, agreed by deciding merge
                 else:
                     untargeted.add(row["url"])
-        from .history import rebase
-
-        here = history.origin(run)
-        earlier = {rebase(u, d.get("origin"), here): {**d, "target": rebase(d.get("target"), d.get("origin"), here)}
-                   for u, d in history.decisions(run["site"], before_id=run_id).items()}
+        earlier = history.decisions(run["site"], before_id=run_id, origin=history.origin(run))
         # an earlier decision the workbook came pre-filled with, left as it was, is not a new review: it
         # stays the decision of the run it was made in (what it rested on is that run's page)
-        carried = [row for row in clean if _same_review(row, earlier.get(row["url"]))]
-        fresh = []
+        carried, fresh = 0, []
         for row in clean:
             if _same_review(row, earlier.get(row["url"])):
+                carried += 1
                 continue
             if row["cleared"]:
                 if not (earlier.get(row["url"]) or {}).get("decision"):
@@ -241,7 +237,6 @@ def import_review(workbook, database: str | None = None, replace: bool = False) 
                 warnings.append(f"{row['url']}: merge without a Redirect target, and the audit proposed none: "
                                 "no redirect is listed until a target is set")
         result = history.merge_reviews(run_id, fresh, str(Path(workbook).resolve()), replace=replace)
-        carried = len(carried)
     finally:
         history.close()
     if result["conflicts"] and not replace:
