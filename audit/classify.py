@@ -34,6 +34,8 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 from scipy import sparse
 
+from reports.i18n import Message as M
+
 NONE = "none"
 MIN_PAGES = 3  # fewer pages with content than this are too few to learn from (the text model needs a vocabulary)
 _WORDS = re.compile(r"[^\W\d_][^\W_]+")
@@ -656,7 +658,8 @@ class TaskClassifier:
         raw = np.array(conf, dtype=float)
         is_seed = np.array([i in seeds for i in range(n)])
         calibrated = np.where(is_seed, 1.0, self.combiner.calibrate(raw)).round(3)
-        why = [w if is_seed[i] else f"{evidence_words(calibrated[i])}: {w}" for i, w in enumerate(why)]
+        why = [w if is_seed[i] else M.plain("{evidence}: {why}", evidence=evidence_words(calibrated[i]), why=w)
+               for i, w in enumerate(why)]
         table = pd.DataFrame({"url": pages.urls, "task": tasks, "confidence": calibrated, "raw_confidence": raw,
                               "runner_up": runner,
                               "runner_up_confidence": runner_conf, "why": why,
@@ -666,11 +669,12 @@ class TaskClassifier:
 
 def evidence_words(confidence: float) -> str:
     """How the Why text opens, in agreement with the (calibrated) confidence beside it."""
+    confidence = float(confidence)
     if confidence >= 0.9:
-        return f"strong evidence ({confidence:.2f})"
+        return M("strong evidence ({confidence:.2f})", confidence=confidence)
     if confidence >= 0.7:
-        return f"fair evidence ({confidence:.2f})"
-    return f"weak evidence ({confidence:.2f}), check it"
+        return M("fair evidence ({confidence:.2f})", confidence=confidence)
+    return M("weak evidence ({confidence:.2f}), check it", confidence=confidence)
 
 
 def readable_term(term: str) -> str:
@@ -699,25 +703,28 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
     for i, task in enumerate(tasks):
         parts = []
         if i in seeds:
-            parts.append("given as example or label")
+            parts.append(M("given as example or label"))
         if len(pages.trails[i]) > 1:  # "Home" alone says nothing
-            parts.append("breadcrumb " + " › ".join(pages.trails[i][-3:]))
+            parts.append(M("breadcrumb {trail}", trail=" › ".join(pages.trails[i][-3:])))
         hub = strongest.get(i)
         if hub and task != NONE and classes[hub[3]] == task and hub[4] > 0:
             _, h, key, _, behind = hub
             heading = next((pages.headings[h].get(k) for k in reversed(key) if k >= 0), None)
-            where = (" in a list" if key and key[-1] < 0 else "") + (f" under '{heading}'" if heading else "")
-            parts.append(f"listed by {iri(urlsplit(pages.urls[h]).path) or '/'}{where} beside {behind} {task} "
-                         f"example{'s' if behind > 1 else ''}")
+            where = M.join("", [M(" in a list") if key and key[-1] < 0 else "",
+                                M(" under '{heading}'", heading=heading) if heading else ""])
+            parts.append(M("listed by {path}{where} beside {n} {task} examples" if behind > 1 else
+                           "listed by {path}{where} beside {n} {task} example",
+                           path=iri(urlsplit(pages.urls[h]).path) or "/", where=where, n=behind, task=task))
         same = sum(1 for j in inlinks[i] if tasks[j] == task)
         if same and task != NONE:
-            parts.append(f"{same} body link{'s' if same > 1 else ''} from {task} pages")
-        parts.append(f"folder {pages.directories[i]}")
+            parts.append(M("{n} body links from {task} pages" if same > 1 else "{n} body link from {task} pages",
+                           n=same, task=task))
+        parts.append(M("folder {folder}", folder=pages.directories[i]))
         if words_of.get(i):
-            parts.append("words " + ", ".join(readable_term(w) for w in words_of[i]))
+            parts.append(M("words {words}", words=", ".join(readable_term(w) for w in words_of[i])))
         if task == NONE and i not in seeds:
             parts[:0] = _none_reasons(evidence, i, classes, typical)
-        out.append("; ".join(parts))
+        out.append(M.join("; ", parts))
     return out
 
 
@@ -725,14 +732,15 @@ def _none_reasons(ev, i: int, classes: list, typical: float) -> list:
     """What speaks for none on page i, in words (``typical``: the site's median closest-example likeness)."""
     reasons = []
     if ev.page_type[i] >= 0.5:
-        reasons.append("a page type that rarely serves a task (news, events, about, legal, contact ...)")
+        reasons.append(M("a page type that rarely serves a task (news, events, about, legal, contact ...)"))
     if ev.nearest_none[i] > 0 and ev.nearest_none[i] >= ev.nearest[i].max(initial=0):
-        reasons.append(f"most like a page labelled none ({ev.nearest_none[i]:.0%} alike)")
+        reasons.append(M("most like a page labelled none ({alike:.0%} alike)", alike=float(ev.nearest_none[i])))
     if ev.nearest.shape[1]:
         c = int(ev.nearest[i].argmax())
         if ev.nearest[i, c] <= typical:  # unlike the tasks' examples, for this site
-            reasons.append(f"unlike every task's examples (closest: {classes[c]}, {ev.nearest[i, c]:.0%} alike)")
-    return reasons or ["more like none than any task, taking every view together"]
+            reasons.append(M("unlike every task's examples (closest: {task}, {alike:.0%} alike)", task=classes[c],
+                             alike=float(ev.nearest[i, c])))
+    return reasons or [M("more like none than any task, taking every view together")]
 
 
 def _top_words(tasks: list, model, X, terms) -> dict:

@@ -12,6 +12,8 @@ shipped language back).
 
 from __future__ import annotations
 
+import re
+import string
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -85,3 +87,107 @@ def variants(text: str) -> set[str]:
     show it (the review importer finds sheets, columns and Decision values this way)."""
     return {text} | {catalog(name).get(text, text) for name in languages()}
 
+
+
+class Message(str):
+    """A text the workbook can say in its language: an English ``str`` (what the history, the CSV files,
+    ``--json`` and logs keep, exactly as before) that also remembers its template, a msgid of the
+    catalogs, and the parameters that fill it. ``render(language)`` says it in a shipped language:
+    the template translated, each parameter that is a Message rendered the same way, numbers formatted
+    for the language with Babel (``{n:,}``, ``{share:.0%}``, ``{confidence:.2f}``). Plain ``str``
+    parameters (URLs, task ids, reason codes, dates) are put in as they are.
+
+    ``Message("kept on {on}, carried forward", on="2026-08-30")``; ``Message("keep")`` (a word of the
+    catalog); ``Message.join("; ", parts)`` (joined parts, each rendered on its own);
+    ``Message.plain("{code}: {detail}", ...)`` (a template that is not translated, only its parameters).
+    Anything that treats it as a str (``split``, ``+``, f-strings) gets the English text back.
+    """
+
+    template: str | None
+    params: dict
+    sep: str | None
+    parts: tuple
+    translate: bool
+
+    def __new__(cls, template: str, /, **params):
+        self = super().__new__(cls, template.format(**params) if params else template)
+        self.template, self.params, self.sep, self.parts, self.translate = template, params, None, (), True
+        return self
+
+    @classmethod
+    def plain(cls, template: str, /, **params) -> "Message":
+        """A template said the same in every language (``"{code}: {detail}"``): only its parameters change."""
+        self = cls(template, **params)
+        self.translate = False
+        return self
+
+    @classmethod
+    def join(cls, sep: str, parts) -> "Message":
+        """``sep.join(parts)``, each part rendered on its own (parts may be Messages or plain str)."""
+        parts = tuple(parts)
+        self = str.__new__(cls, sep.join(parts))
+        self.template, self.params, self.sep, self.parts, self.translate = None, {}, sep, parts, False
+        return self
+
+    def __reduce__(self):
+        return _restore, (str(self), self.template, self.params, self.sep, self.parts, self.translate)
+
+    def render(self, language: str | None) -> str:
+        """This text in ``language`` (a shipped language, a code :func:`resolve` knows; English otherwise)."""
+        language = resolve(language) or SOURCE
+        if language == SOURCE:
+            return str(self)
+        return _render(self, translator(language), _babel_locale(language))
+
+
+def _restore(text, template, params, sep, parts, translate):
+    self = str.__new__(Message, text)
+    self.template, self.params, self.sep, self.parts, self.translate = template, params, sep, parts, translate
+    return self
+
+
+def render(value, language: str | None):
+    """``value`` said in ``language`` when it is a :class:`Message`; anything else as it is."""
+    return value.render(language) if isinstance(value, Message) else value
+
+
+def _render(message, tr, locale) -> str:
+    if not isinstance(message, Message):
+        return message
+    if message.template is None:
+        return message.sep.join(_render(part, tr, locale) for part in message.parts)
+    template = tr(message.template) if message.translate else message.template
+    return _Formatter(tr, locale).vformat(template, (), message.params)
+
+
+@lru_cache(maxsize=None)
+def _babel_locale(language: str):
+    from babel import Locale
+
+    return Locale.parse(language)
+
+
+class _Formatter(string.Formatter):
+    """str.format with nested Messages rendered and numbers in the locale's way (Babel)."""
+
+    def __init__(self, tr, locale):
+        super().__init__()
+        self.tr, self.locale = tr, locale
+
+    def format_field(self, value, spec):
+        if isinstance(value, Message):
+            return _render(value, self.tr, self.locale)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and spec:
+            from babel.numbers import format_decimal, format_percent
+
+            digits = re.search(r"\.(\d+)", spec)
+            decimals = int(digits.group(1)) if digits else 0
+            fraction = ("." + "0" * decimals) if decimals else ""
+            if spec.endswith("%"):
+                if not decimals:  # the locale's own way: '97 %' in Romanian and Russian, '97%' in Chinese
+                    return format_percent(value, locale=self.locale)
+                return format_percent(value, format=f"#,##0{fraction}%", locale=self.locale)
+            if spec.endswith("f") or "," in spec:
+                return format_decimal(value, format=f"#,##0{fraction}" if "," in spec or not spec.endswith("f")
+                                      else f"0{fraction}", locale=self.locale)
+        return super().format_field(value, spec)
