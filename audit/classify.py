@@ -58,6 +58,7 @@ class Pages:
     headings: list            # per page, {heading index: text} for the headings its links sit under
     aliases: dict = field(default_factory=dict)  # redirecting URL -> node id of its final page
     kinds: list = field(default_factory=list)  # per page, 0-1: a page type that rarely serves a task (news ...)
+    languages: list = field(default_factory=list)  # per page, its language code (declared or detected) or None
 
 
 def classifiable(record: dict) -> bool:
@@ -81,7 +82,7 @@ def build_pages(records) -> Pages:
     """Collect what the classifier reads from crawl records (an iterable of dicts)."""
     from .text import page_type_score
 
-    urls, texts, dirs, trails, outs, aliases, kinds = [], [], [], [], [], {}, []
+    urls, texts, dirs, trails, outs, aliases, kinds, langs = [], [], [], [], [], {}, [], []
     finals = {}
     for record in records:
         if record.get("final_url") and record["final_url"] != record["url"]:
@@ -100,11 +101,12 @@ def build_pages(records) -> Pages:
         outs.append((record.get("outlinks") or (), record.get("headings") or ()))
         urls.append(url)
         kinds.append(page_type_score(unquote(path), title, crumbs))
+        langs.append(record.get("language"))
     # pages in URL order, whatever order the crawl wrote them in (concurrent fetches finish in any
     # order): the same site classifies the same way every time, so a re-audit shows no spurious changes
     order = sorted(range(len(urls)), key=urls.__getitem__)
-    urls, texts, dirs, trails, outs, kinds = ([values[i] for i in order]
-                                              for values in (urls, texts, dirs, trails, outs, kinds))
+    urls, texts, dirs, trails, outs, kinds, langs = ([values[i] for i in order]
+                                                     for values in (urls, texts, dirs, trails, outs, kinds, langs))
     index = {u: i for i, u in enumerate(urls)}
     for source, final in finals.items():
         if final in index:
@@ -135,7 +137,7 @@ def build_pages(records) -> Pages:
         heading_texts.append({k: str(headings[k].get("text", ""))[:80] for k in used
                               if isinstance(headings[k], dict)})
         nav.append(sorted(n - b.keys()))
-    return Pages(urls, texts, body, nav, dirs, trails, listings, heading_texts, aliases, kinds)
+    return Pages(urls, texts, body, nav, dirs, trails, listings, heading_texts, aliases, kinds, langs)
 
 
 def heading_paths(headings) -> list:
@@ -302,7 +304,7 @@ class TaskClassifier:
 
     def __init__(self, tasks, threshold=0.0, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
                  folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3, folder_vote=0.7,
-                 hub_vote=0.5, hub_support=2.0, hub_window=3, popular=0.05, combiner=None):
+                 hub_vote=0.5, hub_support=2.0, hub_window=3, popular=0.05, combiner=None, stop_words="site"):
         from .combine import Combiner
 
         self.tasks = list(tasks)
@@ -318,6 +320,8 @@ class TaskClassifier:
         self.nav_weight = nav_weight
         self.alpha = alpha
         self.pseudo_per_class = pseudo_per_class
+        # "site": the stop words of the site's languages (audit.text.site_stop_words); "english": English only
+        self.stop_words = stop_words
 
     @classmethod
     def from_config(cls, config):
@@ -512,7 +516,7 @@ class TaskClassifier:
         from sklearn.linear_model import LogisticRegression
 
         from .combine import Evidence
-        from .text import fold, tokens
+        from .text import fold, site_stop_words, tokens
 
         n = len(pages.urls)
         task_ids = [t["id"] for t in self.tasks]
@@ -537,10 +541,12 @@ class TaskClassifier:
         struct[has] = (1 - a[has, None]) * struct[has] + a[has, None] * hub_shares[has]
         strength = np.maximum(strength * trust, confident * (1 - hub_shares[:, none]))
 
-        # text: TF-IDF over folded words (character pairs for CJK), a logistic regression trained on the
-        # seeds, the tasks' own words and the pages the structure view is surest of (self-training)
+        # text: TF-IDF over folded words (character pairs for CJK), without the stop words of the site's
+        # languages, a logistic regression trained on the seeds, the tasks' own words and the pages the
+        # structure view is surest of (self-training)
+        stop = site_stop_words(pages.languages) if self.stop_words == "site" else "english"
         vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.6, preprocessor=fold, tokenizer=tokens,
-                                     token_pattern=None, lowercase=False, stop_words="english",
+                                     token_pattern=None, lowercase=False, stop_words=stop,
                                      max_features=200_000, dtype=np.float32)
         task_docs = [" ".join([t["name"]] * 2 + [t["description"]] + list(t["keywords"]) * 2) for t in self.tasks]
         with warnings.catch_warnings():  # the English stop words meet the folded tokens: as intended
