@@ -304,7 +304,7 @@ class TaskClassifier:
 
     def __init__(self, tasks, threshold=0.0, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
                  folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3, folder_vote=0.7,
-                 hub_vote=0.5, hub_support=2.0, hub_window=3, popular=0.05, combiner=None, stop_words="site"):
+                 hub_vote=0.5, hub_support=2.0, hub_window=3, popular=0.05, combiner=None, stop_words="english"):
         from .combine import Combiner
 
         self.tasks = list(tasks)
@@ -320,7 +320,9 @@ class TaskClassifier:
         self.nav_weight = nav_weight
         self.alpha = alpha
         self.pseudo_per_class = pseudo_per_class
-        # "site": the stop words of the site's languages (audit.text.site_stop_words); "english": English only
+        # "english": scikit-learn's English stop words only (the default); "site": those of the site's languages
+        # too (audit.text.site_stop_words). Measured on Debian's translated manuals (README, Languages and
+        # scripts): no better, so not the default
         self.stop_words = stop_words
 
     @classmethod
@@ -541,9 +543,9 @@ class TaskClassifier:
         struct[has] = (1 - a[has, None]) * struct[has] + a[has, None] * hub_shares[has]
         strength = np.maximum(strength * trust, confident * (1 - hub_shares[:, none]))
 
-        # text: TF-IDF over folded words (character pairs for CJK), without the stop words of the site's
-        # languages, a logistic regression trained on the seeds, the tasks' own words and the pages the
-        # structure view is surest of (self-training)
+        # text: TF-IDF over folded words (character pairs for CJK), without stop words (English; with
+        # stop_words="site", the site's languages' too), a logistic regression trained on the seeds, the
+        # tasks' own words and the pages the structure view is surest of (self-training)
         stop = site_stop_words(pages.languages) if self.stop_words == "site" else "english"
         vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.6, preprocessor=fold, tokenizer=tokens,
                                      token_pattern=None, lowercase=False, stop_words=stop,

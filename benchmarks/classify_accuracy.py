@@ -27,7 +27,8 @@ It ends with the worst site and the median. ``--fit`` then fits the combiner on 
 and confusion table. ``SITE ...`` limits the corpus (the fit too); ``--only`` scores only the sites
 named but fits on all; ``--quick`` skips the calibration (the answers do not change);
 ``--threshold`` overrides ``[classifier] threshold``; ``--one-stage`` drops the second stage;
-``--stop-words english`` uses English stop words only (before issue 13), ``site`` (default) the site's languages'.
+``--stop-words site`` removes the stop words of each site's languages too (default ``english``: English only,
+as longneck does; ``pip install stop-words stopwordsiso`` for ``site``).
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ BLANK = Combiner(np.zeros(len(TASK_FEATURES)), np.zeros(len(NONE_FEATURES)))
 # [classifier] threshold: the shipped default, whatever the crawl's config said when it was made
 THRESHOLD = float(sys.argv[sys.argv.index("--threshold") + 1]) if "--threshold" in sys.argv else \
     CLASSIFIER["threshold"].default
-# --stop-words english: the English list only (as before issue 13), to measure the site's languages' lists
-STOP_WORDS = sys.argv[sys.argv.index("--stop-words") + 1] if "--stop-words" in sys.argv else "site"
+# --stop-words site: the stop words of the site's languages too (TaskClassifier(stop_words=...)); default: English
+STOP_WORDS = sys.argv[sys.argv.index("--stop-words") + 1] if "--stop-words" in sys.argv else "english"
 MIN_SCORED = 50    # a site with fewer pages to score is shown but not counted in the worst and the median
 TARGETS = {"worst": 0.85, "worst_labels": 0.92, "median": 0.92, "recall": 0.6, "ece": 0.05}
 
