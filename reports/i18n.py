@@ -101,49 +101,81 @@ class Message(str):
     catalog); ``Message.join("; ", parts)`` (joined parts, each rendered on its own);
     ``Message.plain("{code}: {detail}", ...)`` (a template that is not translated, only its parameters).
     Anything that treats it as a str (``split``, ``+``, f-strings) gets the English text back.
+
+    Compact, since an audit holds a few per page: one slot, ``_m``, a tree of tuples, ``("t",
+    template, translate, (name, value, name, value ...))`` or ``("j", separator, (part, ...))``; a
+    Message given as a parameter or part is kept as its tree, not as an object.
     """
 
-    template: str | None
-    params: dict
-    sep: str | None
-    parts: tuple
-    translate: bool
+    __slots__ = ("_m",)  # no __dict__: a Message costs some 60 bytes more than its str
 
     def __new__(cls, template: str, /, **params):
-        self = super().__new__(cls, template.format(**params) if params else template)
-        self.template, self.params, self.sep, self.parts, self.translate = template, params, None, (), True
+        text = template.format(**params) if params else template
+        return cls._of(text, ("t", template, True, _flat(params)) if params else _bare(template, True))
+
+    @classmethod
+    def _of(cls, text: str, tree: tuple) -> "Message":
+        self = str.__new__(cls, text)
+        self._m = tree
         return self
 
     @classmethod
     def plain(cls, template: str, /, **params) -> "Message":
         """A template said the same in every language (``"{code}: {detail}"``): only its parameters change."""
-        self = cls(template, **params)
-        self.translate = False
-        return self
+        return cls._of(template.format(**params), ("t", template, False, _flat(params)))
 
     @classmethod
     def join(cls, sep: str, parts) -> "Message":
         """``sep.join(parts)``, each part rendered on its own (parts may be Messages or plain str)."""
         parts = tuple(parts)
-        self = str.__new__(cls, sep.join(parts))
-        self.template, self.params, self.sep, self.parts, self.translate = None, {}, sep, parts, False
-        return self
+        return cls._of(sep.join(parts), ("j", sep, tuple(p._m if isinstance(p, Message) else p for p in parts)))
+
+    @property
+    def template(self) -> str | None:
+        """The template (None for joined parts)."""
+        return self._m[1] if self._m[0] == "t" else None
+
+    @property
+    def params(self) -> dict:
+        """The parameters, a Message where one was given."""
+        if self._m[0] != "t":
+            return {}
+        flat = self._m[3]
+        return {flat[i]: _message(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+    @property
+    def parts(self) -> tuple:
+        """The joined parts (() for a template)."""
+        return tuple(_message(p) for p in self._m[2]) if self._m[0] == "j" else ()
 
     def __reduce__(self):
-        return _restore, (str(self), self.template, self.params, self.sep, self.parts, self.translate)
+        return _message, (self._m, str(self))
 
     def render(self, language: str | None) -> str:
         """This text in ``language`` (a shipped language, a code :func:`resolve` knows; English otherwise)."""
         language = resolve(language) or SOURCE
         if language == SOURCE:
             return str(self)
-        return _render(self, translator(language), _babel_locale(language))
+        return _render(self._m, translator(language), _babel_locale(language))
 
 
-def _restore(text, template, params, sep, parts, translate):
-    self = str.__new__(Message, text)
-    self.template, self.params, self.sep, self.parts, self.translate = template, params, sep, parts, translate
-    return self
+@lru_cache(maxsize=4096)
+def _bare(template: str, translate: bool) -> tuple:
+    return ("t", template, translate, ())  # one tree for every use of a template without parameters
+
+
+def _flat(params: dict) -> tuple:
+    out = []
+    for name, value in params.items():
+        out += (name, value._m if isinstance(value, Message) else value)
+    return tuple(out)
+
+
+def _message(value, text: str | None = None):
+    """A tree back as a Message (its English text rendered again when not given); other values as they are."""
+    if not isinstance(value, tuple):
+        return value
+    return Message._of(_render(value, _identity, None) if text is None else text, value)
 
 
 def render(value, language: str | None):
@@ -151,13 +183,17 @@ def render(value, language: str | None):
     return value.render(language) if isinstance(value, Message) else value
 
 
-def _render(message, tr, locale) -> str:
-    if not isinstance(message, Message):
-        return message
-    if message.template is None:
-        return message.sep.join(_render(part, tr, locale) for part in message.parts)
-    template = tr(message.template) if message.translate else message.template
-    return _Formatter(tr, locale).vformat(template, (), message.params)
+def _render(tree, tr, locale) -> str:
+    if not isinstance(tree, tuple):
+        return tree
+    if tree[0] == "j":
+        return tree[1].join(_render(part, tr, locale) for part in tree[2])
+    _, template, translate, flat = tree
+    if translate:
+        template = tr(template)
+    if not flat:
+        return template
+    return _Formatter(tr, locale).vformat(template, (), {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)})
 
 
 @lru_cache(maxsize=None)
@@ -168,16 +204,17 @@ def _babel_locale(language: str):
 
 
 class _Formatter(string.Formatter):
-    """str.format with nested Messages rendered and numbers in the locale's way (Babel)."""
+    """str.format with nested Messages (trees) rendered and, with a locale, numbers in its way (Babel);
+    without one (English), exactly str.format."""
 
     def __init__(self, tr, locale):
         super().__init__()
         self.tr, self.locale = tr, locale
 
     def format_field(self, value, spec):
-        if isinstance(value, Message):
+        if isinstance(value, tuple):
             return _render(value, self.tr, self.locale)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and spec:
+        if self.locale is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and spec:
             from babel.numbers import format_decimal, format_percent
 
             digits = re.search(r"\.(\d+)", spec)
