@@ -13,8 +13,8 @@ shipped language back).
 from __future__ import annotations
 
 import re
-import string
 from functools import lru_cache
+from numbers import Real
 from pathlib import Path
 from typing import Callable
 
@@ -27,8 +27,13 @@ ALIASES = {"zh": "zh_Hans", "zh_cn": "zh_Hans", "zh_sg": "zh_Hans", "zh_hans": "
 
 def languages() -> list[str]:
     """The shipped languages: English and every catalog under reports/locale, sorted."""
+    return list(_languages())
+
+
+@lru_cache(maxsize=1)
+def _languages() -> tuple:
     found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-    return [SOURCE] + [name for name in found if name != SOURCE]
+    return (SOURCE, *[name for name in found if name != SOURCE])
 
 
 def resolve(code: str | None) -> str | None:
@@ -156,7 +161,7 @@ class Message(str):
         language = resolve(language) or SOURCE
         if language == SOURCE:
             return str(self)
-        return _render(self._m, translator(language), _babel_locale(language))
+        return _render(self._m, translator(language), language)
 
 
 @lru_cache(maxsize=4096)
@@ -183,7 +188,18 @@ def render(value, language: str | None):
     return value.render(language) if isinstance(value, Message) else value
 
 
+def renderer(language: str | None):
+    """``render`` for one language, its catalog and locale looked up once: for a column of texts."""
+    language = resolve(language) or SOURCE
+    if language == SOURCE:
+        return lambda value: str(value) if isinstance(value, Message) else value
+    tr = translator(language)
+    return lambda value: _render(value._m, tr, language) if isinstance(value, Message) else value
+
+
 def _render(tree, tr, locale) -> str:
+    """A tree said with ``tr`` (the catalog), numbers in ``locale`` (a language code; None: English, exactly
+    as str.format writes them)."""
     if not isinstance(tree, tuple):
         return tree
     if tree[0] == "j":
@@ -193,7 +209,48 @@ def _render(tree, tr, locale) -> str:
         template = tr(template)
     if not flat:
         return template
-    return _Formatter(tr, locale).vformat(template, (), {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)})
+    values = {}
+    for i in range(0, len(flat), 2):
+        value = flat[i + 1]
+        if isinstance(value, tuple):
+            value = _render(value, tr, locale)
+        elif locale is not None and isinstance(value, Real) and not isinstance(value, bool):  # numpy's too
+            value = _Number(value, locale)
+        values[flat[i]] = value
+    return template.format_map(values)  # str.format's own (C) parsing: a number formats itself
+
+
+class _Number:
+    """A number in a template, formatted in its language's way by Babel when the template gives a format
+    (``{n:,}``, ``{share:.0%}``, ``{confidence:.2f}``); as Python writes it when it gives none."""
+
+    __slots__ = ("value", "locale")
+
+    def __init__(self, value, locale: str):
+        self.value, self.locale = value, locale
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return format(self.value)
+        value = self.value.item() if hasattr(self.value, "item") else self.value  # numpy: hashable Python
+        return _number(value, spec, self.locale)
+
+
+@lru_cache(maxsize=65536)  # word counts, percentages, page counts: the same numbers again and again
+def _number(value, spec: str, locale: str) -> str:
+    from babel.numbers import format_decimal, format_percent
+
+    digits = re.search(r"\.(\d+)", spec)
+    decimals = int(digits.group(1)) if digits else 0
+    fraction = ("." + "0" * decimals) if decimals else ""
+    if spec.endswith("%"):
+        if not decimals:  # the locale's own way: '97 %' in Romanian and Russian, '97%' in Chinese
+            return format_percent(value, locale=_babel_locale(locale))
+        return format_percent(value, format=f"#,##0{fraction}%", locale=_babel_locale(locale))
+    if spec.endswith("f") or "," in spec:
+        pattern = f"#,##0{fraction}" if "," in spec else f"0{fraction}"
+        return format_decimal(value, format=pattern, locale=_babel_locale(locale))
+    return format(value, spec)
 
 
 @lru_cache(maxsize=None)
@@ -201,30 +258,3 @@ def _babel_locale(language: str):
     from babel import Locale
 
     return Locale.parse(language)
-
-
-class _Formatter(string.Formatter):
-    """str.format with nested Messages (trees) rendered and, with a locale, numbers in its way (Babel);
-    without one (English), exactly str.format."""
-
-    def __init__(self, tr, locale):
-        super().__init__()
-        self.tr, self.locale = tr, locale
-
-    def format_field(self, value, spec):
-        if isinstance(value, tuple):
-            return _render(value, self.tr, self.locale)
-        if self.locale is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and spec:
-            from babel.numbers import format_decimal, format_percent
-
-            digits = re.search(r"\.(\d+)", spec)
-            decimals = int(digits.group(1)) if digits else 0
-            fraction = ("." + "0" * decimals) if decimals else ""
-            if spec.endswith("%"):
-                if not decimals:  # the locale's own way: '97 %' in Romanian and Russian, '97%' in Chinese
-                    return format_percent(value, locale=self.locale)
-                return format_percent(value, format=f"#,##0{fraction}%", locale=self.locale)
-            if spec.endswith("f") or "," in spec:
-                return format_decimal(value, format=f"#,##0{fraction}" if "," in spec or not spec.endswith("f")
-                                      else f"0{fraction}", locale=self.locale)
-        return super().format_field(value, spec)

@@ -154,14 +154,15 @@ def _translated(frame, fields, values: dict):
 def _said(frame, fields, language):
     """``frame`` with the texts of ``fields`` (Why, Reasons, Review, Why task ...: :class:`reports.i18n.Message`
     values) said in the workbook's language (the frame itself in English: nothing is copied)."""
-    from .i18n import SOURCE, render, resolve
+    from .i18n import SOURCE, renderer, resolve
 
     if frame is None or (resolve(language) or SOURCE) == SOURCE or not any(f in frame for f in fields):
         return frame
     frame = frame.copy()
+    say = renderer(language)
     for f in fields:
         if f in frame:
-            frame[f] = [render(v, language) for v in frame[f].tolist()]
+            frame[f] = [say(v) for v in frame[f].tolist()]
     return frame
 
 
