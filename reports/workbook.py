@@ -234,7 +234,9 @@ def safe_text(value: str) -> str:
         text = "'" + text
     if len(text) > EXCEL_MAX_CELL:
         text = text[:EXCEL_MAX_CELL - 1] + "…"
-    return text
+    # unchanged: the value itself, not a copy (a reason text is a str subclass, reports.i18n.Message, and a
+    # column of copies made before writing would cost some 50 MB at 100,000 pages)
+    return value if text == value else text
 
 
 def _plain(value):
