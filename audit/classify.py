@@ -34,6 +34,8 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 from scipy import sparse
 
+from reports.i18n import Message as M
+
 NONE = "none"
 MIN_PAGES = 3  # fewer pages with content than this are too few to learn from (the text model needs a vocabulary)
 _WORDS = re.compile(r"[^\W\d_][^\W_]+")
@@ -56,6 +58,7 @@ class Pages:
     headings: list            # per page, {heading index: text} for the headings its links sit under
     aliases: dict = field(default_factory=dict)  # redirecting URL -> node id of its final page
     kinds: list = field(default_factory=list)  # per page, 0-1: a page type that rarely serves a task (news ...)
+    languages: list = field(default_factory=list)  # per page, its language code (declared or detected) or None
 
 
 def classifiable(record: dict) -> bool:
@@ -79,7 +82,7 @@ def build_pages(records) -> Pages:
     """Collect what the classifier reads from crawl records (an iterable of dicts)."""
     from .text import page_type_score
 
-    urls, texts, dirs, trails, outs, aliases, kinds = [], [], [], [], [], {}, []
+    urls, texts, dirs, trails, outs, aliases, kinds, langs = [], [], [], [], [], {}, [], []
     finals = {}
     for record in records:
         if record.get("final_url") and record["final_url"] != record["url"]:
@@ -98,11 +101,12 @@ def build_pages(records) -> Pages:
         outs.append((record.get("outlinks") or (), record.get("headings") or ()))
         urls.append(url)
         kinds.append(page_type_score(unquote(path), title, crumbs))
+        langs.append(record.get("language"))
     # pages in URL order, whatever order the crawl wrote them in (concurrent fetches finish in any
     # order): the same site classifies the same way every time, so a re-audit shows no spurious changes
     order = sorted(range(len(urls)), key=urls.__getitem__)
-    urls, texts, dirs, trails, outs, kinds = ([values[i] for i in order]
-                                              for values in (urls, texts, dirs, trails, outs, kinds))
+    urls, texts, dirs, trails, outs, kinds, langs = ([values[i] for i in order]
+                                                     for values in (urls, texts, dirs, trails, outs, kinds, langs))
     index = {u: i for i, u in enumerate(urls)}
     for source, final in finals.items():
         if final in index:
@@ -133,7 +137,7 @@ def build_pages(records) -> Pages:
         heading_texts.append({k: str(headings[k].get("text", ""))[:80] for k in used
                               if isinstance(headings[k], dict)})
         nav.append(sorted(n - b.keys()))
-    return Pages(urls, texts, body, nav, dirs, trails, listings, heading_texts, aliases, kinds)
+    return Pages(urls, texts, body, nav, dirs, trails, listings, heading_texts, aliases, kinds, langs)
 
 
 def heading_paths(headings) -> list:
@@ -300,7 +304,7 @@ class TaskClassifier:
 
     def __init__(self, tasks, threshold=0.0, nav_weight=0.05, alpha=0.9, pseudo_per_class=40,
                  folder_weight=5.0, link_weight=0.2, evidence=0.05, none_spread=0.3, folder_vote=0.7,
-                 hub_vote=0.5, hub_support=2.0, hub_window=3, popular=0.05, combiner=None):
+                 hub_vote=0.5, hub_support=2.0, hub_window=3, popular=0.05, combiner=None, stop_words="english"):
         from .combine import Combiner
 
         self.tasks = list(tasks)
@@ -316,6 +320,10 @@ class TaskClassifier:
         self.nav_weight = nav_weight
         self.alpha = alpha
         self.pseudo_per_class = pseudo_per_class
+        # "english": scikit-learn's English stop words only (the default); "site": those of the site's languages
+        # too (audit.text.site_stop_words). Measured on Debian's translated manuals (README, Languages and
+        # scripts): no better, so not the default
+        self.stop_words = stop_words
 
     @classmethod
     def from_config(cls, config):
@@ -510,7 +518,7 @@ class TaskClassifier:
         from sklearn.linear_model import LogisticRegression
 
         from .combine import Evidence
-        from .text import fold, tokens
+        from .text import fold, site_stop_words, tokens
 
         n = len(pages.urls)
         task_ids = [t["id"] for t in self.tasks]
@@ -535,10 +543,12 @@ class TaskClassifier:
         struct[has] = (1 - a[has, None]) * struct[has] + a[has, None] * hub_shares[has]
         strength = np.maximum(strength * trust, confident * (1 - hub_shares[:, none]))
 
-        # text: TF-IDF over folded words (character pairs for CJK), a logistic regression trained on the
-        # seeds, the tasks' own words and the pages the structure view is surest of (self-training)
+        # text: TF-IDF over folded words (character pairs for CJK), without stop words (English; with
+        # stop_words="site", the site's languages' too), a logistic regression trained on the seeds, the
+        # tasks' own words and the pages the structure view is surest of (self-training)
+        stop = site_stop_words(pages.languages) if self.stop_words == "site" else "english"
         vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.6, preprocessor=fold, tokenizer=tokens,
-                                     token_pattern=None, lowercase=False, stop_words="english",
+                                     token_pattern=None, lowercase=False, stop_words=stop,
                                      max_features=200_000, dtype=np.float32)
         task_docs = [" ".join([t["name"]] * 2 + [t["description"]] + list(t["keywords"]) * 2) for t in self.tasks]
         with warnings.catch_warnings():  # the English stop words meet the folded tokens: as intended
@@ -656,7 +666,8 @@ class TaskClassifier:
         raw = np.array(conf, dtype=float)
         is_seed = np.array([i in seeds for i in range(n)])
         calibrated = np.where(is_seed, 1.0, self.combiner.calibrate(raw)).round(3)
-        why = [w if is_seed[i] else f"{evidence_words(calibrated[i])}: {w}" for i, w in enumerate(why)]
+        why = [w if is_seed[i] else M.plain("{evidence}: {why}", evidence=evidence_words(calibrated[i]), why=w)
+               for i, w in enumerate(why)]
         table = pd.DataFrame({"url": pages.urls, "task": tasks, "confidence": calibrated, "raw_confidence": raw,
                               "runner_up": runner,
                               "runner_up_confidence": runner_conf, "why": why,
@@ -666,11 +677,12 @@ class TaskClassifier:
 
 def evidence_words(confidence: float) -> str:
     """How the Why text opens, in agreement with the (calibrated) confidence beside it."""
+    confidence = float(confidence)
     if confidence >= 0.9:
-        return f"strong evidence ({confidence:.2f})"
+        return M("strong evidence ({confidence:.2f})", confidence=confidence)
     if confidence >= 0.7:
-        return f"fair evidence ({confidence:.2f})"
-    return f"weak evidence ({confidence:.2f}), check it"
+        return M("fair evidence ({confidence:.2f})", confidence=confidence)
+    return M("weak evidence ({confidence:.2f}), check it", confidence=confidence)
 
 
 def readable_term(term: str) -> str:
@@ -699,25 +711,28 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
     for i, task in enumerate(tasks):
         parts = []
         if i in seeds:
-            parts.append("given as example or label")
+            parts.append(M("given as example or label"))
         if len(pages.trails[i]) > 1:  # "Home" alone says nothing
-            parts.append("breadcrumb " + " › ".join(pages.trails[i][-3:]))
+            parts.append(M("breadcrumb {trail}", trail=" › ".join(pages.trails[i][-3:])))
         hub = strongest.get(i)
         if hub and task != NONE and classes[hub[3]] == task and hub[4] > 0:
             _, h, key, _, behind = hub
             heading = next((pages.headings[h].get(k) for k in reversed(key) if k >= 0), None)
-            where = (" in a list" if key and key[-1] < 0 else "") + (f" under '{heading}'" if heading else "")
-            parts.append(f"listed by {iri(urlsplit(pages.urls[h]).path) or '/'}{where} beside {behind} {task} "
-                         f"example{'s' if behind > 1 else ''}")
+            where = M.join("", [M(" in a list") if key and key[-1] < 0 else "",
+                                M(" under '{heading}'", heading=heading) if heading else ""])
+            parts.append(M("listed by {path}{where} beside {n} {task} examples" if behind > 1 else
+                           "listed by {path}{where} beside {n} {task} example",
+                           path=iri(urlsplit(pages.urls[h]).path) or "/", where=where, n=behind, task=task))
         same = sum(1 for j in inlinks[i] if tasks[j] == task)
         if same and task != NONE:
-            parts.append(f"{same} body link{'s' if same > 1 else ''} from {task} pages")
-        parts.append(f"folder {pages.directories[i]}")
+            parts.append(M("{n} body links from {task} pages" if same > 1 else "{n} body link from {task} pages",
+                           n=same, task=task))
+        parts.append(M("folder {folder}", folder=pages.directories[i]))
         if words_of.get(i):
-            parts.append("words " + ", ".join(readable_term(w) for w in words_of[i]))
+            parts.append(M("words {words}", words=", ".join(readable_term(w) for w in words_of[i])))
         if task == NONE and i not in seeds:
             parts[:0] = _none_reasons(evidence, i, classes, typical)
-        out.append("; ".join(parts))
+        out.append(M.join("; ", parts))
     return out
 
 
@@ -725,14 +740,15 @@ def _none_reasons(ev, i: int, classes: list, typical: float) -> list:
     """What speaks for none on page i, in words (``typical``: the site's median closest-example likeness)."""
     reasons = []
     if ev.page_type[i] >= 0.5:
-        reasons.append("a page type that rarely serves a task (news, events, about, legal, contact ...)")
+        reasons.append(M("a page type that rarely serves a task (news, events, about, legal, contact ...)"))
     if ev.nearest_none[i] > 0 and ev.nearest_none[i] >= ev.nearest[i].max(initial=0):
-        reasons.append(f"most like a page labelled none ({ev.nearest_none[i]:.0%} alike)")
+        reasons.append(M("most like a page labelled none ({alike:.0%} alike)", alike=float(ev.nearest_none[i])))
     if ev.nearest.shape[1]:
         c = int(ev.nearest[i].argmax())
         if ev.nearest[i, c] <= typical:  # unlike the tasks' examples, for this site
-            reasons.append(f"unlike every task's examples (closest: {classes[c]}, {ev.nearest[i, c]:.0%} alike)")
-    return reasons or ["more like none than any task, taking every view together"]
+            reasons.append(M("unlike every task's examples (closest: {task}, {alike:.0%} alike)", task=classes[c],
+                             alike=float(ev.nearest[i, c])))
+    return reasons or [M("more like none than any task, taking every view together")]
 
 
 def _top_words(tasks: list, model, X, terms) -> dict:

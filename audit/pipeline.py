@@ -20,6 +20,7 @@ import pandas as pd
 from . import __version__
 from .classify import NONE
 from .rules import load_rules, recommend
+from reports.i18n import Message as M
 
 MERGE, REMOVE, FIX = "merge", "remove", "fix"
 
@@ -380,13 +381,13 @@ def _apply_rules(table, rules, settings) -> None:
     for page in table.itertuples(index=False, name="Page"):
         rec, why, decided = decide(page, rules, settings)
         recommendations.append(rec)
-        reasons.append("; ".join(why))
+        reasons.append(M.join("; ", why))
         deciding.append(why[decided] if decided is not None else None)
         pages.append(page)
     before = list(reasons)
     _copies_of_removed(pages, rules, settings, recommendations, reasons)
     for rec, why, entry, was in zip(recommendations, reasons, deciding, before):
-        parts = why.split("; ") if why else []
+        parts = list(why.parts) if isinstance(why, M) and why.template is None else why.split("; ") if why else []
         if why != was:  # judged again as a copy of a removed page: the first reason says so
             entry = parts[0] if parts else None
         summaries.append(_reason_summary(rec, parts, entry))
@@ -403,24 +404,36 @@ PLAIN_REASONS = {"error": "the URL fails", "redirect": "redirects", "noindex": "
                  "stale": "out of date", "deep": "hard to reach", "orphan": "no page links to it"}
 
 
-def _reason_summary(rec: str, reasons: list, entry: str | None) -> str:
+def _code_detail(entry) -> tuple:
+    """(reason code, its detail) of a Reasons entry "code: detail" (the detail a Message when it is one)."""
+    if isinstance(entry, M) and entry.template == "{code}: {detail}":
+        return entry.params["code"], entry.params["detail"]
+    code, _, detail = str(entry).partition(": ")
+    return code, detail
+
+
+def _plain_reason(code: str):
+    return M(PLAIN_REASONS[code]) if code in PLAIN_REASONS else code
+
+
+def _reason_summary(rec: str, reasons: list, entry) -> M:
     """The deciding reason ``entry`` in plain words ("Remove: serves no top task (2 page views ...)"),
-    for the Why column; Reasons keeps every rule that fired."""
+    for the Why column; Reasons keeps every rule that fired. A Message: said in the workbook's language."""
+    word = M(rec.capitalize())  # "Keep", "Remove" ...: the Sections sheet's headers, translated there too
     if not reasons:
-        return f"{rec.capitalize()}: no rule found a problem"
+        return M("{rec}: no rule found a problem", rec=word)
     if entry is None:  # only explaining rules fired: nothing asks for a change
-        code, _, detail = reasons[0].partition(": ")
-        plain = PLAIN_REASONS.get(code, code)
-        return f"{rec.capitalize()}: no rule asks for a change (note: {detail or plain})" + (
-            f"; {len(reasons) - 1} more in Reasons" if len(reasons) > 1 else "")
-    code, _, detail = entry.partition(": ")
-    plain = PLAIN_REASONS.get(code, code)
-    if not detail or detail.lower().startswith(plain.lower()):
-        text = f"{rec.capitalize()}: {detail or plain}"
+        code, detail = _code_detail(reasons[0])
+        text = M("{rec}: no rule asks for a change (note: {detail})", rec=word, detail=detail or _plain_reason(code))
+        return M("{text}; {n} more in Reasons", text=text, n=len(reasons) - 1) if len(reasons) > 1 else text
+    code, detail = _code_detail(entry)
+    plain = _plain_reason(code)
+    if not detail or str(detail).lower().startswith(str(plain).lower()):
+        text = M("{rec}: {detail}", rec=word, detail=detail or plain)
     else:
-        text = f"{rec.capitalize()}: {plain} ({detail})"
+        text = M("{rec}: {plain} ({detail})", rec=word, plain=plain, detail=detail)
     others = len(reasons) - 1
-    return text + (f"; {others} more in Reasons" if others else "")
+    return M("{text}; {n} more in Reasons", text=text, n=others) if others else text
 
 
 def _copies_of_removed(pages, rules, settings, recommendations, reasons) -> None:
@@ -435,7 +448,8 @@ def _copies_of_removed(pages, rules, settings, recommendations, reasons) -> None
         rec, why = recommend(page._replace(duplicate_of=None), rules, settings)
         code = "duplicate" if page.duplicate_kind == "exact" else "near-duplicate"
         recommendations[i] = rec
-        reasons[i] = "; ".join([f"{code}: copy of {page.duplicate_of}, which is removed: judged on its own", *why])
+        reasons[i] = M.join("; ", [M.plain("{code}: {detail}", code=code, detail=M(
+            "copy of {url}, which is removed: judged on its own", url=page.duplicate_of)), *why])
 
 
 def workbook_language(setting: str, table) -> str:
@@ -512,16 +526,18 @@ def _carry_forward(table, decisions: dict, settings: dict, complete: bool = True
             unchanged[i] = change is None
             if change:  # the reviewer decides again: Decision is left empty for them (the Review column
                 # says what it was and what changed)
-                columns["review_status"][i] = f"{ASK_AGAIN}: {change} (was {kind} on {on})"
+                columns["review_status"][i] = M("{ask_again}: {change} (was {decision} on {on})",
+                                                ask_again=M(ASK_AGAIN), change=change, decision=M(kind), on=on)
                 continue
             columns["decision"][i] = kind
             columns["decision_target"][i] = d.get("target")
             if kind == "keep":
-                columns["review_status"][i] = f"keep on {on}, carried forward"
+                columns["review_status"][i] = M("keep on {on}, carried forward", on=on)
             elif followed:
-                columns["review_status"][i] = f"{kind} on {on}, done"
+                columns["review_status"][i] = M("{decision} on {on}, done", decision=M(kind), on=on)
             else:
-                columns["review_status"][i] = f"{kind} on {on}, not done yet ({detail})"
+                columns["review_status"][i] = M("{decision} on {on}, not done yet ({detail})", decision=M(kind),
+                                                on=on, detail=detail)
     for name, values in columns.items():
         table[name] = pd.Series(values, dtype=object)
     table["unchanged"] = unchanged
@@ -551,11 +567,13 @@ def _reviewer_targets(table) -> None:
             gone = j is not None and (status[j] == 410 or (http[j] is not None and http[j] >= 400))
             if gone:
                 target[i], status[i] = None, None
-                review[i] = f"{review[i]}; the Redirect target {to} is removed or fails: choose another"
+                review[i] = M.join("; ", [str(review[i]) if review[i] is None else review[i], M(
+                    "the Redirect target {url} is removed or fails: choose another", url=to)])
             else:
                 target[i], status[i] = to, 301
         elif row["recommendation"] == MERGE and not isinstance(target[i], str):
-            review[i] = f"{review[i]}; merge into what? set Redirect target"
+            review[i] = M.join("; ", [str(review[i]) if review[i] is None else review[i],
+                                      M("merge into what? set Redirect target")])
     for i, (to, code) in enumerate(zip(target, status)):  # never a 301 with an empty To
         if code == 301 and not isinstance(to, str):
             target[i], status[i] = None, None
@@ -640,6 +658,8 @@ def _slipped(row) -> str | None:
 def _scalar(value):
     if value is None:
         return None
+    if isinstance(value, M):
+        return str(value)  # the history keeps the English text
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and value != value:
@@ -726,11 +746,12 @@ def _redirects_into_removed(cols, target, code, where) -> None:
         if j is None:
             continue
         if code[j] == 410:
-            detail = f"leads to {cols['final_url'][i]}, which will answer 410: let this URL answer 410 too"
+            detail = M("leads to {url}, which will answer 410: let this URL answer 410 too", url=cols["final_url"][i])
         else:
-            detail = f"leads to {cols['final_url'][i]}, which will redirect to {target[j]}: point this URL there"
+            detail = M("leads to {url}, which will redirect to {target}: point this URL there",
+                       url=cols["final_url"][i], target=target[j])
         target[i], code[i], rec[i] = target[j], code[j], FIX
-        reasons[i] = "; ".join(filter(None, [reasons[i], f"redirect: {detail}"]))
+        reasons[i] = M.join("; ", filter(None, [reasons[i], M.plain("{code}: {detail}", code="redirect", detail=detail)]))
 
 
 def _task_table(table, config, has_traffic: bool):

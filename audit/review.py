@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reports.i18n import Message as M
+
 from .runs import RunError
 from .rules import RECOMMENDATIONS
 
@@ -70,6 +72,7 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
         if not sheets:
             raise ReviewError(f"{path}: no Pages sheet")
         rows = []
+        asking = tuple(variants(ASK_AGAIN))  # the Review column in any shipped language
         for name in sheets:
             it = book[name].iter_rows(values_only=True)
             header = [str(h).strip() if h is not None else "" for h in next(it, ())]
@@ -84,13 +87,13 @@ def read_workbook_reviews(path) -> tuple[dict, list[dict]]:
                           for field, column in zip(FIELDS, ("Decision", "Notes", "Corrected task", "Redirect target"))}
                 review = _text(cells[where["Review"]]) if "Review" in where else ""
                 # a row the audit pre-filled with a decision that the reviewer has emptied: a withdrawal
-                cleared = bool(review) and not review.startswith(ASK_AGAIN) and not values["decision"]
+                cleared = bool(review) and not review.startswith(asking) and not values["decision"]
                 if not any(values.values()) and not cleared:
                     continue
                 values["decision"] = decisions.get(values["decision"].casefold(), values["decision"].lower())
                 values["target"] = uri(values["target"])  # shown (and typed) decoded: the URL itself
                 rows.append({"sheet": name, "row": number, "url": uri(_text(cells[where["URL"]])), **values,
-                             "source": "pages", "cleared": cleared, "asked": review.startswith(ASK_AGAIN)})
+                             "source": "pages", "cleared": cleared, "asked": review.startswith(asking)})
         queue = _sheet(book.sheetnames, "Label queue")
         if queue is not None:
             it = book[queue].iter_rows(values_only=True)
@@ -290,7 +293,7 @@ def traffic_band(views, settings: dict) -> str | None:
 
 
 def _status(code) -> str:
-    return "no response" if code is None or code != code else str(int(code))
+    return M("no response") if code is None or code != code else str(int(code))
 
 
 def basis_change(decision: dict, page: dict, settings: dict) -> str | None:
@@ -301,18 +304,20 @@ def basis_change(decision: dict, page: dict, settings: dict) -> str | None:
     then_task = decision.get("corrected_task") or decision.get("task")
     now_task = page.get("task")
     if isinstance(then_task, str) and isinstance(now_task, str) and then_task != now_task:
-        changed.append(f"task {then_task} -> {now_task}")
+        changed.append(M("task {then} -> {now}", then=then_task, now=now_task))
     kind = decision.get("decision")
     if decision.get("status") != page.get("status") and kind not in ("remove", "merge", "fix"):
-        changed.append(f"status {_status(decision.get('status'))} -> {_status(page.get('status'))}")
+        changed.append(M("status {then} -> {now}", then=_status(decision.get("status")), now=_status(page.get("status"))))
     if bool(decision.get("noindex")) != bool(page.get("noindex")) and kind != "noindex":
-        changed.append("now noindex" if page.get("noindex") else "noindex lifted")
+        changed.append(M("now noindex") if page.get("noindex") else M("noindex lifted"))
     if bool(decision.get("robots_blocked")) != bool(page.get("robots_blocked")):
-        changed.append("now blocked by robots.txt" if page.get("robots_blocked") else "no longer blocked by robots.txt")
+        changed.append(M("now blocked by robots.txt") if page.get("robots_blocked") else
+                       M("no longer blocked by robots.txt"))
     then_band, now_band = traffic_band(decision.get("views"), settings), traffic_band(page.get("views"), settings)
     if then_band and now_band and then_band != now_band:
-        changed.append(f"traffic {then_band} -> {now_band} ({decision['views']:,.0f} -> {page['views']:,.0f} page views)")
-    return ", ".join(changed) or None
+        changed.append(M("traffic {then} -> {now} ({views_then:,.0f} -> {views_now:,.0f} page views)",
+                         then=M(then_band), now=M(now_band), views_then=decision["views"], views_now=page["views"]))
+    return M.join(", ", changed) if changed else None
 
 
 def follow_through(decision: dict, page: dict | None, complete: bool = True) -> tuple[bool | None, str]:
@@ -323,56 +328,66 @@ def follow_through(decision: dict, page: dict | None, complete: bool = True) -> 
     target = decision.get("target") or decision.get("redirect_to")
     if page is None:
         if not complete:
-            return None, "not checked: the crawl stopped at site.max_pages before reaching it"
+            return None, M("not checked: the crawl stopped at site.max_pages before reaching it")
         if kind in ("remove", "merge", "demote"):
-            return True, "no longer linked from the site"
-        return None, "not met by this crawl"
+            return True, M("no longer linked from the site")
+        return None, M("not met by this crawl")
     status, final = page.get("status"), page.get("final_url")
     if kind == "keep":
-        return True, "kept"
+        return True, M("kept")
     if kind == "remove":
         if status in (404, 410):
-            return True, f"answers {status}"
+            return True, M("answers {status}", status=str(status))
         if page.get("redirect_hops"):
-            ok = not target or final == target
-            return ok, f"redirects to {final}" + ("" if ok else f", not to the agreed {target}")
-        return False, f"still answers {_status(status)}"
+            return _redirected(final, target)
+        return False, M("still answers {status}", status=_status(status))
     if kind == "merge":
         if page.get("redirect_hops"):
-            ok = not target or final == target
-            return ok, f"redirects to {final}" + ("" if ok else f", not to the agreed {target}")
-        return False, f"still answers {_status(status)}, no redirect"
+            return _redirected(final, target)
+        return False, M("still answers {status}, no redirect", status=_status(status))
     if kind == "noindex":
         if page.get("robots_blocked"):
-            return False, "blocked by robots.txt, so search engines never see a noindex"
-        return (True, "carries noindex") if page.get("noindex") else (False, "no noindex yet")
+            return False, M("blocked by robots.txt, so search engines never see a noindex")
+        return (True, M("carries noindex")) if page.get("noindex") else (False, M("no noindex yet"))
     if kind == "demote":
         nav = page.get("inlinks_nav") or 0
-        return (True, "gone from the navigation") if nav == 0 else (False, f"still in the navigation of {nav} pages")
+        return (True, M("gone from the navigation")) if nav == 0 else \
+            (False, M("still in the navigation of {n} pages", n=nav))
     if kind == "improve":
         if status != 200:
-            return False, f"answers {_status(status)}, not improved"
+            return False, M("answers {status}, not improved", status=_status(status))
         now, then = page.get("content_hash"), decision.get("content_hash")
         changed = isinstance(now, str) and now != then
-        return (True, "content changed") if changed else (False, "content unchanged")
+        return (True, M("content changed")) if changed else (False, M("content unchanged"))
     if kind == "fix":
         hops = page.get("redirect_hops") or 0
         problems = []
         if status is not None and status >= 400 and not hops:
             linked = (page.get("inlinks_body") or 0) + (page.get("inlinks_nav") or 0)
             if linked:
-                problems.append(f"answers {status} and {linked} page{'s' * (linked != 1)} still link to it")
+                problems.append(M("answers {status} and {n} page still link to it" if linked == 1 else
+                                  "answers {status} and {n} pages still link to it", status=str(status), n=linked))
         elif status is None and not page.get("robots_blocked"):
-            problems.append("no response")
+            problems.append(M("no response"))
         if hops >= 2 or page.get("redirect_loop"):
-            problems.append(f"still {hops} redirect hops" + (" (a loop)" if page.get("redirect_loop") else ""))
+            problems.append(M("still {n} redirect hops (a loop)" if page.get("redirect_loop") else
+                              "still {n} redirect hops", n=hops))
         if page.get("broken_links"):
-            problems.append(f"{page['broken_links']} broken link{'s' * (page['broken_links'] != 1)}")
+            problems.append(M("{n} broken link" if page["broken_links"] == 1 else "{n} broken links",
+                              n=page["broken_links"]))
         if page.get("noindex") and page.get("robots_blocked"):
-            problems.append("noindex on a page robots.txt blocks")
+            problems.append(M("noindex on a page robots.txt blocks"))
         if problems:
-            return False, "still needs fixing: " + ", ".join(problems)
+            return False, M("still needs fixing: {problems}", problems=M.join(", ", problems))
         if hops == 1:
-            return True, f"redirects in one hop to {page.get('final_url')}"
-        return True, "nothing left to fix" if status == 200 else f"answers {_status(status)}, no longer linked"
+            return True, M("redirects in one hop to {url}", url=page.get("final_url"))
+        return True, M("nothing left to fix") if status == 200 else \
+            M("answers {status}, no longer linked", status=_status(status))
     return None, ""
+
+
+def _redirected(final, target) -> tuple[bool, str]:
+    """A removed or merged page that redirects: done when it leads to the agreed target (or none was set)."""
+    if not target or final == target:
+        return True, M("redirects to {url}", url=final)
+    return False, M("redirects to {url}, not to the agreed {target}", url=final, target=target)

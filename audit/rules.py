@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from reports.i18n import Message as M
+
 from .config import ConfigError, _suggest
 
 RECOMMENDATIONS = ("keep", "improve", "merge", "demote", "noindex", "remove", "fix")
@@ -62,10 +64,15 @@ def _sure_no_task(p, s) -> bool:
     return _no_task(p) and (p.seed or (p.confidence is not None and p.confidence >= s["low_confidence"]))
 
 
-def _count(n, word: str) -> str:
-    """'1 page view', '3 page views', '1,200 links'."""
+COUNTS = {"page view": ("{n:,} page view", "{n:,} page views"), "link": ("{n:,} link", "{n:,} links"),
+          "page": ("{n:,} page", "{n:,} pages")}
+
+
+def _count(n, word: str) -> M:
+    """'1 page view', '3 page views', '1,200 links' (a Message: said in the workbook's language)."""
     n = int(n) if float(n).is_integer() else n
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
+    one, many = COUNTS[word]
+    return M(one if n == 1 else many, n=n)
 
 
 def _views(p) -> float:
@@ -76,8 +83,14 @@ def _decided(p) -> bool:
     return isinstance(p.decision_before, str) and bool(p.decision_before)
 
 
-def _kind_label(kind: str) -> str:
-    return {"foi": "freedom of information"}.get(kind, kind)
+# the page kinds as the Reasons name them (audit.text.PAGE_KINDS; a word of the catalogs each)
+KIND_LABELS = {"councillors": "councillors", "meetings": "meetings", "budget": "budget", "mayor": "mayor",
+               "jobs": "jobs", "privacy": "privacy", "cookies": "cookies", "accessibility": "accessibility",
+               "complaints": "complaints", "foi": "freedom of information", "contact": "contact"}
+
+
+def _kind_label(kind: str):
+    return M(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 def reviewed(p, s):
@@ -87,10 +100,12 @@ def reviewed(p, s):
     if not _decided(p) or not p.unchanged:
         return None
     if p.decision_before == "keep":
-        return f"kept on {p.decided_on}, carried forward"
+        return M("kept on {on}, carried forward", on=p.decided_on)
     if p.followed:
-        return f"{p.decision_before} on {p.decided_on}, done ({p.follow_detail})"
-    return f"{p.decision_before} on {p.decided_on}, not done yet ({p.follow_detail})"
+        return M("{decision} on {on}, done ({detail})", decision=M(p.decision_before), on=p.decided_on,
+                 detail=p.follow_detail)
+    return M("{decision} on {on}, not done yet ({detail})", decision=M(p.decision_before), on=p.decided_on,
+             detail=p.follow_detail)
 
 
 def reviewed_changed(p, s):
@@ -98,7 +113,8 @@ def reviewed_changed(p, s):
     changed (its task, status, indexability or traffic band): the page is audited afresh, and the
     reason says what changed so the reviewer can decide again."""
     if _decided(p) and not p.unchanged:
-        return f"{p.decision_before} on {p.decided_on}, ask again: {p.basis_change}"
+        return M("{decision} on {on}, ask again: {change}", decision=M(p.decision_before), on=p.decided_on,
+                 change=p.basis_change)
     return None
 
 
@@ -106,25 +122,25 @@ def error(p, s):
     """4xx and 5xx answers and URLs with no usable response (DNS, timeout, size cap) need fixing:
     remove the links to them, restore them, or redirect them."""
     if p.status is not None and p.status >= 400:
-        return f"HTTP {p.status}"
+        return M.plain("HTTP {status}", status=p.status)
     if p.status is None and not p.robots_blocked:
-        return p.error or "no response"
+        return p.error or M("no response")
     return None
 
 
 def redirect_chain(p, s):
     """Two or more hops (or a loop) cost time and link equity: point the first URL at the end directly."""
     if p.redirect_loop:
-        return f"redirect loop after {p.redirect_hops} hops"
+        return M("redirect loop after {hops} hops", hops=p.redirect_hops)
     if p.redirect_hops >= 2:
-        return f"{p.redirect_hops} hops to {p.final_url}"
+        return M("{hops} hops to {url}", hops=p.redirect_hops, url=p.final_url)
     return None
 
 
 def redirect(p, s):
     """A single redirect is fine: the page it leads to is audited on its own row."""
     if p.redirect_hops == 1:
-        return f"{p.status} to {p.final_url}"
+        return M.plain("{status} to {url}", status=p.status, url=p.final_url)
     return None
 
 
@@ -132,15 +148,15 @@ def noindex_conflict(p, s):
     """noindex that search engines cannot see (robots.txt blocks the page) or that contradicts a
     canonical pointing elsewhere: the two signals fight, and engines may ignore both."""
     if p.noindex and p.robots_blocked:
-        return "noindex on a page robots.txt blocks (the noindex is never seen)"
+        return M("noindex on a page robots.txt blocks (the noindex is never seen)")
     if p.noindex and p.canonicalised:
-        return f"noindex together with a canonical to {p.canonical}"
+        return M("noindex together with a canonical to {url}", url=p.canonical)
     return None
 
 
 def protected(p, s):
     """Pages the team protects (privacy statement, accessibility, contact) are kept whatever else fires."""
-    return "matches [audit] protect" if p.protected else None
+    return M("matches [audit] protect") if p.protected else None
 
 
 def protected_kind(p, s):
@@ -150,7 +166,7 @@ def protected_kind(p, s):
     ([audit] protect_kinds); top-task pages are left to the other rules (they are kept anyway)."""
     kind = getattr(p, "kind", None)
     if isinstance(kind, str) and kind in s.get("protect_kinds", ()) and not _task_page(p) and p.status == 200:
-        return f"page kind {_kind_label(kind)}: a public body keeps these (protect_kinds)"
+        return M("page kind {kind}: a public body keeps these (protect_kinds)", kind=_kind_label(kind))
     return None
 
 
@@ -161,9 +177,9 @@ def upcoming(p, s):
     if p.status != 200:
         return None
     if p.age_days is not None and p.age_days < 0:
-        return f"newest date {p.newest_date} is after the crawl: upcoming"
+        return M("newest date {date} is after the crawl: upcoming", date=p.newest_date)
     if isinstance(p.url_month_ahead, str):
-        return f"the URL names {p.url_month_ahead}, not over at the crawl: upcoming"
+        return M("the URL names {month}, not over at the crawl: upcoming", month=p.url_month_ahead)
     return None
 
 
@@ -172,19 +188,19 @@ def high_traffic(p, s):
     what people come for. It is not removed, noindexed or demoted on the classifier's word: keep it, and
     check whether a top task is missing from the list (or the page serves one)."""
     if s["analytics"] and _no_task(p) and p.status == 200 and _views(p) >= s.get("high_traffic", float("inf")):
-        return f"{_views(p):,.0f} page views: popular, check whether a top task is missing"
+        return M("{views:,.0f} page views: popular, check whether a top task is missing", views=_views(p))
     return None
 
 
 def blocked(p, s):
     """robots.txt disallows the URL; it was not fetched, so nothing else is known about it."""
-    return "disallowed by robots.txt, not fetched" if p.robots_blocked and p.status is None else None
+    return M("disallowed by robots.txt, not fetched") if p.robots_blocked and p.status is None else None
 
 
 def duplicate(p, s):
     """Exact copies compete with each other in search and in the site search: merge into the best page."""
     if p.duplicate_of and p.duplicate_kind == "exact":
-        return f"same text as {p.duplicate_of}"
+        return M("same text as {url}", url=p.duplicate_of)
     return None
 
 
@@ -193,29 +209,31 @@ def near_duplicate(p, s):
     (MinHash, [audit] near_duplicate_threshold) or, for two pages of the same top task, by the TF-IDF cosine
     of their main texts ([audit] similar_threshold): rewording defeats shingles, not word use."""
     if p.duplicate_of and p.duplicate_kind == "near":
-        return f"{p.similarity:.0%} similar to {p.duplicate_of}"
+        return M("{similarity:.0%} similar to {url}", similarity=p.similarity, url=p.duplicate_of)
     if p.duplicate_of and p.duplicate_kind == "similar":
         cosine = getattr(p, "text_similarity", None)
-        alike = f"{cosine:.0%} the same words" if cosine is not None else ""
-        return (f"the same page written twice: {alike}{' and ' if alike else ''}{p.similarity:.0%} the same "
-                f"phrases as {p.duplicate_of}")
+        if cosine is not None:
+            return M("the same page written twice: {words:.0%} the same words and {similarity:.0%} the same "
+                     "phrases as {url}", words=cosine, similarity=p.similarity, url=p.duplicate_of)
+        return M("the same page written twice: {similarity:.0%} the same phrases as {url}",
+                 similarity=p.similarity, url=p.duplicate_of)
     return None
 
 
 def canonicalised(p, s):
     """The page tells search engines that another URL is the one to show."""
-    return f"canonical is {p.canonical}" if p.canonicalised and not p.noindex else None
+    return M("canonical is {url}", url=p.canonical) if p.canonicalised and not p.noindex else None
 
 
 def noindex(p, s):
     """The page already asks search engines not to index it."""
-    return "already noindex" if p.noindex and p.status == 200 else None
+    return M("already noindex") if p.noindex and p.status == 200 else None
 
 
 def low_confidence(p, s):
     """The classifier's confidence in the page's task is low: the task (and so the advice) needs a check."""
     if _task_page(p) and not p.seed and p.confidence is not None and p.confidence < s["low_confidence"]:
-        return f"confidence {p.confidence:.2f}, runner-up {p.runner_up}"
+        return M("confidence {confidence:.2f}, runner-up {task}", confidence=p.confidence, task=p.runner_up)
     return None
 
 
@@ -223,9 +241,15 @@ def uncertain_no_task(p, s):
     """The classifier leans to no task but is not sure (confidence below [audit] low_confidence): doubt is
     not turned into deletion. The page is kept until someone checks its task."""
     if _no_task(p) and not _sure_no_task(p, s) and p.status == 200:
-        detail = f"no task at confidence {p.confidence:.2f}" if p.confidence is not None else "no task, confidence unknown"
-        runner = f", runner-up {p.runner_up}" if isinstance(p.runner_up, str) and p.runner_up else ""
-        return f"{detail}{runner}: check the task before removing"
+        runner = isinstance(p.runner_up, str) and p.runner_up
+        if p.confidence is None:
+            return M("no task, confidence unknown, runner-up {task}: check the task before removing",
+                     task=p.runner_up) if runner else \
+                M("no task, confidence unknown: check the task before removing")
+        if runner:
+            return M("no task at confidence {confidence:.2f}, runner-up {task}: check the task before removing",
+                     confidence=p.confidence, task=p.runner_up)
+        return M("no task at confidence {confidence:.2f}: check the task before removing", confidence=p.confidence)
     return None
 
 
@@ -238,14 +262,14 @@ def low_traffic(p, s):
 
 def start_page(p, s):
     """A start URL (the home page) is the way in to every task: never removed, whatever its task."""
-    return "a start URL of the crawl" if p.found_via == "start" and p.status == 200 else None
+    return M("a start URL of the crawl") if p.found_via == "start" and p.status == 200 else None
 
 
 def hub(p, s):
     """A page that serves no task itself but links from its content to several top-task pages is a route
     to them (a section page): keep it."""
     if _no_task(p) and p.links_to_tasks >= s["hub_links"]:
-        return f"links to {p.links_to_tasks} top-task pages"
+        return M("links to {n} top-task pages", n=p.links_to_tasks)
     return None
 
 
@@ -265,10 +289,12 @@ def no_task_unused(p, s):
     or start pages) and is not in the navigation (a page in the menu is demoted first, never removed in one
     step): remove it, with a 410, or a 301 to a related kept top-task page when something still points at it."""
     if _sure_no_task(p, s) and not _used(p, s) and p.inlinks_nav == 0:
-        traffic = _count(_views(p), "page view") if s["analytics"] else "not in the navigation"
+        traffic = _count(_views(p), "page view") if s["analytics"] else M("not in the navigation")
         linked = p.inlinks_body + getattr(p, "inlinks_crumb", 0)
-        unlink = f", yet linked from {_count(linked, 'page')}: take those links out" if linked else ""
-        return f"serves no top task, {traffic}, no links from top-task pages{unlink}"
+        if linked:
+            return M("serves no top task, {traffic}, no links from top-task pages, yet linked from {pages}: take "
+                     "those links out", traffic=traffic, pages=_count(linked, "page"))
+        return M("serves no top task, {traffic}, no links from top-task pages", traffic=traffic)
     return None
 
 
@@ -277,9 +303,14 @@ def no_task_in_nav(p, s):
     of the navigation so the top tasks come first. Never removed in the same step, used or not: once out of
     the menu, a later run shows whether anyone still needs it."""
     if _sure_no_task(p, s) and p.inlinks_nav > 0:
-        views = f", {_count(_views(p), 'page view')}" if s["analytics"] else ""
-        later = "" if _used(p, s) else ": demote first, remove in a later run if still unused"
-        return f"serves no top task, in the navigation of {p.inlinks_nav} pages{views}{later}"
+        if s["analytics"]:
+            views = _count(_views(p), "page view")
+            return M("serves no top task, in the navigation of {n} pages, {views}" if _used(p, s) else
+                     "serves no top task, in the navigation of {n} pages, {views}: demote first, remove in a later "
+                     "run if still unused", n=p.inlinks_nav, views=views)
+        return M("serves no top task, in the navigation of {n} pages" if _used(p, s) else
+                 "serves no top task, in the navigation of {n} pages: demote first, remove in a later run if still "
+                 "unused", n=p.inlinks_nav)
     return None
 
 
@@ -288,20 +319,25 @@ def no_task(p, s):
     noindex, so it stays reachable (never block it in robots.txt, or the noindex is never seen) without
     crowding out the top tasks."""
     if _sure_no_task(p, s) and _used(p, s) and p.inlinks_nav == 0:
-        views = f"{_count(_views(p), 'page view')}, " if s["analytics"] else ""
-        return f"serves no top task, {views}{_count(p.inlinks_valued, 'link')} from top-task pages"
+        links = _count(p.inlinks_valued, "link")
+        if s["analytics"]:
+            return M("serves no top task, {views}, {links} from top-task pages", views=_count(_views(p), "page view"),
+                     links=links)
+        return M("serves no top task, {links} from top-task pages", links=links)
     return None
 
 
 def broken_links(p, s):
     """The page links to internal URLs that fail: fix the links."""
-    return f"{p.broken_links} broken internal link{'s' if p.broken_links > 1 else ''}" if p.broken_links else None
+    if not p.broken_links:
+        return None
+    return M("{n} broken internal links" if p.broken_links > 1 else "{n} broken internal link", n=p.broken_links)
 
 
 def thin(p, s):
     """Little main text: a top-task page this short rarely answers the customer's question."""
     if p.status == 200 and p.content_type == "text/html" and p.word_count < s["thin_words"]:
-        return f"{p.word_count} words"
+        return M("{n} words", n=p.word_count)
     return None
 
 
@@ -309,22 +345,24 @@ def stale(p, s):
     """Not updated for a long time: check that it is still right."""
     if p.age_days is not None and p.age_days > s["stale_days"]:
         years, months = p.age_days // 365, min(11, p.age_days % 365 * 12 // 365)
-        return f"newest date {p.newest_date} ({years} year{'s' * (years != 1)} {months} month{'s' * (months != 1)} old)"
+        return M("newest date {date} ({age} old)", date=p.newest_date, age=M.plain(
+            "{years} {months}", years=M("{n} year" if years == 1 else "{n} years", n=years),
+            months=M("{n} month" if months == 1 else "{n} months", n=months)))
     return None
 
 
 def deep(p, s):
     """A top-task page many clicks from the home page is hard to find: link it from higher up."""
     if _task_page(p) and p.depth is not None and p.depth > s["deep_clicks"]:
-        return f"{int(p.depth)} clicks from the home page"
+        return M("{n} clicks from the home page", n=int(p.depth))
     if _task_page(p) and p.depth is None and p.status == 200:
-        return "no link path from the home page"
+        return M("no link path from the home page")
     return None
 
 
 def orphan(p, s):
     """Listed in the sitemap but linked from nowhere: visitors cannot find it by browsing."""
-    return "in the sitemap, no links to it" if p.orphan else None
+    return M("in the sitemap, no links to it") if p.orphan else None
 
 
 RULE_FUNCTIONS: dict[str, tuple[str, Callable]] = {
@@ -434,7 +472,7 @@ def decide(page, rules: list[Rule], settings: dict) -> tuple[str, list[str], int
         detail = rule.check(page, settings)
         if detail is None:
             continue
-        reasons.append(f"{rule.code}: {detail}")
+        reasons.append(M.plain("{code}: {detail}", code=rule.code, detail=detail))
         if rule.name == "broken_links":
             broken = len(reasons) - 1
         if decision is None and rule.recommend:

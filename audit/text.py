@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Han and kana: written without spaces between words (Korean separates its words with spaces)
 from crawler.words import CJK as _CJK
@@ -39,6 +40,67 @@ def tokens(text: str) -> list:
         elif len(word) > 1 and not word.isdigit():
             out.append(word)
     return out
+
+
+# Stop words for the languages a site is written in, folded as the text is: what
+# TaskClassifier(stop_words="site") leaves out of the text model. Not the default: measured on Debian's
+# translated manuals it did not improve the classifier (README, Languages and scripts), whose TF-IDF
+# already drops words on more than 60% of a site's pages (max_df). English: scikit-learn's list, as the
+# default uses. Others: the `stop-words` package (snowball-derived lists, conservative), except Greek,
+# whose list there is Ancient Greek: stopwordsiso's modern Greek instead (and stopwordsiso for any
+# language `stop-words` lacks); both optional (extra `stopwords`): without them, English only. Chinese
+# and Japanese get none: their tokens are character pairs, and a pair is rarely a stop word on its own.
+STOP_WORDS_SHARE = 0.1  # a language of at least this share of the site's pages brings its stop words
+_NO_STOP_WORDS = frozenset({"zh", "ja", "ko"})
+_STOPWORDSISO_FIRST = frozenset({"el"})
+
+
+@lru_cache(maxsize=None)
+def stop_words(language: str) -> frozenset:
+    """The folded stop words of one language (an ISO 639-1 code), as the classifier's tokens; empty when
+    no list is known."""
+    language = (language or "").split("-")[0].split("_")[0].lower()
+    if language == "en":
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        return frozenset(ENGLISH_STOP_WORDS)
+    if not language or language in _NO_STOP_WORDS:
+        return frozenset()
+    words: list = []
+    if language not in _STOPWORDSISO_FIRST:
+        try:
+            from stop_words import StopWordError, get_stop_words
+
+            words = get_stop_words(language)
+        except (ImportError, StopWordError, KeyError):
+            words = []
+    if not words:
+        try:
+            import stopwordsiso
+
+            words = sorted(stopwordsiso.stopwords(language)) if stopwordsiso.has_lang(language) else []
+        except ImportError:
+            words = []
+    out = set()
+    for word in words:
+        found = tokens(fold(word))
+        if len(found) == 1:  # "dintr-o", "все еще": their words are on the list on their own
+            out.add(found[0])
+    return frozenset(out)
+
+
+def site_stop_words(languages) -> list:
+    """The stop words for a site whose pages are in ``languages`` (one code, or None, per page): English's
+    always (as before), and those of every language of at least STOP_WORDS_SHARE of the pages."""
+    from collections import Counter
+
+    counts = Counter((code or "").split("-")[0].split("_")[0].lower() for code in languages if code)
+    total = max(1, len(languages))
+    words = set(stop_words("en"))
+    for language, count in counts.items():
+        if count / total >= STOP_WORDS_SHARE:
+            words |= stop_words(language)
+    return sorted(words)
 
 
 # Page types that rarely serve a customer task (GOV.UK left about sixty such document types out of its

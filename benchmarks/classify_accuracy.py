@@ -3,7 +3,7 @@
     apt-get install apache2-doc debian-handbook git-doc postgresql-doc-15 python3-doc gimp-help-ro \\
         gimp-help-ru gimp-help-el gimp-help-ja debian-faq-zh-cn libreoffice-help-zh-cn   # once, as root
     .venv/bin/python benchmarks/classify_accuracy.py [SITE ...] [--keep DIR] [--fit] [--show SITE]
-        [--quick] [--only SITE,SITE] [--threshold X] [--one-stage]
+        [--quick] [--only SITE,SITE] [--threshold X] [--one-stage] [--stop-words english|site]
 
 The corpus (``benchmarks/corpus``) holds documentation sets from Debian's packages, the same sites
 served with opaque URLs, and generated service sites (a municipality with a mega-menu, a flat agency
@@ -26,7 +26,9 @@ It ends with the worst site and the median. ``--fit`` then fits the combiner on 
 ``audit/combiner.json`` (what ``longneck`` ships). ``--show SITE`` prints the site's per-class figures
 and confusion table. ``SITE ...`` limits the corpus (the fit too); ``--only`` scores only the sites
 named but fits on all; ``--quick`` skips the calibration (the answers do not change);
-``--threshold`` overrides ``[classifier] threshold``; ``--one-stage`` drops the second stage.
+``--threshold`` overrides ``[classifier] threshold``; ``--one-stage`` drops the second stage;
+``--stop-words site`` removes the stop words of each site's languages too (default ``english``: English only,
+as longneck does; ``pip install stop-words stopwordsiso`` for ``site``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ BLANK = Combiner(np.zeros(len(TASK_FEATURES)), np.zeros(len(NONE_FEATURES)))
 # [classifier] threshold: the shipped default, whatever the crawl's config said when it was made
 THRESHOLD = float(sys.argv[sys.argv.index("--threshold") + 1]) if "--threshold" in sys.argv else \
     CLASSIFIER["threshold"].default
+# --stop-words site: the stop words of the site's languages too (TaskClassifier(stop_words=...)); default: English
+STOP_WORDS = sys.argv[sys.argv.index("--stop-words") + 1] if "--stop-words" in sys.argv else "english"
 MIN_SCORED = 50    # a site with fewer pages to score is shown but not counted in the worst and the median
 TARGETS = {"worst": 0.85, "worst_labels": 0.92, "median": 0.92, "recall": 0.6, "ece": 0.05}
 
@@ -116,7 +120,7 @@ class Loaded:
         self._evidence = {}
 
     def classifier(self, combiner):
-        return TaskClassifier(self.tasks, threshold=THRESHOLD, combiner=combiner)
+        return TaskClassifier(self.tasks, threshold=THRESHOLD, combiner=combiner, stop_words=STOP_WORDS)
 
     def evidence(self, labels: dict):
         """(evidence, true class per page, scored mask) with ``labels`` as seeds."""
@@ -244,7 +248,7 @@ def main():
     shown = args[args.index("--show") + 1] if "--show" in args else None
     scored = [a for a in args[args.index("--only") + 1].split(",")] if "--only" in args else None
     corpus = load_all()
-    values = {k + 1 for k, a in enumerate(args[:-1]) if a in ("--keep", "--show", "--only", "--threshold")}
+    values = {k + 1 for k, a in enumerate(args[:-1]) if a in ("--keep", "--show", "--only", "--threshold", "--stop-words")}
     chosen = [a for k, a in enumerate(args) if a in corpus and k not in values] or list(corpus)
     with tempfile.TemporaryDirectory() as tmp:
         sites = []

@@ -12,7 +12,9 @@ shipped language back).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from numbers import Real
 from pathlib import Path
 from typing import Callable
 
@@ -25,8 +27,13 @@ ALIASES = {"zh": "zh_Hans", "zh_cn": "zh_Hans", "zh_sg": "zh_Hans", "zh_hans": "
 
 def languages() -> list[str]:
     """The shipped languages: English and every catalog under reports/locale, sorted."""
+    return list(_languages())
+
+
+@lru_cache(maxsize=1)
+def _languages() -> tuple:
     found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
-    return [SOURCE] + [name for name in found if name != SOURCE]
+    return (SOURCE, *[name for name in found if name != SOURCE])
 
 
 def resolve(code: str | None) -> str | None:
@@ -85,3 +92,169 @@ def variants(text: str) -> set[str]:
     show it (the review importer finds sheets, columns and Decision values this way)."""
     return {text} | {catalog(name).get(text, text) for name in languages()}
 
+
+
+class Message(str):
+    """A text the workbook can say in its language: an English ``str`` (what the history, the CSV files,
+    ``--json`` and logs keep, exactly as before) that also remembers its template, a msgid of the
+    catalogs, and the parameters that fill it. ``render(language)`` says it in a shipped language:
+    the template translated, each parameter that is a Message rendered the same way, numbers formatted
+    for the language with Babel (``{n:,}``, ``{share:.0%}``, ``{confidence:.2f}``). Plain ``str``
+    parameters (URLs, task ids, reason codes, dates) are put in as they are.
+
+    ``Message("kept on {on}, carried forward", on="2026-08-30")``; ``Message("keep")`` (a word of the
+    catalog); ``Message.join("; ", parts)`` (joined parts, each rendered on its own);
+    ``Message.plain("{code}: {detail}", ...)`` (a template that is not translated, only its parameters).
+    Anything that treats it as a str (``split``, ``+``, f-strings) gets the English text back.
+
+    Compact, since an audit holds a few per page: one slot, ``_m``, a tree of tuples, ``("t",
+    template, translate, (name, value, name, value ...))`` or ``("j", separator, (part, ...))``; a
+    Message given as a parameter or part is kept as its tree, not as an object.
+    """
+
+    __slots__ = ("_m",)  # no __dict__: a Message costs some 60 bytes more than its str
+
+    def __new__(cls, template: str, /, **params):
+        text = template.format(**params) if params else template
+        return cls._of(text, ("t", template, True, _flat(params)) if params else _bare(template, True))
+
+    @classmethod
+    def _of(cls, text: str, tree: tuple) -> "Message":
+        self = str.__new__(cls, text)
+        self._m = tree
+        return self
+
+    @classmethod
+    def plain(cls, template: str, /, **params) -> "Message":
+        """A template said the same in every language (``"{code}: {detail}"``): only its parameters change."""
+        return cls._of(template.format(**params), ("t", template, False, _flat(params)))
+
+    @classmethod
+    def join(cls, sep: str, parts) -> "Message":
+        """``sep.join(parts)``, each part rendered on its own (parts may be Messages or plain str)."""
+        parts = tuple(parts)
+        return cls._of(sep.join(parts), ("j", sep, tuple(p._m if isinstance(p, Message) else p for p in parts)))
+
+    @property
+    def template(self) -> str | None:
+        """The template (None for joined parts)."""
+        return self._m[1] if self._m[0] == "t" else None
+
+    @property
+    def params(self) -> dict:
+        """The parameters, a Message where one was given."""
+        if self._m[0] != "t":
+            return {}
+        flat = self._m[3]
+        return {flat[i]: _message(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+    @property
+    def parts(self) -> tuple:
+        """The joined parts (() for a template)."""
+        return tuple(_message(p) for p in self._m[2]) if self._m[0] == "j" else ()
+
+    def __reduce__(self):
+        return _message, (self._m, str(self))
+
+    def render(self, language: str | None) -> str:
+        """This text in ``language`` (a shipped language, a code :func:`resolve` knows; English otherwise)."""
+        language = resolve(language) or SOURCE
+        if language == SOURCE:
+            return str(self)
+        return _render(self._m, translator(language), language)
+
+
+@lru_cache(maxsize=4096)
+def _bare(template: str, translate: bool) -> tuple:
+    return ("t", template, translate, ())  # one tree for every use of a template without parameters
+
+
+def _flat(params: dict) -> tuple:
+    out = []
+    for name, value in params.items():
+        out += (name, value._m if isinstance(value, Message) else value)
+    return tuple(out)
+
+
+def _message(value, text: str | None = None):
+    """A tree back as a Message (its English text rendered again when not given); other values as they are."""
+    if not isinstance(value, tuple):
+        return value
+    return Message._of(_render(value, _identity, None) if text is None else text, value)
+
+
+def render(value, language: str | None):
+    """``value`` said in ``language`` when it is a :class:`Message`; anything else as it is."""
+    return value.render(language) if isinstance(value, Message) else value
+
+
+def renderer(language: str | None):
+    """``render`` for one language, its catalog and locale looked up once: for a column of texts."""
+    language = resolve(language) or SOURCE
+    if language == SOURCE:
+        return lambda value: str(value) if isinstance(value, Message) else value
+    tr = translator(language)
+    return lambda value: _render(value._m, tr, language) if isinstance(value, Message) else value
+
+
+def _render(tree, tr, locale) -> str:
+    """A tree said with ``tr`` (the catalog), numbers in ``locale`` (a language code; None: English, exactly
+    as str.format writes them)."""
+    if not isinstance(tree, tuple):
+        return tree
+    if tree[0] == "j":
+        return tree[1].join(_render(part, tr, locale) for part in tree[2])
+    _, template, translate, flat = tree
+    if translate:
+        template = tr(template)
+    if not flat:
+        return template
+    values = {}
+    for i in range(0, len(flat), 2):
+        value = flat[i + 1]
+        if isinstance(value, tuple):
+            value = _render(value, tr, locale)
+        elif locale is not None and isinstance(value, Real) and not isinstance(value, bool):  # numpy's too
+            value = _Number(value, locale)
+        values[flat[i]] = value
+    return template.format_map(values)  # str.format's own (C) parsing: a number formats itself
+
+
+class _Number:
+    """A number in a template, formatted in its language's way by Babel when the template gives a format
+    (``{n:,}``, ``{share:.0%}``, ``{confidence:.2f}``); as Python writes it when it gives none."""
+
+    __slots__ = ("value", "locale")
+
+    def __init__(self, value, locale: str):
+        self.value, self.locale = value, locale
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return format(self.value)
+        value = self.value.item() if hasattr(self.value, "item") else self.value  # numpy: hashable Python
+        return _number(value, spec, self.locale)
+
+
+@lru_cache(maxsize=65536)  # word counts, percentages, page counts: the same numbers again and again
+def _number(value, spec: str, locale: str) -> str:
+    from babel.numbers import format_decimal, format_percent
+
+    digits = re.search(r"\.(\d+)", spec)
+    decimals = int(digits.group(1)) if digits else 0
+    fraction = ("." + "0" * decimals) if decimals else ""
+    if spec.endswith("%"):
+        if not decimals:  # the locale's own way: '97 %' in Romanian and Russian, '97%' in Chinese
+            return format_percent(value, locale=_babel_locale(locale))
+        return format_percent(value, format=f"#,##0{fraction}%", locale=_babel_locale(locale))
+    if spec.endswith("f") or "," in spec:
+        pattern = f"#,##0{fraction}" if "," in spec else f"0{fraction}"
+        return format_decimal(value, format=pattern, locale=_babel_locale(locale))
+    return format(value, spec)
+
+
+@lru_cache(maxsize=None)
+def _babel_locale(language: str):
+    from babel import Locale
+
+    return Locale.parse(language)

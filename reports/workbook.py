@@ -151,6 +151,25 @@ def _translated(frame, fields, values: dict):
     return frame
 
 
+def _said(frame, fields, language):
+    """``frame`` with the texts of ``fields`` (Why, Reasons, Review, Why task ...: :class:`reports.i18n.Message`
+    values) said in the workbook's language (the frame itself in English: nothing is copied)."""
+    from .i18n import SOURCE, renderer, resolve
+
+    if frame is None or (resolve(language) or SOURCE) == SOURCE or not any(f in frame for f in fields):
+        return frame
+    frame = frame.copy()
+    say = renderer(language)
+    for f in fields:
+        if f in frame:
+            frame[f] = [say(v) for v in frame[f].tolist()]
+    return frame
+
+
+# the columns whose texts the audit writes as Messages (said in the workbook's language)
+SAID = ("reason_summary", "reasons", "review_status", "why", "slipped", "now", "follow_detail")
+
+
 def _sheet_ref(name: str) -> str:
     """A sheet name as a formula names it: quoted (a ' doubled) unless plain ASCII letters and digits."""
     return name if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) else "'" + name.replace("'", "''") + "'"
@@ -215,7 +234,9 @@ def safe_text(value: str) -> str:
         text = "'" + text
     if len(text) > EXCEL_MAX_CELL:
         text = text[:EXCEL_MAX_CELL - 1] + "…"
-    return text
+    # unchanged: the value itself, not a copy (a reason text is a str subclass, reports.i18n.Message, and a
+    # column of copies made before writing would cost some 50 MB at 100,000 pages)
+    return value if text == value else text
 
 
 def _plain(value):
@@ -368,7 +389,9 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     wb = Workbook(write_only=True)
     tr = translator(getattr(audit, "language", None))
     words = {r: tr(r) for r in RECOMMENDATIONS if tr(r) != r}  # {} in English: the tables are written as they are
-    pages, tasks = _translated(audit.pages, ("recommendation", "decision"), words), audit.tasks
+    language = getattr(audit, "language", None)
+    pages = _said(_translated(audit.pages, ("recommendation", "decision"), words), SAID, language)
+    tasks = _said(audit.tasks, SAID, language)
     per_sheet = max_rows - 1
     parts = max(1, math.ceil(len(pages) / per_sheet))
     notes = list(audit.notes)
@@ -434,7 +457,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
         broken = pd.DataFrame(columns=list(BROKEN_COLUMNS.values()))
     for title, frame, columns, links, wide in (
             ("Duplicates", _translated(audit.duplicates, ("recommendation",), words), DUPLICATES_COLUMNS, ["URL", "Best page"], {"URL": 60, "Best page": 60}),
-            ("Redirects", _translated(audit.redirects, ("recommendation",), words), REDIRECTS_COLUMNS, [], {"From": 60, "To": 60, "Reasons": 70}),
+            ("Redirects", _said(_translated(audit.redirects, ("recommendation",), words), SAID, language),
+             REDIRECTS_COLUMNS, [], {"From": 60, "To": 60, "Reasons": 70}),
             ("Broken links", broken, BROKEN_COLUMNS, ["Source page", "Target URL"],
              {"Source page": 60, "Target URL": 60, "Anchor text": 40, "Target status": 14, "Note": 40}),
             ("Label queue", audit.label_queue, QUEUE_COLUMNS, ["URL"], {"URL": 70, "Task now": 20, "Runner-up": 20})):
@@ -449,7 +473,7 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
         sheet.close()
 
     _changes_sheet(wb, audit, tr, words)
-    follow = _translated(getattr(audit, "follow_through", None), ("decision",), words)
+    follow = _said(_translated(getattr(audit, "follow_through", None), ("decision",), words), SAID, language)
     sheet = _Sheet(wb, "Follow-through", list(FOLLOW_COLUMNS), {"URL": 60, "Agreed target": 50, "Now": 50, "Notes": 40},
                    links=["URL"], tr=tr, urls=["Agreed target"])
     if follow is not None:

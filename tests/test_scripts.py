@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from crawler.extract import detect_language, word_count
 
 # a municipal page in Chinese, written as such pages are: no spaces between words
@@ -211,3 +213,60 @@ def test_task_ids_in_any_script():
     for task_id in ("Оплата", "оплата штрафа", "-x", "_x", "a/b", "e\u0301"):  # capital, space, leading mark, NFD
         with pytest.raises(ConfigError, match="lower-case letters of any script"):
             parse({**MINIMAL, "tasks": [{**task, "id": task_id}]})
+
+
+STOP_PAGES = {
+    "ru": ("Оплата штрафа за парковку {n}. Оплата для всех, это удобно: штраф можно оплатить при получении или онлайн.",
+           "Вывоз мусора {n}. Контейнер для мусора вывозят по графику, это бесплатно при заявке или звонке.",
+           ["для", "это", "при", "или"], ["штраф", "мусора"]),
+    "el": ("Πληρωμή προστίμου στάθμευσης {n}. Η πληρωμή για την υπηρεσία είναι εύκολη: το πρόστιμο πληρώνεται στην "
+           "υπηρεσία.",
+           "Αποκομιδή απορριμμάτων {n}. Οι κάδοι αδειάζουν για την περιοχή, είναι δωρεάν στην αίτηση.",
+           ["για", "είναι", "στην", "την"], ["προστιμου", "απορριμματων"]),
+}
+
+
+def _stop_site(language):
+    fine, waste, stop, content = STOP_PAGES[language]
+    base = "https://www.example.org/"
+    records = [{"url": f"{base}p{n}", "status": 200, "title": f"p{n}", "language": language,
+                "main_text": fine.format(n=n) if n % 2 else waste.format(n=n)} for n in range(6)]
+    # half the pages hold the function words: under max_df, so only a stop-word list takes them out
+    for record in records[3:]:
+        for word in stop:
+            record["main_text"] = record["main_text"].replace(f" {word} ", " ")
+    tasks = [{"id": "fine", "name": "fine", "description": "fine", "keywords": [], "examples": [f"{base}p1"]},
+             {"id": "waste", "name": "waste", "description": "waste", "keywords": [], "examples": [f"{base}p0"]}]
+    return records, tasks, stop, content
+
+
+@pytest.mark.parametrize("language", ["ru", "el"])
+def test_the_stop_words_of_the_sites_language_leave_the_text_model(language):
+    """A Russian or Greek site: its function words ("для", "это"; "για", "είναι") are not features of the
+    text model (with the English list alone they were); its content words are."""
+    from audit.classify import TaskClassifier, build_pages
+
+    from audit.text import fold
+
+    records, tasks, stop, content = _stop_site(language)
+    stop = [fold(word) for word in stop]  # the features are folded: "είναι" is "ειναι"
+    pages = build_pages(records)
+    vocabulary = {}
+    for mode in ("english", "site"):
+        _, aux = TaskClassifier(tasks, stop_words=mode).views(pages, {1: "fine", 0: "waste"})
+        vocabulary[mode] = set(aux["vectorizer"].get_feature_names_out())
+    assert set(stop) <= vocabulary["english"]
+    assert not set(stop) & vocabulary["site"]
+    assert set(content) <= vocabulary["site"]
+
+
+def test_stop_words_come_from_the_sites_languages_only():
+    from audit.text import fold, site_stop_words, stop_words
+
+    assert {"для", "это", "или"} <= stop_words("ru") and {"για", "ειναι", "στην"} <= stop_words("el")
+    assert {"si", "care", "pentru"} <= stop_words("ro") and {"een", "het"} <= stop_words("nl")
+    assert fold("această") in stop_words("ro") and fold("ş") == fold("ș")  # folded as the text is
+    assert stop_words("zh") == frozenset() and stop_words("") == frozenset()
+    english = site_stop_words(["en"] * 20 + ["ro"])  # one Romanian page in twenty-one: not the site's language
+    assert "the" in english and "care" not in english  # "care" is a Romanian stop word, an English content word
+    assert "care" in site_stop_words(["ro"] * 5 + ["en"] * 5) and "the" in site_stop_words(["ro"] * 5)

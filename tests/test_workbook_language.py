@@ -213,3 +213,129 @@ def test_a_review_typed_in_romanian_then_in_chinese_lands_as_english_recommendat
     assert len(runs) == 2  # the Chinese workbook's review went to its own run
     assert decided["/parking/old-rates"] == "keep"
     assert decided["/news/old-story"] == "remove" and decided["/parking/fines-2015"] == "improve"
+
+
+# ---- the audit's reason texts (Why, Reasons, Review, Why task) in the workbook's language ----
+
+AUDIT_MODULES = ("audit/rules.py", "audit/review.py", "audit/pipeline.py", "audit/classify.py")
+
+
+def said_messages() -> list[str]:
+    """Every template the audit writes as a Message (``M("...")``, either branch of ``M("a" if x else "b")``),
+    and the words it passes to M() from tables: plain reasons, page kinds, counts, traffic bands."""
+    from audit import pipeline, review, rules
+
+    def strings(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.IfExp):
+            return strings(node.body) + strings(node.orelse)
+        return []
+
+    root = Path(rules.__file__).resolve().parent.parent
+    found = []
+    for name in AUDIT_MODULES:
+        for node in ast.walk(ast.parse((root / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "M" and node.args:
+                found += strings(node.args[0])
+    found += list(pipeline.PLAIN_REASONS.values()) + list(rules.KIND_LABELS.values())
+    found += [m for pair in rules.COUNTS.values() for m in pair] + ["low", "normal", "high", review.ASK_AGAIN]
+    found += list(RECOMMENDATIONS) + [r.capitalize() for r in RECOMMENDATIONS]
+    return list(dict.fromkeys(found))
+
+
+def test_every_reason_text_is_in_the_template_and_translated_with_its_placeholders():
+    template = i18n.template()
+    messages = said_messages()
+    assert len(messages) > 150
+    missing = [m for m in messages if m not in template]
+    assert not missing, f"add these to reports/locale/longneck.pot and every .po: {missing}"
+    for language in TRANSLATED:
+        catalog = i18n.catalog(language)
+        for message in messages:  # placeholders and their number formats ({n:,}, {share:.0%}) kept
+            assert sorted(re.findall(r"{[^{}]*}", catalog[message])) == sorted(re.findall(r"{[^{}]*}", message)), \
+                (language, message)
+        # the review import finds a row to decide again by how its Review text starts, in any language
+        assert catalog["{ask_again}: {change} (was {decision} on {on})"].startswith("{ask_again}")
+        # "N more in Reasons" names the Reasons column as this language calls it
+        assert catalog["Reasons"].lower() in catalog["{text}; {n} more in Reasons"].lower() \
+            or language == "ru"  # declined: «Причинах»
+
+
+def test_a_message_is_its_english_text_and_renders_in_a_language_with_its_numbers():
+    import pickle
+
+    from reports.i18n import Message as M, render
+
+    views = M("{n:,} page views", n=1200)
+    assert views == "1,200 page views" and isinstance(views, str) and views.render("en") == "1,200 page views"
+    assert views.render("ru") == "просмотров: 1\xa0200" and views.render("ro") == "1.200 vizualizări"
+    reasons = M.join("; ", [M.plain("{code}: {detail}", code="near-duplicate",
+                                    detail=M("{similarity:.0%} similar to {url}", similarity=0.97, url="/a")),
+                            M.plain("{code}: {detail}", code="thin", detail=M("{n} words", n=12))])
+    assert reasons == "near-duplicate: 97% similar to /a; thin: 12 words"
+    assert reasons.render("ro") == "near-duplicate: 97\xa0% asemănătoare cu /a; thin: 12 cuvinte"
+    assert reasons.render("zh") == "near-duplicate: 与 /a 相似度 97%; thin: 12 字"  # codes stay: a contract
+    assert M("confidence {confidence:.2f}, runner-up {task}", confidence=0.456, task="bins").render("el") == \
+        "βεβαιότητα 0,46, δεύτερη επιλογή bins"
+    assert pickle.loads(pickle.dumps(reasons)).render("nl") == reasons.render("nl")
+    assert render("plain text", "ro") == "plain text" and render(None, "ro") is None
+
+
+@pytest.fixture(scope="module")
+def rules_run(tmp_path_factory):
+    """The rules site crawled and audited once (English workbook), then audited again per language."""
+    tmp = tmp_path_factory.mktemp("said")
+    www = tmp / "www"
+    rules_site.build(www)
+    with SiteServer(www) as server:
+        config = rules_site.write_config(tmp, server.url)
+        run = tmp / "run"
+        longneck("run", config, "--out", run, "-q", "--no-history")
+    return run
+
+
+def columns(path, names) -> list[dict]:
+    """The Pages sheet's rows as {English column: value} for ``names``, whatever the workbook's language."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    tr = i18n.translator(next(lang for lang in i18n.languages() if i18n.translator(lang)("Pages") == book.sheetnames[1]))
+    rows = list(book[book.sheetnames[1]].iter_rows(values_only=True))
+    where = {name: rows[0].index(tr(name)) for name in names}
+    return [{name: row[i] for name, i in where.items()} for row in rows[1:]]
+
+
+CODES = re.compile(r"(?:^|; )([a-z-]+): ")
+
+
+@pytest.mark.parametrize("language, thin, folder, english", [
+    ("ro", r"thin: \d+ cuvinte", "dosarul /", "serves no top task"),
+    ("ru", r"thin: слов: \d+", "папка /", "no rule"),
+    ("el", r"thin: \d+ λέξεις", "φάκελος /", "page views"),
+    ("zh", r"thin: \d+ 字", "目录 /", "given as example")])
+def test_why_reasons_and_why_task_read_back_in_the_workbooks_language(rules_run, tmp_path, language, thin, folder,
+                                                                        english):
+    names = ["URL", "Why", "Reasons", "Why task"]
+    en = columns(rules_run / "audit.xlsx", names)
+    out = tmp_path / f"{language}.xlsx"
+    longneck("audit", rules_run, "--set", f"report.language={language}", "--output", out, "--no-history")
+    said = columns(out, names)
+    assert [r["URL"] for r in said] == [r["URL"] for r in en] and len(said) > 20
+    english_words = re.compile(r"\b(serves|no rule|words|folder|given as|clicks|similar|page views|links? to|"
+                               r"newest date|confidence|runner-up|in the navigation|evidence)\b")
+    for row, then in zip(said, en):
+        assert row["Why"] != then["Why"] and not english_words.search(row["Why"]), row
+        assert "{" not in row["Why"] + (row["Reasons"] or "") + (row["Why task"] or ""), row  # placeholders filled
+        if then["Reasons"]:  # the reason codes are a contract: the same in every language
+            assert CODES.findall(row["Reasons"]) == CODES.findall(then["Reasons"])
+            assert not english_words.search(CODES.sub("; ", row["Reasons"])), row
+        if then["Why task"]:
+            assert row["Why task"] != then["Why task"] and folder in row["Why task"]
+    reasons = " ".join(r["Reasons"] or "" for r in said)
+    assert re.search(thin, reasons) and english not in reasons + " ".join(r["Why"] for r in said)
+
+
+def test_the_english_workbook_keeps_its_texts(rules_run):
+    """What an English workbook says is what the audit table holds (and what history, CSV and --json keep)."""
+    rows = {r["URL"].split("/", 3)[-1]: r for r in columns(rules_run / "audit.xlsx", ["URL", "Why", "Reasons"])}
+    assert rows["bins/"]["Why"] == "Improve: thin content (19 words)" and rows["bins/"]["Reasons"] == "thin: 19 words"
+    assert rows[""]["Reasons"].startswith("home: a start URL of the crawl; hub: links to 5 top-task pages")
