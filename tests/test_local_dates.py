@@ -134,6 +134,8 @@ def test_published_and_updated_in_one_page_both_kept():
     ("Actualizata: 05.06.2012", "ro", [("text_modified", "2012-06-05")]),
     ("Дата обновления: 05.06.2012", "ru", [("text_modified", "2012-06-05")]),
     ("更新日期：2012-09-14", "zh", [("text_modified", "2012-09-14")]),
+    ("公開日：2012年9月14日", "ja", [("text_published", "2012-09-14")]),
+    ("最終更新日 2012年6月5日", "ja", [("text_modified", "2012-06-05")]),
     ("Gepubliceerd: 2 november 2012", "nl", [("text_published", "2012-11-02")]),
     ("Stand: 14.09.2012", "de", [("text_modified", "2012-09-14")]),
     ("Zuletzt geändert am 14. September 2012", "de", [("text_modified", "2012-09-14")]),
