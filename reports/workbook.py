@@ -6,7 +6,8 @@ sheet (the README's table and a test are checked against it).
 
 Safety: every string goes through :func:`safe_text`: characters XML 1.0 forbids are removed, text
 that a spreadsheet would read as a formula (starting with = + - @, tab or CR; OWASP CSV injection) is
-prefixed with an apostrophe and stored as text, and cells are capped at Excel's 32,767 characters.
+stored as a text cell with Excel's quote prefix (the hidden apostrophe: shown as written, never
+evaluated, still text when edited), and cells are capped at Excel's 32,767 characters.
 Hyperlinks are added only for http(s) URLs, and at most 65,000 per sheet (Excel's limit is 65,530).
 
 This module takes tables (pandas DataFrames) and plain values; it imports neither crawler nor audit.
@@ -228,15 +229,38 @@ def uri(text: str) -> str:
 
 def safe_text(value: str) -> str:
     """Text as a spreadsheet stores it, never as a formula: forbidden characters removed, a leading
-    = + - @ tab or CR made harmless with an apostrophe, capped at 32,767 characters."""
+    = + - @ tab or CR kept as text (stored with Excel's quote prefix: :class:`_Quoted`), capped at 32,767
+    characters."""
     text = _ILLEGAL.sub("", value)
-    if text.startswith(_FORMULA_START):
-        text = "'" + text
     if len(text) > EXCEL_MAX_CELL:
         text = text[:EXCEL_MAX_CELL - 1] + "…"
+    if text.startswith(_FORMULA_START):
+        return _Quoted(text)
     # unchanged: the value itself, not a copy (a reason text is a str subclass, reports.i18n.Message, and a
     # column of copies made before writing would cost some 50 MB at 100,000 pages)
     return value if text == value else text
+
+
+class _Quoted(str):
+    """Text that starts like a formula (= + - @, tab, CR). It is written as a text cell with Excel's quote
+    prefix: the hidden apostrophe Excel adds itself when someone types '=x. The cell shows the text as
+    it was written, is never evaluated, and stays text when a reviewer edits it."""
+
+    __slots__ = ()
+
+
+def _guard(ws, values) -> list:
+    """A row made safe to append: every text that starts like a formula becomes a text cell with the quote
+    prefix (see :class:`_Quoted`), whether it came as a value or inside a styled cell."""
+    values = list(values)
+    for i, v in enumerate(values):
+        if type(v) is _Quoted:
+            cell = WriteOnlyCell(ws, value=str(v))
+            values[i] = v = cell
+        if isinstance(v, Cell) and isinstance(v.value, str) and v.value.startswith(_FORMULA_START):
+            v.data_type = "s"
+            v.quotePrefix = True
+    return values
 
 
 def _plain(value):
@@ -325,7 +349,7 @@ class _Sheet:
                                                                   ht=15 * min(lines, WRAP_MAX_LINES))
             if fill is not None and fill_column < len(values) and values[fill_column] is not None:
                 values[fill_column] = self._styled(values[fill_column], fill.fgColor.rgb, fill=fill)
-        self.ws.append(values)
+        self.ws.append(_guard(self.ws, values))
         self.rows += 1
         self.ws.row_dimensions.pop(self.rows, None)  # written: memory stays flat
 
@@ -545,7 +569,7 @@ def _summary_sheet(wb, audit, notes, tr=_same):
 
     def put(*values):
         nonlocal row
-        ws.append([_plain(v) for v in values])
+        ws.append(_guard(ws, [_plain(v) for v in values]))
         row += 1
 
     whole, share = "#,##0", "0.0%"
@@ -662,7 +686,7 @@ def _changes_sheet(wb, audit, tr=_same, words=None) -> None:
                 cell.font = _BOLD
                 v = cell
             cells.append(v)
-        ws.append(cells)
+        ws.append(_guard(ws, cells))
         row += 1
 
     trend = list(getattr(audit, "trend", []) or [])

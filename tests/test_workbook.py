@@ -47,7 +47,8 @@ def tables(n: int, title=lambda i: f"Page {i}") -> Tables:
 def test_text_that_looks_like_a_formula_is_stored_as_text(tmp_path, text):
     path = write_workbook(tmp_path / "a.xlsx", tables(2, title=lambda i: text))
     cell = openpyxl.load_workbook(path)["Pages"][f"{TITLE}2"]
-    assert cell.data_type == "s" and cell.value == "'" + text
+    # text, shown as written (Excel's quote prefix, not a visible apostrophe), still text when edited
+    assert cell.data_type == "s" and cell.value == text and cell.quotePrefix
 
 
 def test_forbidden_characters_are_removed_and_long_text_capped(tmp_path):
@@ -84,7 +85,7 @@ def test_a_failed_write_leaves_the_previous_workbook(tmp_path):
 def test_the_crawled_hostile_page_is_harmless_in_the_workbook(site):  # noqa: F811
     pages = {r["URL"][len(site["origin"]):]: r for r in rows_of(site["book"]["Pages"])}
     title = pages["/bins/hostile"]["Title"]
-    assert title.startswith("'=HYPERLINK(") and "\x01" not in title
+    assert title.startswith("=HYPERLINK(") and "\x01" not in title
 
 
 def soffice() -> str | None:
@@ -103,7 +104,7 @@ def test_libreoffice_opens_the_workbook_and_keeps_what_matters(site, tmp_path): 
     assert [r["URL"] for r in reread] == [r["URL"] for r in original]
     assert [r["Recommendation"] for r in reread] == [r["Recommendation"] for r in original]
     hostile = next(r for r in reread if r["URL"].endswith("/bins/hostile"))
-    assert str(hostile["Title"]).startswith("'=HYPERLINK(")  # still text: no formula was created
+    assert str(hostile["Title"]).startswith("=HYPERLINK(")  # still text: no formula was created
     formulas = {cell.value for row in book["Pages"].iter_rows() for cell in row if cell.data_type == "f"}
     assert formulas <= {"=TRUE()", "=FALSE()"}  # LibreOffice writes booleans so; nothing else is a formula
     header = [c.value for c in book["Pages"][1]]
