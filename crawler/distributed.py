@@ -73,7 +73,8 @@ end
 
 # ARGV: prefix, max_pages, max_pattern, max_query, then 7 per URL: kind, url, depth, via, pattern, path key,
 # repeated. kind 'q': offer; 'k': mark seen and count the reason (in pattern) once per URL; 'c': claim a URL
-# the worker records itself without fetching (too long): 1 when this worker claimed it.
+# the worker records itself without fetching (too long): 1 when this worker claimed it; 'd': count max_depth
+# for a URL not seen (as one process counts it, each time it is offered).
 OFFER = _OFFER_FN + """
 local p = ARGV[1]
 local maxp, maxpat, maxq = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -83,6 +84,8 @@ for i = 5, #ARGV, 7 do
   local r = 0
   if kind == 'q' then
     r = offer(p, maxp, maxpat, maxq, url, tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
+  elseif kind == 'd' then
+    if redis.call('SISMEMBER', p..'seen', url) == 0 then redis.call('HINCRBY', p..'skipped', 'max_depth', 1) end
   elseif redis.call('SADD', p..'seen', url) == 1 then
     if ARGV[i + 4] ~= '' then redis.call('HINCRBY', p..'skipped', ARGV[i + 4], 1) end
     r = 1
@@ -427,13 +430,15 @@ class LocalRedis:
         raise RunError(f"redis-server did not answer within 30 s (see {self.folder / 'redis.log'})")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            try:
-                import redis
+        if self.url is None or (self.proc is not None and self.proc.poll() is not None):
+            return
+        try:
+            import redis
 
-                redis.Redis.from_url(self.url).shutdown(nosave=False)
-            except Exception:  # noqa: BLE001 - it is going away either way
-                pass
+            redis.Redis.from_url(self.url).shutdown(nosave=False)
+        except Exception:  # noqa: BLE001 - it is going away either way (the connection closes as it does)
+            pass
+        if self.proc is not None:
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
@@ -510,15 +515,13 @@ def _resume_from_files(frontier: Frontier, site: dict, out_dir: Path) -> None:
 
 
 def _reconcile(frontier: Frontier, out_dir: Path) -> int:
-    """Resume with the run still in Redis: every worker of the last attempt is gone, so what they had in
-    flight goes back to the queue; a URL already recorded in a part file (its record was written but the
-    worker died before it told Redis) leaves the queue, so no recorded page is fetched again."""
+    """Resume with the run still in Redis. A URL already recorded in a part file (its record was written
+    but the worker died before it told Redis) leaves the queue and the in-flight hash, so no recorded page
+    is fetched again; what dead workers held goes back to the queue once their heartbeat has expired
+    (workers of the last attempt that still run keep theirs). Returns the entries dropped."""
     from .state import iter_records, repair_tail
 
     r, k = frontier.r, frontier.key
-    for key in r.scan_iter(match=k("alive:*")):
-        r.delete(key)
-    frontier.reap()
     done = set()
     for part in [out_dir / "pages.jsonl", *sorted(out_dir.glob("pages.worker-*.jsonl"))]:
         if part.exists():
@@ -529,8 +532,13 @@ def _reconcile(frontier: Frontier, out_dir: Path) -> int:
         fields = entry_request_fields(entry)
         if fields[0] == "p" and fields[1] in done:
             dropped += r.zrem(k("queue"), entry)
-    r.set(k("recorded"), len(done))
-    if r.zcard(k("queue")):
+    for entry in r.hkeys(k("inflight")):
+        fields = entry_request_fields(entry)
+        if fields[0] == "p" and fields[1] in done:
+            dropped += r.hdel(k("inflight"), entry)
+    frontier.reap()
+    r.set(k("recorded"), max(int(r.get(k("recorded")) or 0), len(done)))
+    if r.zcard(k("queue")) or r.hlen(k("inflight")):
         r.delete(k("done"))
     return dropped
 
@@ -556,6 +564,13 @@ def crawl_with_workers(site: dict, out_dir, workers: int, redis_url: str | None 
     if redis_url is None:
         redis_url = info.get("redis") if info.get("redis_given") else None
     given = redis_url is not None
+    if redis_url is None and info.get("redis"):  # resume: the private Redis of the last attempt may still run
+        try:
+            connect(info["redis"])
+            local = LocalRedis(out_dir / ".redis")
+            redis_url = local.url = info["redis"]
+        except RunError:
+            pass
     if redis_url is None:
         local = LocalRedis(out_dir / ".redis")
         redis_url = local.start()

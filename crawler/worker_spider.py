@@ -157,8 +157,8 @@ class WorkerSpider(SiteSpider):
                 if reason != "external":
                     entries.append(("k", url, depth, via, f"scope: {reason}", "", False))
                 continue
-            if depth > self.max_depth:
-                self._skip("max_depth")
+            if depth > self.max_depth:  # counted in Redis unless another worker has fetched it
+                entries.append(("d", url, depth, via, "", "", False))
                 continue
             self.seen.add(url)
             if self.url_limit and len(url) > self.url_limit:
