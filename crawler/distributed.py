@@ -374,6 +374,11 @@ def run_worker(redis_url: str, run_id: str | None = None, out_dir=None, site: di
     overrides.update({"SCHEDULER": "crawler.worker_spider.RedisScheduler", "LONGNECK_REDIS_URL": redis_url,
                       "LONGNECK_RUN_ID": run_id, "LONGNECK_WORKER_ID": worker, "LONGNECK_PART": f"worker-{worker}"})
     settings = build_settings(site, out_dir, scrapy_overrides=overrides, progress=progress)
+    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    if "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware" not in middlewares:  # robots.txt once per run
+        middlewares.update({"scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+                            "crawler.worker_spider.SharedRobotsTxtMiddleware": 100})
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
     for name in ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt", "scrapy.core.scraper",
                  "scrapy.core.downloader.handlers.http11", "scrapy.downloadermiddlewares.httpcompression"):
         logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -19,6 +19,7 @@ from collections import deque
 import scrapy
 from scrapy import signals
 from scrapy.core.scheduler import BaseScheduler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import DontCloseSpider
 from twisted.internet import task
 
@@ -234,3 +235,45 @@ class RedisScheduler(BaseScheduler):
 
     def __len__(self) -> int:
         return len(self.local)
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware with the body shared through Redis: the first worker that needs a
+    host's robots.txt fetches it and stores it; the others wait for it (without blocking the reactor) and
+    parse the same body. A worker that dies while fetching it lets its claim expire, and another fetches."""
+
+    async def robot_parser(self, request):
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from scrapy.utils.httpobj import urlparse_cached
+        from scrapy.utils.misc import build_from_crawler
+        from twisted.internet import reactor
+
+        netloc = urlparse_cached(request).netloc
+        spider = self.crawler.spider
+        frontier = spider.frontier
+        deadline = time.monotonic() + 10 * spider.lease_seconds
+        while netloc not in self._parsers and time.monotonic() < deadline:
+            raw = frontier.r.hget(frontier.key("robots"), netloc)
+            if raw is not None:
+                shared = json.loads(raw)
+                self._parsers[netloc] = (build_from_crawler(self._parserimpl, self.crawler,
+                                                            shared["body"].encode("latin-1"))
+                                         if "body" in shared else None)
+                break
+            if frontier.r.set(frontier.key(f"robots_lock:{netloc}"), spider.worker, nx=True,
+                              ex=max(5, int(2 * spider.lease_seconds))):
+                break  # this worker fetches it
+            await maybe_deferred_to_future(task.deferLater(reactor, 0.05, lambda: None))
+        return await super().robot_parser(request)
+
+    def _share(self, netloc: str, value: dict) -> None:
+        frontier = self.crawler.spider.frontier
+        frontier.r.hset(frontier.key("robots"), netloc, json.dumps(value))
+
+    async def _parse_robots(self, response, netloc, request):
+        self._share(netloc, {"body": response.body.decode("latin-1")})
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc, netloc):
+        self._share(netloc, {"error": str(exc)[:300]})
+        super()._robots_error(exc, netloc)

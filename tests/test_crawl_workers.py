@@ -79,6 +79,8 @@ def test_two_workers_record_what_one_process_records(site, clean, tmp_path, redi
     fetched = Counter(p for p in site.server.log[before:] if p != "/robots.txt")
     assert fetched and max(fetched.values()) == 1, [p for p, n in fetched.items() if n > 1]
     assert {"/index.xml", "/sm1.xml", "/sm2.xml"} <= set(fetched)
+    # robots.txt as in one process: read once for its Sitemap lines, once for its rules, which every worker shares
+    assert site.server.log[before:].count("/robots.txt") == 2
     crawl = json.loads((out / "crawl.json").read_text())
     assert crawl["complete"] and crawl["workers"] == 2
     assert crawl["in_sitemap"] == summary["in_sitemap"] and crawl["skipped"] == summary["skipped"]
