@@ -40,13 +40,15 @@ def merge_parts(out_dir: Path) -> int:
         target = out_dir / name
         tmp = out_dir / f"{name}.merge"
         seen = set()
+        decode = json.JSONDecoder().raw_decode
         with open(tmp, "wb") as out:
             for source in ([target] if target.exists() else []) + parts:
                 repair_tail(source)
                 with open(source, "rb") as fh:
                     for line in fh:
-                        if name == "pages.jsonl":
-                            url = json.loads(line)["url"]
+                        if name == "pages.jsonl":  # the writer puts url first: read only that string
+                            text = line.decode("utf-8")
+                            url = decode(text, 7)[0] if text.startswith('{"url":') else json.loads(text)["url"]
                             if url in seen:
                                 continue
                             seen.add(url)
