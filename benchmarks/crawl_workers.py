@@ -14,7 +14,9 @@ sampled from /proc every 0.25 s.
 
 The goal of issue 14 is a ratio of at least 0.8 x N to one worker. Extracting a page costs CPU (parsing,
 main text, language, dates), so N workers cannot go faster than the cores free for them: on a 2-core
-machine the ceiling is about 2x whatever N is, less what nginx, Redis and the coordinator take.
+machine the ceiling is about 2x whatever N is, less what nginx, Redis and the coordinator take. The CPU
+time of each command (the coordinator and every process it waited for: workers, redis-server) per page
+gives that ceiling whatever else the machine is doing: cores / CPU a page.
 """
 
 from __future__ import annotations
@@ -86,7 +88,9 @@ def run(config: Path, out: Path, workers: int | None) -> dict:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    stdout, stderr = proc.communicate()
+    stdout, stderr = proc.stdout.read(), proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # Linux: the command and every process it waited for
+    proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
     stop.set()
     sampler.join()
@@ -98,6 +102,7 @@ def run(config: Path, out: Path, workers: int | None) -> dict:
     return {"workers": workers, "pages": summary["records_total"], "wall": wall,
             "pages_per_s": summary["records_total"] / wall, "crawl_pages_per_s": summary["pages_per_s"],
             "complete": summary["complete"], "coordinator_mb": peaks.get(proc.pid, 0.0),
+            "cpu_ms_per_page": 1000 * (usage.ru_utime + usage.ru_stime) / summary["records_total"],
             "worker_mb": worker_rss, "redis_mb": max(redis_rss, default=0.0)}
 
 
@@ -128,8 +133,8 @@ def main():
             rows.append(run(config, workdir / f"workers-{n}", n))
         one = next((r for r in rows if r["workers"] == 1), None)
         print(f"\n| crawl | pages | wall s | pages/s | crawl pages/s | ratio to 1 worker | goal 0.8 x N | "
-              f"RSS per worker MB | coordinator MB | redis-server MB |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+              f"CPU ms a page | RSS per worker MB | coordinator MB | redis-server MB |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             label = "one process" if r["workers"] is None else f"{r['workers']} worker{'s' * (r['workers'] > 1)}"
             ratio = f"{r['pages_per_s'] / one['pages_per_s']:.2f}" if one and r["workers"] else "-"
@@ -137,10 +142,16 @@ def main():
             workers = (f"{statistics.median(r['worker_mb']):.0f} (max {max(r['worker_mb']):.0f})"
                        if r["worker_mb"] else "-")
             print(f"| {label} | {r['pages']} | {r['wall']:.1f} | {r['pages_per_s']:.1f} | {r['crawl_pages_per_s']:.1f} | "
-                  f"{ratio} | {goal} | {workers} | {r['coordinator_mb']:.0f} | "
+                  f"{ratio} | {goal} | {r['cpu_ms_per_page']:.2f} | {workers} | {r['coordinator_mb']:.0f} | "
                   f"{r['redis_mb']:.0f} |" if r["workers"] else
                   f"| {label} | {r['pages']} | {r['wall']:.1f} | {r['pages_per_s']:.1f} | {r['crawl_pages_per_s']:.1f} | "
-                  f"- | - | - | {r['coordinator_mb']:.0f} | - |")
+                  f"- | - | {r['cpu_ms_per_page']:.2f} | - | {r['coordinator_mb']:.0f} | - |")
+        cores = os.cpu_count() or 1
+        for r in rows:
+            if r["workers"]:
+                print(f"{r['workers']} worker(s): CPU {r['cpu_ms_per_page']:.2f} ms a page (workers, coordinator, "
+                      f"redis-server): at most {1000 * min(cores, r['workers']) / r['cpu_ms_per_page']:.0f} pages/s "
+                      f"on {cores} idle cores")
         pages = {r["pages"] for r in rows}
         print(f"\nevery crawl recorded the same number of URLs: {len(pages) == 1} ({', '.join(map(str, sorted(pages)))}); "
               f"load average after: {os.getloadavg()[0]:.2f}")

@@ -72,7 +72,9 @@ class WorkerSpider(SiteSpider):
             if self.finished:
                 return
             engine = self.crawler.engine
-            scheduler = engine._slot.scheduler if getattr(engine, "_slot", None) else None
+            scheduler = getattr(engine, "scheduler", None)  # Scrapy 2.19+; the slot's before
+            if scheduler is None:
+                scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
             if scheduler is None:
                 return
             room = self.concurrency - len(engine.downloader.active) - len(scheduler)
@@ -84,9 +86,12 @@ class WorkerSpider(SiteSpider):
                     return
             if engine.spider_is_idle() and self.frontier.idle() == "done":
                 self.finished = True
-                from scrapy.utils.defer import deferred_from_coro
+                if hasattr(engine, "close_spider_async"):
+                    from scrapy.utils.defer import deferred_from_coro
 
-                deferred_from_coro(engine.close_spider_async(reason="finished"))
+                    deferred_from_coro(engine.close_spider_async(reason="finished"))
+                else:
+                    engine.close_spider(self, "finished")
         except Exception:  # noqa: BLE001 - a lost Redis round trip must not stop the loop; say it and go on
             self.logger.exception("worker %s: Redis round trip failed", self.worker)
 

@@ -230,3 +230,25 @@ def test_a_worker_joining_needs_a_run_and_the_same_site(tmp_path, redis_url):
     config = write_config(tmp_path / "c.toml", {"start_urls": ["http://127.0.0.1:9/"]})
     proc = longneck("worker", config, "--redis", redis_url, "--run", "no-such-run", check=False)
     assert proc.returncode == 1 and "no crawl with run id 'no-such-run'" in proc.stderr
+
+
+def test_audit_works_unchanged_on_a_run_crawled_by_workers(tmp_path, redis_url):
+    """`longneck audit` on the merged run folder: every rule of the rules site gives its recommendation,
+    as after a crawl in one process (tests/test_audit.py)."""
+    import openpyxl
+
+    from audit.demo.server import SiteServer
+
+    from . import rules_site
+    from .test_audit import by_path, codes, rows_of
+
+    rules_site.build(tmp_path / "www")
+    with SiteServer(tmp_path / "www") as server:
+        config = rules_site.write_config(tmp_path, server.url)
+        out = tmp_path / "run"
+        longneck("crawl", config, "--out", out, "-q", "--workers", "2", "--redis", redis_url)
+        longneck("audit", out, "--no-history")
+    pages = by_path(rows_of(openpyxl.load_workbook(out / "audit.xlsx")["Pages"]), server.url)
+    for path, (recommendation, required) in rules_site.EXPECTED.items():
+        assert pages[path]["Recommendation"] == recommendation, (path, pages[path]["Reasons"])
+        assert required <= codes(pages[path]["Reasons"]), (path, pages[path]["Reasons"])
