@@ -32,6 +32,10 @@ def crawl(site: dict, out_dir, resume: bool = False, scrapy_overrides: dict | No
                          f"or choose another --out folder (nothing was changed)")
     if not resume:
         (out_dir / "sitemap_urls.jsonl").unlink(missing_ok=True)
+    else:  # a crawl with workers continued in one process: its part files are records like any other
+        from .finalize import merge_parts
+
+        merge_parts(out_dir)
     settings = build_settings(site, out_dir, resume=resume, scrapy_overrides=scrapy_overrides, progress=progress)
     started = time.time()
     process = CrawlerProcess(settings)

@@ -227,9 +227,19 @@ def test_max_pages_and_trap_bounds_hold_for_the_whole_crawl(tmp_path, redis_url)
 
 
 def test_a_worker_joining_needs_a_run_and_the_same_site(tmp_path, redis_url):
+    import redis
+
     config = write_config(tmp_path / "c.toml", {"start_urls": ["http://127.0.0.1:9/"]})
     proc = longneck("worker", config, "--redis", redis_url, "--run", "no-such-run", check=False)
     assert proc.returncode == 1 and "no crawl with run id 'no-such-run'" in proc.stderr
+    client = redis.Redis.from_url(redis_url)
+    client.set("longneck:other-site:meta", json.dumps({"site": {"start_urls": ["http://127.0.0.1:8/"]},
+                                                       "out_dir": str(tmp_path)}))
+    try:
+        proc = longneck("worker", config, "--redis", redis_url, "--run", "other-site", check=False)
+    finally:
+        client.delete("longneck:other-site:meta")
+    assert proc.returncode == 1 and "differs from run other-site on site.start_urls" in proc.stderr
 
 
 def test_audit_works_unchanged_on_a_run_crawled_by_workers(tmp_path, redis_url):
