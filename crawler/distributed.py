@@ -617,9 +617,14 @@ def crawl_with_workers(site: dict, out_dir, workers: int, redis_url: str | None 
         for _ in range(workers):
             procs.append(subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL))
         _wait(frontier, procs, progress)
-        finished = frontier.done()
-        if finished:
+        if frontier.done():
             _wait_for_workers_to_close(frontier)
+            missing = _missing_parts(frontier, out_dir)
+            if missing:  # the state stays in Redis: --resume merges and finalizes once they are here
+                raise RunError(f"the crawl is finished, but the part files of {len(missing)} worker(s) are not in "
+                               f"{out_dir}: {'; '.join(missing)}. Copy them (pages, sitemap_urls and robots_txt "
+                               f".worker-K.jsonl) into {out_dir} and run the same command with --resume")
+            finished = True
         summary = _finish(frontier, site, out_dir, started, finished, resumed_from, summarise)
         if finished:
             frontier.delete()
@@ -684,27 +689,33 @@ def _wait_for_workers_to_close(frontier: Frontier, timeout: float = 120) -> None
         time.sleep(0.2)
 
 
+def _missing_parts(frontier: Frontier, out_dir: Path) -> list[str]:
+    """Workers on other machines whose part files are neither in the run folder nor merged already."""
+    merged = frontier.r.smembers(frontier.key("merged"))
+    missing = []
+    for w, raw in sorted(frontier.r.hgetall(frontier.key("workers")).items()):
+        info = json.loads(raw)
+        elsewhere = Path(info["out"]) != out_dir  # a local worker that wrote nothing has no part file
+        if elsewhere and w not in merged and not (out_dir / f"pages.worker-{w}.jsonl").exists():
+            missing.append(f"worker {w} on {info['host']}: {info['out']}/pages.worker-{w}.jsonl")
+    return missing
+
+
 def _finish(frontier: Frontier, site: dict, out_dir: Path, started: float, finished: bool, resumed_from: int,
             summarise) -> dict:
     from .finalize import merge_parts
 
-    missing = []
-    for w, raw in frontier.r.hgetall(frontier.key("workers")).items():
-        info = json.loads(raw)
-        if Path(info["out"]) != out_dir and not (out_dir / f"pages.worker-{w}.jsonl").exists():
-            missing.append(f"worker {w} on {info['host']}: {info['out']}/pages.worker-{w}.jsonl")
+    workers = [p.name.split(".")[1].split("-")[1] for p in out_dir.glob("pages.worker-*.jsonl")]
     merge_parts(out_dir)
+    if workers:
+        frontier.r.sadd(frontier.key("merged"), *workers)
     counts = frontier.counts()
     skipped = frontier.skipped()
     skipped.pop("requeued after a worker died", None)
     stats = {"finish_reason": "finished" if finished else "stopped: workers exited before the crawl ended",
              "records_this_run": max(0, counts["recorded"] - resumed_from), "resumed_from": resumed_from,
-             "skipped": skipped, "traps": frontier.traps(), "workers": len(frontier.r.hkeys(frontier.key("workers"))),
-             "missing_parts": missing}
-    summary = summarise(out_dir, site, started, stats)
-    if missing:
-        summary["complete"] = False
-    return summary
+             "skipped": skipped, "traps": frontier.traps(), "workers": len(frontier.r.hkeys(frontier.key("workers")))}
+    return summarise(out_dir, site, started, stats)
 
 
 def main(argv=None) -> int:

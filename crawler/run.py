@@ -95,9 +95,8 @@ def summarise(out_dir: Path, site: dict, started: float, stats: dict, user_agent
         "user_agent": user_agent or default_agent(site),
         "site": site,
     }
-    for key in ("workers", "missing_parts"):
-        if key in stats:
-            summary[key] = stats[key]
+    if "workers" in stats:
+        summary["workers"] = stats["workers"]
     tmp = out_dir / "crawl.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     tmp.replace(out_dir / "crawl.json")

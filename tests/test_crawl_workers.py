@@ -262,3 +262,25 @@ def test_audit_works_unchanged_on_a_run_crawled_by_workers(tmp_path, redis_url):
     for path, (recommendation, required) in rules_site.EXPECTED.items():
         assert pages[path]["Recommendation"] == recommendation, (path, pages[path]["Reasons"])
         assert required <= codes(pages[path]["Reasons"]), (path, pages[path]["Reasons"])
+
+
+def test_a_worker_on_another_machine_writes_its_own_parts_then_resume_merges_them(site, clean, tmp_path, redis_url):
+    """`--workers 0`: only `longneck worker` processes crawl (as from other machines, with their own --out).
+    The coordinator says which part files it lacks and keeps the run; --resume merges them once copied."""
+    import shutil
+
+    config = write_config(tmp_path / "c.toml", {"start_urls": [site.server.url + "/"], "concurrency": 4})
+    out, remote = tmp_path / "out", tmp_path / "remote"
+    remote.mkdir()
+    coordinator = start(config, out, "--workers", "0", "--redis", redis_url)
+    client, p = _run_keys(redis_url, out)
+    run = p.split(":")[1]
+    worker = longneck("worker", config, "--redis", redis_url, "--run", run, "--out", remote, "-q")
+    assert "(finished)" in worker.stdout
+    _, stderr = coordinator.communicate(timeout=120)
+    assert coordinator.returncode == 1 and "part files of 1 worker(s) are not in" in stderr, stderr
+    for part in remote.glob("*.jsonl"):
+        shutil.copy(part, out / part.name)
+    longneck("crawl", config, "--out", out, "-q", "--workers", "0", "--redis", redis_url, "--resume")
+    same_records(comparable(out), clean[0])
+    assert json.loads((out / "crawl.json").read_text())["complete"]
