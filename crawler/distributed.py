@@ -519,6 +519,21 @@ def _resume_from_files(frontier: Frontier, site: dict, out_dir: Path) -> None:
     frontier.add_sitemap_pending(pending)
 
 
+def _running(pid) -> bool:
+    """Is ``pid`` a longneck worker still running on this machine?"""
+    try:
+        return b"crawler.distributed" in Path(f"/proc/{pid}/cmdline").read_bytes() or \
+            b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, TypeError):
+        if not Path("/proc/self").exists():  # no /proc: ask the kernel whether the pid exists
+            try:
+                os.kill(int(pid), 0)
+                return True
+            except (OSError, TypeError, ValueError):
+                return False
+        return False
+
+
 def _reconcile(frontier: Frontier, out_dir: Path) -> int:
     """Resume with the run still in Redis. A URL already recorded in a part file (its record was written
     but the worker died before it told Redis) leaves the queue and the in-flight hash, so no recorded page
@@ -527,6 +542,11 @@ def _reconcile(frontier: Frontier, out_dir: Path) -> int:
     from .state import iter_records, repair_tail
 
     r, k = frontier.r, frontier.key
+    host = socket.gethostname()
+    for worker, raw in r.hgetall(k("workers")).items():  # workers of this machine that are gone: no need to
+        info = json.loads(raw)                             # wait for their heartbeat to expire
+        if info.get("host") == host and not _running(info.get("pid")):
+            r.delete(k(f"alive:{worker}"))
     done = set()
     for part in [out_dir / "pages.jsonl", *sorted(out_dir.glob("pages.worker-*.jsonl"))]:
         if part.exists():
@@ -615,7 +635,9 @@ def crawl_with_workers(site: dict, out_dir, workers: int, redis_url: str | None 
         if scrapy_overrides:
             argv += ["--scrapy-json", json.dumps(scrapy_overrides)]
         for _ in range(workers):
-            procs.append(subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL))
+            # their own session: Ctrl-C reaches the coordinator only, which stops each worker once (SIGTERM:
+            # Scrapy closes gracefully, and the worker hands back what it had in flight)
+            procs.append(subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, start_new_session=True))
         _wait(frontier, procs, progress)
         if frontier.done():
             _wait_for_workers_to_close(frontier)
@@ -637,7 +659,7 @@ def crawl_with_workers(site: dict, out_dir, workers: int, redis_url: str | None 
                 proc.terminate()
         for proc in procs:
             try:
-                proc.wait(30)
+                proc.wait(60)
             except subprocess.TimeoutExpired:
                 proc.kill()
         if local is not None:

@@ -284,3 +284,36 @@ def test_a_worker_on_another_machine_writes_its_own_parts_then_resume_merges_the
     longneck("crawl", config, "--out", out, "-q", "--workers", "0", "--redis", redis_url, "--resume")
     same_records(comparable(out), clean[0])
     assert json.loads((out / "crawl.json").read_text())["complete"]
+
+
+def test_ctrl_c_then_resume_fetches_no_recorded_page_again(site, clean, tmp_path):
+    """Ctrl-C (SIGINT to the terminal's process group) with a private Redis: the coordinator stops its
+    workers, which hand back what they had in flight; --resume finds the run in the private Redis's AOF."""
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server; tests/system-packages.sh does it)")
+    config = write_config(tmp_path / "c.toml", {"start_urls": [site.server.url + "/"], "concurrency": 4})
+    out = tmp_path / "out"
+    held = "/o9"
+    event = site.server.hold.setdefault(held, threading.Event())
+    event.clear()
+    asked = site.server.count(held)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "audit.cli", "crawl", str(config), "--out", str(out), "-q",
+                             "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=ROOT, start_new_session=True)
+    try:
+        site.server.wait_for_new(held, asked, proc)
+        os.killpg(proc.pid, signal.SIGINT)
+    finally:
+        event.set()
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "--resume" in stderr, stderr
+    recorded = {path_of(json.loads(line)["url"]) for part in out.glob("pages.worker-*.jsonl")
+                for line in part.read_text().splitlines()}
+    before = len(site.server.log)
+    longneck("crawl", config, "--out", out, "-q", "--workers", "2", "--resume")
+    same_records(comparable(out), clean[0])
+    refetched = recorded & set(site.server.log[before:])
+    assert recorded and not refetched, sorted(refetched)
