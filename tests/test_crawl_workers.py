@@ -66,7 +66,7 @@ def clean(site, tmp_path_factory):
     return comparable(tmp / "out"), json.loads((tmp / "out" / "crawl.json").read_text())
 
 
-def test_two_workers_record_what_one_process_records(site, clean, tmp_path, redis_url):
+def test_two_workers_record_what_one_process_records(redis_url, site, clean, tmp_path):
     config = write_config(tmp_path / "c.toml", {"start_urls": [site.server.url + "/"], "concurrency": 4})
     out = tmp_path / "out"
     before = len(site.server.log)
@@ -129,7 +129,7 @@ def _holder(client, p: str, path: str):
     return None
 
 
-def test_kill_9_of_one_worker_mid_crawl_then_the_crawl_completes(site, clean, tmp_path, redis_url):
+def test_kill_9_of_one_worker_mid_crawl_then_the_crawl_completes(redis_url, site, clean, tmp_path):
     """The killed worker's in-flight URL goes back to the queue when its lease expires; the other worker
     fetches it and finishes the crawl. Nothing is lost, nothing recorded twice, no other page fetched twice."""
     config = write_config(tmp_path / "c.toml", {"start_urls": [site.server.url + "/"], "concurrency": 4})
@@ -138,7 +138,8 @@ def test_kill_9_of_one_worker_mid_crawl_then_the_crawl_completes(site, clean, tm
     event = site.server.hold.setdefault(held, threading.Event())
     event.clear()
     before, asked = len(site.server.log), site.server.count(held)
-    proc = start(config, out, "--workers", "2", "--redis", redis_url, "--scrapy-set", "LONGNECK_LEASE_SECONDS=2")
+    # a lease long enough for this test to read what the killed worker held before the survivor takes it back
+    proc = start(config, out, "--workers", "2", "--redis", redis_url, "--scrapy-set", "LONGNECK_LEASE_SECONDS=6")
     try:
         client, p = _run_keys(redis_url, out)
         site.server.wait_for_new(held, asked, proc)
@@ -160,11 +161,12 @@ def test_kill_9_of_one_worker_mid_crawl_then_the_crawl_completes(site, clean, tm
     fetched = Counter(p for p in site.server.log[before:] if p != "/robots.txt")
     twice = {p for p, n in fetched.items() if n > 1}
     # asked by the killed worker, which recorded no answer, then by the other; nothing it recorded
-    assert held in twice and twice <= held_by_killed and not twice & recorded_by_killed, (twice, held_by_killed)
+    assert held in twice and twice <= held_by_killed and not twice & recorded_by_killed, \
+        (twice, held_by_killed, twice & recorded_by_killed)
     assert json.loads((out / "crawl.json").read_text())["complete"]
 
 
-def test_kill_9_of_the_coordinator_and_every_worker_then_resume(site, clean, tmp_path, redis_url):
+def test_kill_9_of_the_coordinator_and_every_worker_then_resume(redis_url, site, clean, tmp_path):
     """Everything killed mid-crawl: --resume re-queues what was in flight, fetches no recorded page again,
     and the result equals a clean crawl."""
     config = write_config(tmp_path / "c.toml", {"start_urls": [site.server.url + "/"], "concurrency": 4})
@@ -264,7 +266,7 @@ def test_audit_works_unchanged_on_a_run_crawled_by_workers(tmp_path, redis_url):
         assert required <= codes(pages[path]["Reasons"]), (path, pages[path]["Reasons"])
 
 
-def test_a_worker_on_another_machine_writes_its_own_parts_then_resume_merges_them(site, clean, tmp_path, redis_url):
+def test_a_worker_on_another_machine_writes_its_own_parts_then_resume_merges_them(redis_url, site, clean, tmp_path):
     """`--workers 0`: only `longneck worker` processes crawl (as from other machines, with their own --out).
     The coordinator says which part files it lacks and keeps the run; --resume merges them once copied."""
     import shutil
