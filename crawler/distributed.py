@@ -607,12 +607,13 @@ def crawl_with_workers(site: dict, out_dir, workers: int, redis_url: str | None 
         run_id = info.get("run") or f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         frontier = Frontier.for_site(client, run_id, site)
         fresh = run_meta(client, run_id) is None
+        # the [site] of this command (a resume may raise max_pages, say): workers crawl with the run's
+        client.set(frontier.key("meta"), json.dumps({"site": site, "out_dir": str(out_dir), "scrapy": {},
+                                                     "created": time.time()}))
         if fresh:
             if not resume:
                 for name in ("sitemap_urls.jsonl", "robots_txt.jsonl"):
                     (out_dir / name).unlink(missing_ok=True)
-            client.set(frontier.key("meta"), json.dumps({"site": site, "out_dir": str(out_dir),
-                                                         "scrapy": {}, "created": time.time()}))
             client.sadd(f"{KEY_ROOT}:runs", run_id)
             if resume and has_records:
                 _resume_from_files(frontier, site, out_dir)
