@@ -61,11 +61,32 @@ def cmd_crawl(args) -> int:
     Path(args.out).mkdir(parents=True, exist_ok=True)
     if not args.resume or not (Path(args.out) / "config.json").exists():
         save_config(args.out, config)
-    summary = crawl(config.site, args.out, resume=args.resume, scrapy_overrides=scrapy_settings,
-                    progress=_progress(args))
+    if args.workers is not None or args.redis:
+        from crawler.distributed import crawl_with_workers
+
+        if args.workers is not None and args.workers < 0:
+            raise ConfigError(f"--workers {args.workers}: expected 0 or more worker processes")
+        workers = 1 if args.workers is None else args.workers
+        summary = crawl_with_workers(config.site, args.out, workers, redis_url=args.redis, resume=args.resume,
+                                     scrapy_overrides=scrapy_settings, progress=_progress(args))
+    else:
+        summary = crawl(config.site, args.out, resume=args.resume, scrapy_overrides=scrapy_settings,
+                        progress=_progress(args))
     print(format_summary(summary))
     print(f"pages: {Path(args.out) / 'pages.jsonl'}")
     return 0 if summary["finish_reason"] == "finished" else 3  # a max_pages cut is the user's setting
+
+
+def cmd_worker(args) -> int:
+    from crawler.distributed import run_worker
+
+    config = load_config(args.config, _pairs(args.set, "--set"))
+    scrapy_settings = {**config.scrapy, **_pairs(args.scrapy_set, "--scrapy-set")}
+    result = run_worker(args.redis, args.run, args.out, site=config.site, scrapy_overrides=scrapy_settings,
+                        progress=_progress(args))
+    print(f"worker {result['worker']} of run {result['run']}: {result['records']} URLs recorded in {result['part']} "
+          f"({result['finish_reason']})")
+    return 0 if result["finish_reason"] == "finished" else 3
 
 
 def _report(audit, path) -> None:
@@ -324,10 +345,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for this run's files")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted crawl in DIR without refetching what it already has")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="crawl with N local worker processes sharing one frontier in Redis, into one run folder "
+                        "(0: only workers that join with `longneck worker`)")
+    p.add_argument("--redis", metavar="URL",
+                   help="the Redis holding the shared frontier, e.g. redis://10.0.0.5:6379/0 (default with "
+                        "--workers: a private redis-server on 127.0.0.1, its data in DIR/.redis)")
     p.add_argument("--scrapy-set", action="append", metavar="NAME=VALUE",
-                   help="set a Scrapy setting, e.g. --scrapy-set SCHEDULER=scrapy_redis.scheduler.Scheduler (repeatable)")
+                   help="set a Scrapy setting, e.g. --scrapy-set DOWNLOAD_DELAY=0.5 (repeatable)")
     common(p)
     p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("worker", help="join a crawl with workers from another machine",
+                       description="Join a crawl started with `longneck crawl CONFIG --out DIR --workers N --redis URL`: "
+                                   "take URLs from the shared frontier in Redis, fetch them and write the records to "
+                                   "OUT/pages.worker-K.jsonl until the crawl is finished. CONFIG's [site] must agree "
+                                   "with the run on what to crawl (start URLs, scope, limits); its [scrapy] applies to "
+                                   "this worker. Exit status: 0 the crawl finished, 1 error, 3 stopped early.")
+    p.add_argument("config", metavar="CONFIG", help="TOML config file (the same site as the run)")
+    p.add_argument("--redis", required=True, metavar="URL", help="the run's Redis, e.g. redis://10.0.0.5:6379/0")
+    p.add_argument("--run", metavar="ID", help="the run id the coordinator printed (default: the only run in progress)")
+    p.add_argument("--out", metavar="DIR",
+                   help="folder for this worker's part files (default: the run folder, when it is on shared storage); "
+                        "copy them into the run folder before the coordinator finalizes, or resume it")
+    p.add_argument("--scrapy-set", action="append", metavar="NAME=VALUE", help="set a Scrapy setting (repeatable)")
+    common(p)
+    p.set_defaults(func=cmd_worker)
 
     def no_history(p):
         p.add_argument("--no-history", action="store_true",

@@ -23,6 +23,43 @@ from .state import iter_records, repair_tail
 MAX_HOPS = 100  # hops followed from a URL to its final URL (browsers give up at 20)
 
 
+def merge_parts(out_dir: Path) -> int:
+    """A crawl with workers: append each worker's part files (``pages.worker-K.jsonl``,
+    ``sitemap_urls.worker-K.jsonl``, ``robots_txt.worker-K.jsonl``) to the run's own files, then remove
+    them. A line a kill cut off is dropped first; a URL recorded twice (a worker killed between writing a
+    record and telling Redis) keeps its first record. The merged file replaces the old one atomically and
+    the parts are removed only after, so a kill at any point leaves the records to merge again.
+    Returns the number of part files merged."""
+    out_dir = Path(out_dir)
+    merged = 0
+    for name in ("pages.jsonl", "sitemap_urls.jsonl", "robots_txt.jsonl"):
+        stem = name.split(".")[0]
+        parts = sorted(out_dir.glob(f"{stem}.worker-*.jsonl"), key=lambda p: int(p.name.split("-")[1].split(".")[0]))
+        if not parts:
+            continue
+        target = out_dir / name
+        tmp = out_dir / f"{name}.merge"
+        seen = set()
+        decode = json.JSONDecoder().raw_decode
+        with open(tmp, "wb") as out:
+            for source in ([target] if target.exists() else []) + parts:
+                repair_tail(source)
+                with open(source, "rb") as fh:
+                    for line in fh:
+                        if name == "pages.jsonl":  # the writer puts url first: read only that string
+                            text = line.decode("utf-8")
+                            url = decode(text, 7)[0] if text.startswith('{"url":') else json.loads(text)["url"]
+                            if url in seen:
+                                continue
+                            seen.add(url)
+                        out.write(line)
+        os.replace(tmp, target)
+        for part in parts:
+            part.unlink()
+        merged += len(parts)
+    return merged
+
+
 def finalize(out_dir: Path) -> dict:
     out_dir = Path(out_dir)
     pages = out_dir / "pages.jsonl"

@@ -9,17 +9,20 @@ from .items import PAGE_FIELDS
 
 
 class JsonlWriterPipeline:
-    """Append each record to ``LONGNECK_OUTPUT_DIR/pages.jsonl`` as one line, flushed at once, so a
+    """Append each record to ``LONGNECK_OUTPUT_DIR/pages.jsonl`` (a worker: its own part file) as one line, flushed at once, so a
     crash loses at most the line being written (which ``--resume`` cuts off)."""
 
-    def __init__(self, out_dir: Path, stats):
-        self.path = Path(out_dir) / "pages.jsonl"
+    def __init__(self, out_dir: Path, stats, name: str = "pages.jsonl"):
+        self.path = Path(out_dir) / name
         self.stats = stats
         self.fh = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("LONGNECK_OUTPUT_DIR"), crawler.stats)
+        from .spider import part_file
+
+        return cls(crawler.settings.get("LONGNECK_OUTPUT_DIR"), crawler.stats,
+                   part_file("pages.jsonl", crawler.settings))
 
     def open_spider(self, spider=None):
         self.fh = open(self.path, "a", encoding="utf-8")

@@ -32,6 +32,10 @@ def crawl(site: dict, out_dir, resume: bool = False, scrapy_overrides: dict | No
                          f"or choose another --out folder (nothing was changed)")
     if not resume:
         (out_dir / "sitemap_urls.jsonl").unlink(missing_ok=True)
+    else:  # a crawl with workers continued in one process: its part files are records like any other
+        from .finalize import merge_parts
+
+        merge_parts(out_dir)
     settings = build_settings(site, out_dir, resume=resume, scrapy_overrides=scrapy_overrides, progress=progress)
     started = time.time()
     process = CrawlerProcess(settings)
@@ -46,33 +50,53 @@ def crawl(site: dict, out_dir, resume: bool = False, scrapy_overrides: dict | No
     if startup_errors:  # e.g. a bad Scrapy setting given with [scrapy] or --scrapy-set
         error = startup_errors[0].value
         raise CrawlError(f"the crawl could not start: {type(error).__name__}: {error}")
-    elapsed = time.time() - started
     spider = crawler.spider
     stats = crawler.stats.get_stats()
+    return summarise(out_dir, site, started, {
+        "finish_reason": stats.get("finish_reason"),
+        "records_this_run": stats.get("longneck/records", 0),
+        "resumed_from": getattr(spider, "resumed_records", 0),
+        "requests": stats.get("downloader/request_count", 0),
+        "bytes_received": stats.get("downloader/response_bytes", 0),
+        "skipped": getattr(spider, "skipped", {}),
+        "traps": spider.traps.report() if spider else [],
+    }, user_agent=settings.get("USER_AGENT"))
+
+
+def summarise(out_dir: Path, site: dict, started: float, stats: dict, user_agent: str | None = None) -> dict:
+    """Finalize the run folder and write ``crawl.json``; ``stats`` holds what the crawl counted (one
+    process, or the coordinator of a crawl with workers)."""
+    from .settings import user_agent as default_agent
+
+    out_dir = Path(out_dir)
+    elapsed = time.time() - started
     finished = finalize(out_dir)
-    fetched_now = stats.get("longneck/records", 0)
+    fetched_now = stats["records_this_run"]
+    skipped = stats["skipped"]
     summary = {
         "tool": "longneck", "version": VERSION,
-        "finish_reason": stats.get("finish_reason"),
+        "finish_reason": stats["finish_reason"],
         # a crawl cut short by max_pages did not see the whole site (trap bounds are deliberate: they
         # leave out endless variants of pages already seen)
-        "complete": stats.get("finish_reason") == "finished" and not getattr(spider, "skipped", {}).get("max_pages"),
+        "complete": stats["finish_reason"] == "finished" and not skipped.get("max_pages"),
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "elapsed_s": round(elapsed, 2),
         "records_total": finished["records"],
         "records_this_run": fetched_now,
-        "resumed_from": getattr(spider, "resumed_records", 0),
+        "resumed_from": stats["resumed_from"],
         "pages_per_s": round(fetched_now / elapsed, 2) if elapsed else None,
         "by_status": finished["by_status"],
         "unreachable_by_links": finished["unreachable_by_links"],
         "in_sitemap": finished["in_sitemap"],
-        "requests": stats.get("downloader/request_count", 0),
-        "bytes_received": stats.get("downloader/response_bytes", 0),
-        "skipped": dict(sorted(getattr(spider, "skipped", {}).items())),
-        "traps": spider.traps.report() if spider else [],
-        "user_agent": settings.get("USER_AGENT"),
+        "requests": stats.get("requests"),
+        "bytes_received": stats.get("bytes_received"),
+        "skipped": dict(sorted(skipped.items())),
+        "traps": stats["traps"],
+        "user_agent": user_agent or default_agent(site),
         "site": site,
     }
+    if "workers" in stats:
+        summary["workers"] = stats["workers"]
     tmp = out_dir / "crawl.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
     tmp.replace(out_dir / "crawl.json")

@@ -96,7 +96,7 @@ class SiteSpider(scrapy.Spider):
             self.resumed_records = 0
             self.sitemap_resume = []
         self.url_limit = settings.getint("URLLENGTH_LIMIT") or 0
-        self._sitemap_file = open(self.out_dir / "sitemap_urls.jsonl", "a", encoding="utf-8")
+        self._sitemap_file = open(self.out_dir / part_file("sitemap_urls.jsonl", settings), "a", encoding="utf-8")
 
     def closed(self, reason):
         self._sitemap_file.close()
@@ -123,11 +123,7 @@ class SiteSpider(scrapy.Spider):
             # Scrapy would drop it silently (URLLENGTH_LIMIT): record it, so the pages linking to it show it
             self.seen.add(url)
             self._skip("url too long")
-            record = empty_record(url)
-            record.update(depth=depth, found_via=found_via, fetched_at=_now(),
-                          error=f"not fetched: the URL is {len(url)} characters long, over the "
-                                f"{self.url_limit} that browsers and servers accept (URLLENGTH_LIMIT)")
-            return record
+            return self.too_long_record(url, depth, found_via)
         if self.scheduled >= self.max_pages:
             if url not in self.cut:  # each URL once, however many pages link to it
                 self.cut.add(url)
@@ -137,12 +133,14 @@ class SiteSpider(scrapy.Spider):
         if not self.traps.admit(url):
             return None
         self.scheduled += 1
-        return scrapy.Request(
-            url, callback=self.parse_page, errback=self.on_error, dont_filter=False,
-            priority=-depth if priority is None else priority,
-            meta={"ln_url": url, "ln_depth": depth, "ln_via": found_via, "dont_redirect": True,
-                  "handle_httpstatus_all": True},
-        )
+        return self.page_fetch(url, depth, found_via, priority)
+
+    def too_long_record(self, url: str, depth: int, found_via: str) -> dict:
+        record = empty_record(url)
+        record.update(depth=depth, found_via=found_via, fetched_at=_now(),
+                      error=f"not fetched: the URL is {len(url)} characters long, over the "
+                            f"{self.url_limit} that browsers and servers accept (URLLENGTH_LIMIT)")
+        return record
 
     async def start(self):
         for url in self.start_list:
@@ -176,10 +174,23 @@ class SiteSpider(scrapy.Spider):
             self.logger.warning("Sitemap %s not fetched: its host is not in scope", url[:300])
             return None
         self.sitemaps_seen.add(url)
+        return self.sitemap_fetch(url, hops)
+
+    def sitemap_fetch(self, url: str, hops: int = 0):
+        """The Request for a robots.txt or sitemap already checked by :meth:`_sitemap_request`."""
         callback = self.parse_robots if url.endswith("/robots.txt") else self.parse_sitemap
         return scrapy.Request(url, callback=callback, errback=self.on_sitemap_error, priority=100,
                               meta={"dont_obey_robotstxt": url.endswith("/robots.txt"), "handle_httpstatus_all": True,
                                     "dont_redirect": True, "ln_sitemap": True, "ln_hops": hops})
+
+    def page_fetch(self, url: str, depth: int, found_via: str, priority: int | None = None):
+        """The Request for a page :meth:`request_for` has admitted."""
+        return scrapy.Request(
+            url, callback=self.parse_page, errback=self.on_error, dont_filter=False,
+            priority=-depth if priority is None else priority,
+            meta={"ln_url": url, "ln_depth": depth, "ln_via": found_via, "dont_redirect": True,
+                  "handle_httpstatus_all": True},
+        )
 
     def _sitemap_redirect(self, response):
         """A sitemap or robots.txt that redirects: its target, scope-checked like any sitemap."""
@@ -200,7 +211,7 @@ class SiteSpider(scrapy.Spider):
             return
         # kept for finalize: with obey_robots_txt off, pages robots.txt disallows are still marked
         root = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
-        with open(self.out_dir / "robots_txt.jsonl", "a", encoding="utf-8") as fh:
+        with open(self.out_dir / part_file("robots_txt.jsonl", self.settings), "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"origin": root, "text": response.text[:500_000]}) + "\n")
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             request = self._sitemap_request(url)
@@ -278,22 +289,15 @@ class SiteSpider(scrapy.Spider):
     # ---- pages ------------------------------------------------------------------------------------
     def parse_page(self, response):
         record = self.record_from_response(response)
-        meta = response.meta
-        depth = meta["ln_depth"]
-        if record["redirect_to"]:
-            request = self.request_for(record["redirect_to"], depth, "redirect")
+        yield from self.follow(offers_from(record, response.meta["ln_depth"]))
+        yield record
+
+    def follow(self, offers):
+        """Requests (and records of URLs refused with a reason) for ``(url, depth, found_via)`` offers."""
+        for url, depth, via in offers:
+            request = self.request_for(url, depth, via)
             if request is not None:
                 yield request
-        follow = "nofollow" not in (record["meta_robots"] or "") and "nofollow" not in (record["x_robots_tag"] or "")
-        if follow and 200 <= (record["status"] or 0) < 300:
-            targets = [link["url"] for link in record["outlinks"] if link["internal"]]
-            targets += [u for u in (record["canonical"],) if u]
-            targets += [h["url"] for h in record["hreflang"] if h["url"]]
-            for target in targets:
-                request = self.request_for(target, depth + 1, "link")
-                if request is not None:
-                    yield request
-        yield record
 
     def record_from_response(self, response) -> dict:
         meta = response.meta
@@ -381,6 +385,31 @@ class SiteSpider(scrapy.Spider):
         record["error"] = describe_failure(failure, self.settings.getint("DOWNLOAD_MAXSIZE"))
         record["robots_blocked"] = failure.check(IgnoreRequest) is not None and "robots.txt" in str(failure.value)
         yield record
+
+
+def offers_from(record: dict, depth: int) -> list[tuple]:
+    """The URLs a record leads to, as ``(url, depth, found_via)``: its redirect target (no click), then,
+    unless the page says nofollow or is not a 2xx, its internal links, canonical and hreflang URLs."""
+    offers = []
+    if record["redirect_to"]:
+        offers.append((record["redirect_to"], depth, "redirect"))
+    follow = "nofollow" not in (record["meta_robots"] or "") and "nofollow" not in (record["x_robots_tag"] or "")
+    if follow and 200 <= (record["status"] or 0) < 300:
+        targets = [link["url"] for link in record["outlinks"] if link["internal"]]
+        targets += [u for u in (record["canonical"],) if u]
+        targets += [h["url"] for h in record["hreflang"] if h["url"]]
+        offers += [(target, depth + 1, "link") for target in targets]
+    return offers
+
+
+def part_file(name: str, settings) -> str:
+    """``pages.jsonl`` for a crawl in one process; ``pages.worker-3.jsonl`` for worker 3 of a crawl with
+    workers (LONGNECK_PART), merged into ``pages.jsonl`` when the crawl is finalized."""
+    part = settings.get("LONGNECK_PART")
+    if not part:
+        return name
+    stem, _, ext = name.partition(".")
+    return f"{stem}.{part}.{ext}"
 
 
 def repair_charset(body: bytes, failed: str) -> tuple[str, str]:

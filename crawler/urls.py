@@ -126,19 +126,25 @@ class TrapGuard:
         self.per_path: Counter = Counter()
         self.skipped: Counter = Counter()  # (reason, pattern) -> count
 
-    def admit(self, url: str) -> bool:
-        """Count ``url`` against the bounds; False (and counted as skipped) when it breaks one."""
-        pattern = url_pattern(url)
+    def keys(self, url: str) -> tuple[str, str, bool]:
+        """What the bounds count ``url`` under: its pattern, its path when it has a query (else ""),
+        and whether a path segment repeats too often. Shared with the Redis frontier of a crawl with
+        workers (crawler/distributed.py), which counts the same keys for every worker at once."""
         parts = urlsplit(url)
         segments = [s for s in parts.path.split("/") if s]
-        if segments and max(Counter(segments).values()) > self.max_repeats:
+        repeated = bool(segments) and max(Counter(segments).values()) > self.max_repeats
+        return url_pattern(url), f"{parts.netloc}{parts.path}" if parts.query else "", repeated
+
+    def admit(self, url: str) -> bool:
+        """Count ``url`` against the bounds; False (and counted as skipped) when it breaks one."""
+        pattern, path_key, repeated = self.keys(url)
+        if repeated:
             self.skipped[("repeated-path-segments", pattern)] += 1
             return False
         if self.per_pattern[pattern] >= self.max_pattern:
             self.skipped[("max-urls-per-pattern", pattern)] += 1
             return False
-        if parts.query:
-            path_key = f"{parts.netloc}{parts.path}"
+        if path_key:
             if self.per_path[path_key] >= self.max_query:
                 self.skipped[("max-query-variants", pattern)] += 1
                 return False

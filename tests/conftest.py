@@ -130,3 +130,43 @@ def postgres_url(tmp_path_factory):
         yield f"postgresql://longneck@127.0.0.1:{port}/postgres"
     finally:
         run(binaries / "pg_ctl", "-D", data, "-m", "immediate", "stop")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A real Redis server for the test session, from Debian's redis-server package: a free loopback port,
+    its own folder, no persistence. Skipped, with the reason, only where none can be started."""
+    import shutil
+    import socket
+    import time
+
+    pytest.importorskip("redis", reason="the redis package is missing: pip install -e \".[test]\"")
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server; tests/system-packages.sh does it)")
+    root = tmp_path_factory.mktemp("redis")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(root), "--save", "",
+                             "--appendonly", "no", "--logfile", str(root / "redis.log")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log = (root / "redis.log").read_text() if (root / "redis.log").exists() else ""
+                proc.kill()
+                pytest.skip(f"redis-server did not start: {log[-300:]}")
+            time.sleep(0.05)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(30)
