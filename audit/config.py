@@ -153,6 +153,11 @@ AUDIT = {
                         doc="With analytics: a page with at least this many page views is popular: never "
                             "removed, noindexed or demoted for serving no top task (kept, with the reason "
                             "high-traffic: check whether a top task is missing)."),
+    "news_days": Key("int", default=90, minimum=0,
+                     doc="News, press and event pages (a URL in such a section) whose newest date on the page is "
+                         "at most this many days old are current: kept, with the reason current, and judged "
+                         "again once older (a quarter by default: the news since the last quarterly audit). "
+                         "0: off."),
     "similar_threshold": Key("float", default=0.8, minimum=0,
                              doc="TF-IDF cosine of two top-task pages' main texts (same task) from which they "
                                  "are the same page written twice (for two audiences, say): merged like "

@@ -401,7 +401,8 @@ PLAIN_REASONS = {"error": "the URL fails", "redirect": "redirects", "noindex": "
                  "blocked": "blocked by robots.txt", "duplicate": "a duplicate", "near-duplicate": "a near-duplicate",
                  "no-task": "serves no top task", "low-confidence": "its task is uncertain",
                  "low-traffic": "little traffic", "broken-links": "broken links", "thin": "thin content",
-                 "stale": "out of date", "deep": "hard to reach", "orphan": "no page links to it"}
+                 "stale": "out of date", "deep": "hard to reach", "orphan": "no page links to it",
+                 "current": "current news"}
 
 
 def _code_detail(entry) -> tuple:

@@ -15,10 +15,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import unquote, urlsplit
 
 from reports.i18n import Message as M
 
 from .config import ConfigError, _suggest
+from .signals import LAST_RESORT
 
 RECOMMENDATIONS = ("keep", "improve", "merge", "demote", "noindex", "remove", "fix")
 DECISION = "decision"  # in a rule list: the reviewer's decision carried forward (see the rule reviewed)
@@ -181,6 +183,23 @@ def upcoming(p, s):
     if isinstance(p.url_month_ahead, str):
         return M("the URL names {month}, not over at the crawl: upcoming", month=p.url_month_ahead)
     return None
+
+
+def current_news(p, s):
+    """News, a press release or an event page (a URL in a news, press or events section, in any of the
+    tool's languages) whose newest date on the page is at most [audit] news_days old: it is the site's
+    current news, read now, not clutter. It is kept (and stays indexed) while it is current; once older,
+    a later run's no-task rules decide (noindex while still read, remove when not). The server's
+    Last-Modified alone does not date it (on a static server that is the copy time)."""
+    if (p.status != 200 or not _no_task(p) or not s.get("news_days") or p.age_days is None
+            or not 0 <= p.age_days <= s["news_days"] or p.newest_date_source == LAST_RESORT):
+        return None
+    from .text import is_news
+
+    if not is_news(unquote(urlsplit(p.url).path)):
+        return None
+    return M("news from {date}, {days} days old: current (news_days {news_days}), judged again once older",
+             date=str(p.newest_date), days=int(p.age_days), news_days=int(s["news_days"]))
 
 
 def high_traffic(p, s):
@@ -374,6 +393,7 @@ RULE_FUNCTIONS: dict[str, tuple[str, Callable]] = {
     "protected": ("protected", protected),
     "protected_kind": ("protected", protected_kind),
     "upcoming": ("upcoming", upcoming),
+    "current_news": ("current", current_news),
     "high_traffic": ("high-traffic", high_traffic),
     "start_page": ("home", start_page),
     "hub": ("hub", hub),
@@ -451,7 +471,7 @@ DEFAULT_ORDER = [
     ("start_page", "keep"),
     ("redirect", "keep"), ("blocked", "keep"), ("duplicate", "merge"), ("near_duplicate", "merge"),
     ("canonicalised", ""), ("noindex", ""), ("low_confidence", ""), ("low_traffic", ""),
-    ("protected_kind", "keep"), ("hub", "keep"), ("upcoming", "keep"), ("high_traffic", "keep"),
+    ("protected_kind", "keep"), ("hub", "keep"), ("upcoming", "keep"), ("current_news", "keep"), ("high_traffic", "keep"),
     ("uncertain_no_task", "keep"), ("no_task_unused", "remove"), ("no_task_in_nav", "demote"), ("no_task", "noindex"),
     ("broken_links", "fix"), ("thin", "improve"), ("stale", "improve"), ("deep", "improve"),
     ("orphan", "improve"),

@@ -152,6 +152,29 @@ def page_type_score(url_path: str, title: str, crumbs: tuple) -> float:
     return min(score, 1.0)
 
 
+# News, press releases and events, per language (folded): what a site publishes as it happens. While
+# current ([audit] news_days) such a page is the site's news service, not clutter (rules.current_news).
+NEWS = ("news newsroom press press-releases release releases announcements event events blog whats-on "
+        "nieuws persberichten persbericht evenementen agenda "  # nl
+        "aktuelles nachrichten presse pressemitteilungen veranstaltungen "  # de
+        "actualites actualite communiques evenements agenda "  # fr
+        "stiri noutati comunicate anunturi evenimente "  # ro
+        "новости пресс-релизы события мероприятия объявления "  # ru
+        "νεα ανακοινωσεις εκδηλωσεις "  # el
+        "新闻 公告 活动 动态 通知")  # zh
+_NEWS_WORDS = frozenset(fold(w) for w in NEWS.split())
+
+
+def is_news(url_path: str) -> bool:
+    """A URL in a news, press or events section: one of its folders (or the page's own segment, or a
+    hyphen-separated part of either) is a news word in one of the tool's languages (``/news/2026/x``,
+    ``/press-releases/x``, ``/actualites/x``, ``/新闻/x``)."""
+    for segment in fold(url_path).split("/"):
+        if segment and (segment in _NEWS_WORDS or not _NEWS_WORDS.isdisjoint(re.split(r"[\-_.]+", segment))):
+            return True
+    return False
+
+
 # Page kinds a public body keeps whatever their traffic or task: the democratic record and what the law
 # (or good practice) requires it to publish. [audit] protect_kinds names the kinds kept; a page is of a
 # kind when a word or phrase below is a whole word of its URL path, title or h1 (folded; a phrase: its words

@@ -11,6 +11,7 @@ A redirect is None (none), 410, or the path of the 301 target.
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 PARKING = ("Pay a parking fine online with a debit or credit card. The penalty charge notice shows the amount, "
@@ -45,7 +46,17 @@ PAGES = {
         "your council tax account number; we change your bill and send you a new one."), [], ""),
     "/news/": ("News", "News from the town hall: what the council did this year and the years before.",
                ["/news/2018/", "/events/fireworks-2099", "/events/calendar/2099-01", "/council/councillors", "/gemeente/notulen-raadsvergadering",
-                "/about/budget-2019", "/about/old-logo", "/about/old-logo-copy", "/old-news"], ""),
+                "/about/budget-2019", "/about/old-logo", "/about/old-logo-copy", "/old-news", "/news/bridge-street-closed",
+                "/news/library-reopens"], ""),
+    # dated on the page relative to the crawl (today): 20 days old, current; 200 days old, not any more
+    "/news/bridge-street-closed": ("Bridge Street closed for repairs", (
+        "Bridge Street is closed between the market square and the river for repairs to the bridge deck. "
+        "Buses go round by Mill Lane; the footpath stays open. The work takes about six weeks."), [],
+        f'<meta name="dcterms.modified" content="{(date.today() - timedelta(days=20)).isoformat()}">'),
+    "/news/library-reopens": ("The library reopens after its refurbishment", (
+        "The central library reopens on Monday after six months of work: a new children's corner, more study "
+        "desks and longer opening hours on Thursdays. Come and see the new building."), [],
+        f'<meta name="dcterms.modified" content="{(date.today() - timedelta(days=200)).isoformat()}">'),
     "/news/2018/": ("News 2018", "All news from 2018: a new playground, roadworks on Bridge Street, the library "
                     "reopened after its refurbishment, and the Christmas market returned to the square.",
                     ["/news/2018/council-tax-bills-sent-out"], ""),
@@ -113,7 +124,7 @@ LABELS = {"/residents/parking/pay-a-parking-fine": "parking", "/businesses/parki
 VIEWS = {"/": 9000, "/residents/parking/pay-a-parking-fine": 2500, "/businesses/parking/pay-a-parking-fine": 40,
          "/council-tax/pay": 1800, "/news/": 3, "/news/2018/": 2, "/news/2018/council-tax-bills-sent-out": 3,
          "/about/cookies/": 2, "/sections/leisure": 3412, "/about/old-logo": 0, "/about/old-logo-copy": 0,
-         "/old-news": 1}
+         "/old-news": 1, "/news/bridge-street-closed": 150, "/news/library-reopens": 150}
 
 # path: (recommendation, reason codes among the Reasons, redirect: None, 410 or the 301 target's path)
 EXPECTED = {
@@ -133,6 +144,10 @@ EXPECTED = {
     "/news/2018/council-tax-bills-sent-out": ("remove", {"no-task"}, "/council-tax/pay"),
     # newest date after the crawl: upcoming, neither stale nor removed
     "/events/fireworks-2099": ("keep", {"upcoming"}, None),
+    # news dated on the page 20 days before the crawl, read by 150 people: current news, kept (and indexed)
+    "/news/bridge-street-closed": ("keep", {"current"}, None),
+    # the same 200 days on: still read, no longer current: noindex
+    "/news/library-reopens": ("noindex", {"no-task"}, None),
     # an events calendar's month still to come, named only in its URL: upcoming too
     "/events/calendar/2099-01": ("keep", {"upcoming"}, None),
     # the same page for another audience, reworded (shingles alone miss it): merged into the residents' page
