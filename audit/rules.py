@@ -198,7 +198,7 @@ def current_news(p, s):
 
     if not is_news(unquote(urlsplit(p.url).path)):
         return None
-    return M("news from {date}, {days} days old: current (news_days {news_days}), judged again once older",
+    return M("dated {date}, {days} days old (news_days = {news_days}): a later run judges it again",
              date=str(p.newest_date), days=int(p.age_days), news_days=int(s["news_days"]))
 
 
