@@ -42,6 +42,7 @@ class Audit:
     broken_links: "object" = None    # one row per broken internal link: source, target, anchor, target_status
     history_url: str | None = None   # where run_id is recorded (pending until write_audit has the workbook in place)
     language: str = "en"             # the workbook's language (reports.i18n): [report] language, else the site's
+    timings: dict = field(default_factory=dict)  # CPU seconds per stage of the audit (benchmarks/audit_scale.py)
 
 
 def _best_of(cols: dict, rows, with_traffic: bool):
@@ -154,6 +155,8 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
     from .runs import iter_pages, pages_file
 
     started = time.time()
+    timings: dict = {}
+    stage = _Stages(timings)
     settings = dict(config.audit)
     rules = load_rules(settings["rules"] or None)  # a bad rule list fails before any work
     store = None
@@ -171,27 +174,44 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         # one pass over pages.jsonl: each record goes to the signals as the classifier reads it
         # near-duplicate candidates' main texts are read again from pages.jsonl to confirm them
         collector = signals.Collector(settings["protect"], pages=pages_file(run_dir))
+        timings["read pages.jsonl"] = timings["signals pass"] = 0.0
 
         def records():
-            for record in iter_pages(run_dir):
+            clock, pages = time.process_time, iter_pages(run_dir)
+            while True:
+                before = clock()
+                record = next(pages, None)
+                read = clock()
+                timings["read pages.jsonl"] += read - before
+                if record is None:
+                    return
                 collector.add(record)
+                timings["signals pass"] += clock() - read
                 yield record
 
         for name in ("classification.csv", "label_queue.csv"):  # left by an audit killed while writing them
             (Path(run_dir) / (name + ".partial")).unlink(missing_ok=True)
         result, queue, pages = classify_run(run_dir, config, extra_labels=corrected, records=records())
+        stage("classify (with the pass over pages.jsonl)")
+        del pages
         write_classification(run_dir, result, queue)
+        result.features = result.views = None  # the classifier's matrices are not needed any more
+        stage("classification.csv")
         table, hashes, notes = _signals(run_dir, result, settings, collector)
+        stage("signals table")
         names = {t["id"]: t["name"] for t in config.tasks}
         names[NONE] = "serves no top task"
         table["task_name"] = pd.Series([names.get(t) if isinstance(t, str) else None for t in table["task"]],
                                        dtype=object)
         has_traffic = settings["analytics"]
         best_of_cluster = _duplicates(table, hashes, settings, has_traffic)
+        stage("duplicates (MinHash/LSH, similar texts)")
         _carry_forward(table, decisions, settings, complete)
         _apply_rules(table, rules, settings)
+        stage("rules")
         _redirect_targets(table, hashes.texts, settings)
         _reviewer_targets(table)
+        stage("redirect targets")
         tasks = _task_table(table, config, has_traffic)
         duplicates = _duplicate_table(table, best_of_cluster)
         redirects = table.loc[table["redirect_status"].notna(), ["url", "redirect_to", "redirect_status",
@@ -233,7 +253,9 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         elif store is not None:
             from .history import without_password
 
+            stage("tables and summary")
             parts.update(_record(store, run_dir, config, table, tasks, summary))
+            stage("history")
             settings_rows[1:1] = [("history run id", parts["run_id"]),
                                   ("history database", without_password(store.url))]
     finally:
@@ -241,10 +263,26 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
             store.close()
     notes.append(f"audit took {time.time() - started:.1f} s")
     costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
-    return Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
-                 costs, **parts, broken_links=collector.broken_links,
-                 history_url=store.url if store is not None else None,
-                 language=workbook_language(config.report["language"], table))
+    audit = Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
+                  costs, **parts, broken_links=collector.broken_links,
+                  history_url=store.url if store is not None else None,
+                  language=workbook_language(config.report["language"], table))
+    stage("tables and summary")
+    timings["classify (with the pass over pages.jsonl)"] -= timings["read pages.jsonl"] + timings["signals pass"]
+    audit.timings = timings
+    return audit
+
+
+class _Stages:
+    """``stage(name)``: adds the CPU time since the last call to ``timings[name]``."""
+
+    def __init__(self, timings: dict):
+        self.timings, self.last = timings, time.process_time()
+
+    def __call__(self, name: str) -> None:
+        now = time.process_time()
+        self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now
 
 
 def _crawl_summary(run_dir) -> dict:
