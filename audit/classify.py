@@ -809,9 +809,9 @@ def _none_reasons(ev, i: int, classes: list, typical: float) -> list:
     return reasons or ["more like none than any task, taking every view together"]
 
 
-def _top_words(tasks: list, model, X, terms) -> dict:
-    """{page: the (up to) three words that weigh most for its task}: one sparse product per class, not
-    one per page."""
+def _top_words(tasks: list, model, X, terms, block: int = 10_000) -> dict:
+    """{page: the (up to) three words that weigh most for its task}: one sparse product per class (in
+    blocks of ``block`` pages), not one per page."""
     classes = list(model.classes_)
     rows_of: dict = {}
     for i, task in enumerate(tasks):
@@ -821,15 +821,17 @@ def _top_words(tasks: list, model, X, terms) -> dict:
     for task, rows in rows_of.items():
         coef = model.coef_[classes.index(task)] if len(classes) > 2 else (
             model.coef_[0] * (1 if task == classes[1] else -1))
-        contrib = sparse.csr_matrix(X[rows].multiply(coef))
-        for k, i in enumerate(rows):
-            start, end = contrib.indptr[k], contrib.indptr[k + 1]
-            data, indices = contrib.data[start:end], contrib.indices[start:end]
-            if len(data):
-                top = np.argsort(-data, kind="stable")[:6]
-                words = [terms[indices[t]] for t in top if data[t] > 0 and not terms[indices[t]].startswith("zdir_")]
-                if words:
-                    out[i] = words[:3]
+        for first in range(0, len(rows), block):  # in blocks: never a copy of X for the largest class
+            chunk = rows[first:first + block]
+            contrib = sparse.csr_matrix(X[chunk].multiply(coef))
+            for k, i in enumerate(chunk):
+                start, end = contrib.indptr[k], contrib.indptr[k + 1]
+                data, indices = contrib.data[start:end], contrib.indices[start:end]
+                if len(data):
+                    top = np.argsort(-data, kind="stable")[:6]
+                    words = [terms[indices[t]] for t in top if data[t] > 0 and not terms[indices[t]].startswith("zdir_")]
+                    if words:
+                        out[i] = words[:3]
     return out
 
 

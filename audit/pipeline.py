@@ -126,12 +126,38 @@ def _join_clusters(clusters: dict, pairs: list) -> dict:
     return groups.numbered()
 
 
-def _text_nearest(texts, queries: list, candidates: list, bonus_rows=None, threshold: float = 0.0) -> dict:
+NEAREST_EXACT_PAIRS = 20_000_000  # up to this many (query, candidate) pairs the nearest text is searched exhaustively
+NEAREST_TERMS = 16      # beyond: candidates that share one of a query's heaviest words (each text cut to its 16 heaviest)
+NEAREST_SHORTLIST = 8   # the best of them by that cut cosine (plus the bonus) are scored with the whole texts
+NEAREST_BLOCK = 2000    # queries per block
+
+
+def _text_nearest(texts, queries: list, candidates: list, bonus_rows=None, threshold: float = 0.0,
+                  groups=None, exact_pairs: int = NEAREST_EXACT_PAIRS, block: int = NEAREST_BLOCK) -> dict:
     """{query row: (candidate row, cosine)}: the candidate whose main text is most like the query's, among
-    those with a cosine of at least ``threshold``; ``bonus_rows(q_rows, c_rows)`` gives a (queries x
-    candidates) array added for ranking only (same task, same folder). Chunked: memory stays bounded."""
+    those with a cosine of at least ``threshold``, ranked by the cosine plus a bonus for ranking only
+    (``bonus_rows(q_rows)``: a (queries x candidates) array; or ``groups``: (query task, query folder,
+    candidate task, candidate folder) as int arrays, 0.1 for the same task and 0.05 for the same folder).
+
+    Up to ``exact_pairs`` query-candidate pairs, every candidate is scored (chunked: memory stays bounded).
+    Beyond, a search that grows linearly, not with queries x candidates (a million pages would be
+    ~10^11 pairs): each text is cut to its NEAREST_TERMS heaviest words, the cut texts' cosines (a sparse
+    product, in blocks of ``block`` queries) shortlist the NEAREST_SHORTLIST best candidates per query (with
+    the bonus), and those are scored on the whole texts. Two texts at least ``threshold`` alike share their
+    heavy words, so the shortlist holds the exhaustive answer unless another candidate is within the bonus
+    of it (then either is a fair target); benchmarks/audit_scale.py --check-nearest measures the agreement."""
     if texts is None or not queries or not candidates:
         return {}
+    if len(queries) * len(candidates) > exact_pairs and groups is not None:
+        return _text_nearest_shortlist(texts, queries, candidates, groups, threshold, block)
+    if bonus_rows is None and groups is not None:
+        q_task, q_folder, c_task, c_folder = groups
+        position = {q: k for k, q in enumerate(queries)}
+
+        def bonus_rows(chunk):
+            at = np.array([position[q] for q in chunk])
+            return (0.1 * (c_task[None, :] == q_task[at][:, None])
+                    + 0.05 * (c_folder[None, :] == q_folder[at][:, None]))
     C = texts[candidates].T.tocsr()
     out = {}
     step = max(1, 4_000_000 // len(candidates))
@@ -143,6 +169,50 @@ def _text_nearest(texts, queries: list, candidates: list, bonus_rows=None, thres
         for row, q in enumerate(chunk):
             if np.isfinite(rank[row, best[row]]):
                 out[q] = (candidates[best[row]], float(S[row, best[row]]))
+    return out
+
+
+def _heaviest(X, k: int, block: int = 50_000):
+    """The rows of the CSR matrix ``X``, each cut to its ``k`` largest entries (ties: the lower column)."""
+    from scipy import sparse
+
+    parts = []
+    for start in range(0, X.shape[0], block):
+        sub = X[start:start + block]
+        rows = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+        order = np.lexsort((sub.indices, -sub.data, rows))
+        rank = np.arange(len(order)) - sub.indptr[rows[order]]
+        keep = order[rank < k]
+        parts.append(sparse.csr_matrix((sub.data[keep], (rows[keep], sub.indices[keep])), shape=sub.shape))
+    return sparse.vstack(parts, format="csr") if parts else X[:0]
+
+
+def _text_nearest_shortlist(texts, queries, candidates, groups, threshold, block) -> dict:
+    q_task, q_folder, c_task, c_folder = (np.asarray(g) for g in groups)
+    C = texts[candidates].tocsr()
+    cut = _heaviest(C, NEAREST_TERMS).T.tocsr()
+    out = {}
+    for start in range(0, len(queries), block):
+        chunk = queries[start:start + block]
+        Q = texts[chunk].tocsr()
+        A = (_heaviest(Q, NEAREST_TERMS) @ cut).tocoo()
+        if not A.nnz:
+            continue
+        r, c = A.row.astype(np.int64), A.col.astype(np.int64)
+        at = r + start
+        bonus = 0.1 * (c_task[c] == q_task[at]) + 0.05 * (c_folder[c] == q_folder[at])
+        order = np.lexsort((c, -(A.data + bonus), r))
+        r, c, bonus = r[order], c[order], bonus[order]
+        first = np.searchsorted(r, r, side="left")
+        keep = (np.arange(len(r)) - first) < NEAREST_SHORTLIST
+        r, c, bonus = r[keep], c[keep], bonus[keep]
+        S = np.asarray(Q[r].multiply(C[c]).sum(axis=1)).ravel()
+        rank = np.where(S >= threshold, S + bonus, -np.inf)
+        order = np.lexsort((c, -rank, r))  # per query: best first; equal ranks: the first candidate
+        r, c, S, rank = r[order], c[order], S[order], rank[order]
+        top = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1])))
+        for k in top[np.isfinite(rank[top])].tolist():
+            out[chunk[r[k]]] = (candidates[c[k]], float(S[k]))
     return out
 
 
@@ -633,7 +703,7 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
     columns = ["url", "status", "task", "confidence", "recommendation", "reasons", "content_hash", "redirect_to",
                "redirect_status", "depth", "inlinks_nav", "noindex", "robots_blocked", "final_url", "title", "views",
                "canonical"]
-    page_rows = [{k: _scalar(v) for k, v in row.items()} for row in table[columns].to_dict("records")]
+    page_rows = _PageRows(table, columns)
     task_rows = [{k: _scalar(row[k]) for k in ("task", "pages", "best_page", "best_depth", "competing_duplicates",
                                                "stale_share", "thin_share", "views")}
                  for row in tasks.to_dict("records")]
@@ -655,6 +725,19 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
             tasks[column] = [before.get(t, {}).get(field_name) for t in tasks["task"]]
         tasks["slipped"] = [_slipped(row) for row in tasks.to_dict("records")]
     return {"changes": changes, "trend": store.series(site, also=run_id), "run_id": run_id}
+
+
+class _PageRows:
+    """The history's page rows, made 5,000 at a time as the history writes them (never a dict for every URL
+    at once); iterable again (a retried write starts over)."""
+
+    def __init__(self, table, columns: list, block: int = 5000):
+        self.table, self.columns, self.block = table, columns, block
+
+    def __iter__(self):
+        for start in range(0, len(self.table), self.block):
+            for row in self.table.iloc[start:start + self.block][self.columns].to_dict("records"):
+                yield {k: _scalar(v) for k, v in row.items()}
 
 
 def _slipped(row) -> str | None:
@@ -714,25 +797,26 @@ def _redirect_targets(table, texts, settings) -> None:
                   and cols["found_via"][i] != "start" and not cols["noindex"][i] and not cols["canonicalised"][i]
                   and cols["content_type"][i] == "text/html"
                   and (cols["age_days"][i] is None or cols["age_days"][i] <= stale_days)]
-    removing = [i for i in range(n) if rec[i] == REMOVE]
+    def used(i):
+        return (cols["inlinks_body"][i] + cols["inlinks_nav"][i] > 0 or (cols["views"][i] or 0) > 0
+                or (cols["clicks"][i] or 0) > 0 or (cols["impressions"][i] or 0) > 0)
+
+    removing = [i for i in range(n) if rec[i] == REMOVE and used(i)]  # only a used page needs a 301
     folder = [_folder(u) for u in cols["url"]]
-    c_task = np.array([cols["task"][i] for i in candidates], dtype=object)
-    c_folder = np.array([folder[i] for i in candidates], dtype=object)
-
-    def bonus(chunk):  # for ranking only: the task the removed page leans to, then its own folder
-        task = np.array([cols["runner_up"][q] for q in chunk], dtype=object)[:, None]
-        where = np.array([folder[q] for q in chunk], dtype=object)[:, None]
-        return 0.1 * (c_task[None, :] == task) + 0.05 * (c_folder[None, :] == where)
-
-    nearest = _text_nearest(texts, removing, candidates, bonus, settings["redirect_similarity"])
+    # for ranking only: the task the removed page leans to, then its own folder (as numbers: one per value)
+    number: dict = {}
+    c_task = np.array([number.setdefault(("task", cols["task"][i]), len(number)) for i in candidates], dtype=np.int64)
+    c_folder = np.array([number.setdefault(("folder", folder[i]), len(number)) for i in candidates], dtype=np.int64)
+    q_task = np.array([number.get(("task", cols["runner_up"][q]), -1) for q in removing], dtype=np.int64)
+    q_folder = np.array([number.get(("folder", folder[q]), -1) for q in removing], dtype=np.int64)
+    nearest = _text_nearest(texts, removing, candidates, threshold=settings["redirect_similarity"],
+                            groups=(q_task, q_folder, c_task, c_folder))
     for i in range(n):
         if rec[i] == MERGE and cols["duplicate_of"][i]:
             target[i], code[i] = cols["duplicate_of"][i], 301
         elif rec[i] == REMOVE:
-            used = (cols["inlinks_body"][i] + cols["inlinks_nav"][i] > 0 or (cols["views"][i] or 0) > 0
-                    or (cols["clicks"][i] or 0) > 0 or (cols["impressions"][i] or 0) > 0)
             close = nearest.get(i)
-            if used and close:
+            if close:
                 target[i], code[i] = cols["url"][close[0]], 301
             else:
                 code[i] = 410
