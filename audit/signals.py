@@ -125,16 +125,17 @@ class Signatures:
     def __init__(self, signatures=()):
         self._blocks: list = []
         self._has = array("b")
+        self.block = self.BLOCK
         for m in signatures:
             self.append(m)
 
     def append(self, m) -> None:
         """Add the next row: a signature's values (or a MinHash), or None."""
         row = len(self._has)
-        if row % self.BLOCK == 0:
-            self._blocks.append(np.zeros((self.BLOCK, NUM_PERM), dtype=np.uint32))
+        if row % self.block == 0:
+            self._blocks.append(np.zeros((self.block, NUM_PERM), dtype=np.uint32))
         if m is not None:
-            self._blocks[-1][row % self.BLOCK] = getattr(m, "hashvalues", m)
+            self._blocks[-1][row % self.block] = getattr(m, "hashvalues", m)
         self._has.append(m is not None)
 
     def __len__(self) -> int:
@@ -144,7 +145,7 @@ class Signatures:
         if not self._has[i]:
             return None
         i = range(len(self._has))[i]
-        return Signature(self._blocks[i // self.BLOCK][i % self.BLOCK])
+        return Signature(self._blocks[i // self.block][i % self.block])
 
     def __iter__(self):
         for i in range(len(self)):
@@ -155,9 +156,9 @@ class Signatures:
         rows = np.asarray(rows, dtype=np.int64)
         out = np.empty((len(rows), stop - start), dtype=np.uint32)
         for b, block in enumerate(self._blocks):
-            mine = (rows // self.BLOCK) == b
+            mine = (rows // self.block) == b
             if mine.any():
-                out[mine] = block[rows[mine] % self.BLOCK, start:stop]
+                out[mine] = block[rows[mine] % self.block, start:stop]
         return out
 
 
