@@ -127,7 +127,7 @@ def _join_clusters(clusters: dict, pairs: list) -> dict:
 
 
 NEAREST_EXACT_PAIRS = 20_000_000  # up to this many (query, candidate) pairs the nearest text is searched exhaustively
-NEAREST_TERMS = 16      # beyond: candidates that share one of a query's heaviest words (each text cut to its 16 heaviest)
+NEAREST_TERMS = 32      # beyond: candidates that share one of a query's heaviest words (each text cut to its 32 heaviest)
 NEAREST_SHORTLIST = 8   # the best of them by that cut cosine (plus the bonus) are scored with the whole texts
 NEAREST_BLOCK = 2000    # queries per block
 

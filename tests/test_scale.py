@@ -173,7 +173,7 @@ def test_nearest_text_shortlist_in_tiny_blocks_equals_big_blocks_and_the_exhaust
     assert tiny == big
     assert set(tiny) == set(exhaustive)
     agree = sum(tiny[q][0] == exhaustive[q][0] for q in exhaustive)
-    assert agree / len(exhaustive) >= 0.95
+    assert agree == len(exhaustive)  # (16 words found 98.5-99% of them on 3,000 such pages, 32 all)
     for q, (c, cosine) in tiny.items():  # the cosine reported is the whole texts' cosine
         assert cosine == pytest.approx(float(X[q].multiply(X[c]).sum()), abs=1e-5)
         assert cosine >= 0.3
