@@ -176,22 +176,86 @@ def _hashing_vectorizer():
                              tokenizer=tokens, token_pattern=None, lowercase=False, dtype=np.float32)
 
 
-def text_matrix(blocks: list, n: int):
-    """TF-IDF over the site (sublinear tf, smooth idf, L2 rows) from hashed term counts in row blocks."""
+def text_matrix(blocks, n: int, rows_per_norm: int = 50_000):
+    """TF-IDF over the site (sublinear tf, smooth idf, L2 rows) from hashed term counts in row blocks
+    (a list of CSR blocks, or a :class:`_Spill` of them), transformed in place: no copy of the matrix
+    beyond the one the blocks are stacked into (row norms are taken ``rows_per_norm`` rows at a time)."""
     from scipy import sparse
 
-    X = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, TEXT_FEATURES), dtype=np.float32)
+    if isinstance(blocks, _Spill):
+        X = blocks.matrix()
+    else:
+        X = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, TEXT_FEATURES), dtype=np.float32)
     if X.shape[0] < n:
         X = sparse.vstack([X, sparse.csr_matrix((n - X.shape[0], TEXT_FEATURES), dtype=np.float32)], format="csr")
-    X.data = 1 + np.log(X.data)
+    np.log(X.data, out=X.data)
+    X.data += 1
     documents = int(np.count_nonzero(np.diff(X.indptr)))
     df = np.bincount(X.indices, minlength=TEXT_FEATURES)
     idf = (np.log((1 + documents) / (1 + df)) + 1).astype(np.float32)
     X.data *= idf[X.indices]
-    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    norms = np.concatenate([np.sqrt(np.asarray(X[a:a + rows_per_norm].multiply(X[a:a + rows_per_norm]).sum(axis=1)).ravel())
+                            for a in range(0, X.shape[0], rows_per_norm)] or [np.zeros(0, dtype=np.float32)])
     norms[norms == 0] = 1
-    X = sparse.diags((1 / norms).astype(np.float32)) @ X
-    return X.tocsr()
+    X.data *= np.repeat((1 / norms).astype(np.float32), np.diff(X.indptr))
+    # each row's entries in the order a product with a diagonal matrix leaves them (the order this matrix
+    # has always had: sums over a row, and so the cosines, come out the same to the last bit)
+    for a in range(0, X.shape[0], rows_per_norm):
+        start, stop = X.indptr[a], X.indptr[min(a + rows_per_norm, X.shape[0])]
+        if stop == start:
+            continue
+        ptr = X.indptr[a:a + rows_per_norm + 1] - start
+        lengths = np.diff(ptr)
+        # the entry at p of a row [s, s + length) takes the one at s + (s + length - 1 - p)
+        reverse = 2 * np.repeat(ptr[:-1], lengths) + np.repeat(lengths, lengths) - 1 - np.arange(stop - start)
+        X.data[start:stop] = X.data[start:stop][reverse]
+        X.indices[start:stop] = X.indices[start:stop][reverse]
+    X.has_sorted_indices = False
+    return X
+
+
+class _Spill:
+    """CSR blocks written to a temporary file as they come and read back in order: the main texts' hashed
+    counts wait on disk, not in memory, while the classifier works (some 2 GB at a million pages)."""
+
+    def __init__(self):
+        import tempfile
+
+        self.file = tempfile.TemporaryFile()
+        self.count = self.nnz = self.rows = 0
+
+    def append(self, block) -> None:
+        for array_ in (np.array(block.shape), block.data, block.indices, block.indptr):
+            np.save(self.file, array_, allow_pickle=False)
+        self.count += 1
+        self.nnz += block.nnz
+        self.rows += block.shape[0]
+
+    def matrix(self):
+        """The blocks stacked into one CSR matrix, filled in place (never the blocks and the whole at once)."""
+        from scipy import sparse
+
+        data = np.empty(self.nnz, dtype=np.float32)
+        indices = np.empty(self.nnz, dtype=np.int32 if TEXT_FEATURES < 2 ** 31 and self.nnz < 2 ** 31 else np.int64)
+        indptr = np.zeros(self.rows + 1, dtype=indices.dtype)
+        at = row = 0
+        for block in self:
+            data[at:at + block.nnz] = block.data
+            indices[at:at + block.nnz] = block.indices
+            indptr[row + 1:row + 1 + block.shape[0]] = block.indptr[1:] + at
+            at, row = at + block.nnz, row + block.shape[0]
+        return sparse.csr_matrix((data, indices, indptr), shape=(self.rows, TEXT_FEATURES))
+
+    def __iter__(self):
+        from scipy import sparse
+
+        self.file.seek(0)
+        for _ in range(self.count):
+            shape, data, indices, indptr = (np.load(self.file, allow_pickle=False) for _ in range(4))
+            yield sparse.csr_matrix((data, indices, indptr), shape=tuple(shape))
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def shingle_set(text: str):
@@ -299,7 +363,7 @@ class Collector:
         self._links = array("q")
         self.hashes = Signatures()
         self._texts: list = []   # (row, main text) waiting to be hashed, in batches
-        self._blocks: list = []  # hashed term counts, one sparse block per batch, rows in order
+        self._blocks = _Spill()  # hashed term counts, one sparse block per batch, rows in order (on disk)
         self._vectorizer = None
         # anchor text of links whose target may turn out broken: {target url: [(source row, text)]},
         # dropped as soon as the target answers 2xx (most do), so memory holds the doubtful ones only
@@ -401,7 +465,8 @@ class Collector:
         n = len(self.columns["url"])
         hashes.texts = text_matrix(self._blocks, n)
         hashes.pages, hashes.ordinals = self.pages, self.ordinals
-        self._blocks = []
+        self._blocks.close()
+        self._blocks = _Spill()
         table = pd.DataFrame(self.columns)
         self.columns = {name: [] for name in self.COLUMNS}
         if n == 0:

@@ -17,7 +17,9 @@ audit's quadratic step before issue 14) never runs. The benchmark sets ``low_con
 they are removed, as on a site where the classifier is sure, and every removed page that something links
 to gets a redirect target (``--defaults`` keeps the shipped value).
 
-``--one N`` runs one size in this process (what the driver calls); ``--no-workbook`` skips writing it.
+``--one N`` runs one size in this process (what the driver calls); ``--no-workbook`` skips writing it;
+each size's figures are saved beside its crawl, and ``--report`` prints them again with the growth
+exponents (for sizes measured in separate runs).
 """
 
 import argparse
@@ -150,6 +152,8 @@ def main():
     parser.add_argument("--no-workbook", action="store_true", help="audit only")
     parser.add_argument("--defaults", action="store_true", help="the shipped low_confidence (no page is removed)")
     parser.add_argument("--drop-cache", action="store_true", help="delete each crawl after measuring it")
+    parser.add_argument("--report", action="store_true",
+                        help="print the figures each size's last run saved (sizes measured in separate runs)")
     args = parser.parse_args()
     cache = Path(args.cache)
     if args.one:
@@ -157,14 +161,18 @@ def main():
         return
     results = []
     for n in args.sizes:
-        folder = crawl_folder(cache, n, args.defaults)
-        command = [sys.executable, __file__, "--one", str(n), "--cache", str(cache)]
-        command += ["--no-workbook"] * args.no_workbook + ["--defaults"] * args.defaults
-        out = subprocess.run(command, capture_output=True, text=True)
-        if out.returncode:
-            print(out.stderr[-3000:], file=sys.stderr)
-            raise SystemExit(f"{n} pages: failed")
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        if args.report:  # the figures the last run of each size saved
+            r = json.loads((cache / str(n) / "result.json").read_text())
+        else:
+            folder = crawl_folder(cache, n, args.defaults)
+            command = [sys.executable, __file__, "--one", str(n), "--cache", str(cache)]
+            command += ["--no-workbook"] * args.no_workbook + ["--defaults"] * args.defaults
+            out = subprocess.run(command, capture_output=True, text=True)
+            if out.returncode:
+                print(out.stderr[-3000:], file=sys.stderr)
+                raise SystemExit(f"{n} pages: failed")
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            (folder / "result.json").write_text(json.dumps(r))
         results.append(r)
         print(f"{r['pages']:>9,} pages: audit {r['audit_cpu_s']:>6} s CPU ({r['audit_wall_s']} s wall), peak RSS "
               f"{r['audit_peak_mb']:,} MB; {r['redirects']:,} redirects; {r['recommendations']}")
@@ -174,7 +182,7 @@ def main():
             csv = f", pages.csv {r['csv_mb']} MB" if r.get("csv_mb") else ""
             print(f"{'':>16}workbook: {r['write_cpu_s']} s CPU ({r['write_wall_s']} s wall), {r['workbook_mb']} MB{csv}; "
                   f"the writer adds {r['write_adds_mb']} MB", flush=True)
-        if args.drop_cache:
+        if args.drop_cache and not args.report:
             shutil.rmtree(folder, ignore_errors=True)
     for a, b in zip(results, results[1:]):
         print(f"growth {a['pages']:,} -> {b['pages']:,} pages: audit CPU x^{slope(a['audit_cpu_s'], b['audit_cpu_s'], a['pages'], b['pages']):.2f}, "
