@@ -484,15 +484,16 @@ def _apply_rules(table, rules, settings) -> None:
     from .rules import decide
 
     recommendations, reasons, summaries, deciding = [], [], [], []
-    pages = []
-    for page in table.itertuples(index=False, name="Page"):
+    merged = {}  # the pages merged into another: only they are judged again (never a tuple for every URL)
+    for i, page in enumerate(table.itertuples(index=False, name="Page")):
         rec, why, decided = decide(page, rules, settings)
         recommendations.append(rec)
         reasons.append("; ".join(why))
         deciding.append(why[decided] if decided is not None else None)
-        pages.append(page)
+        if rec == MERGE:
+            merged[i] = page
     before = list(reasons)
-    _copies_of_removed(pages, rules, settings, recommendations, reasons)
+    _copies_of_removed(merged, {u: i for i, u in enumerate(table["url"])}, rules, settings, recommendations, reasons)
     for rec, why, entry, was in zip(recommendations, reasons, deciding, before):
         parts = why.split("; ") if why else []
         if why != was:  # judged again as a copy of a removed page: the first reason says so
@@ -531,12 +532,11 @@ def _reason_summary(rec: str, reasons: list, entry: str | None) -> str:
     return text + (f"; {others} more in Reasons" if others else "")
 
 
-def _copies_of_removed(pages, rules, settings, recommendations, reasons) -> None:
+def _copies_of_removed(merged: dict, row_of: dict, rules, settings, recommendations, reasons) -> None:
     """A page is not merged into a best page the audit removes (it would be merged into a 410): when a
     cluster's best page is removed, its copies are judged on their own (the rules again, as if they had no
-    copy), and the Reasons say so."""
-    row_of = {page.url: i for i, page in enumerate(pages)}
-    for i, page in enumerate(pages):
+    copy), and the Reasons say so. ``merged``: {row: page} of the pages the rules merge; ``row_of``: {url: row}."""
+    for i, page in merged.items():
         best = row_of.get(page.duplicate_of) if recommendations[i] == MERGE else None
         if best is None or recommendations[best] != REMOVE:
             continue
