@@ -8,7 +8,8 @@ dates, a duplicate every 20 pages, a near-duplicate every 50, a 404 every 100) i
 ``--cache`` (default /tmp/longneck-audit-scale/N; the time to write it is printed when it is made, not
 counted). Then, in a fresh process, the whole audit runs (classify, signals, MinHash/LSH, rules, redirect
 targets, history) and the workbook is written. Printed per size: CPU seconds per stage, the audit's total
-CPU and wall time and its peak RSS; the workbook's CPU time, wall time, size and the RSS it adds. At the end,
+CPU (with the classifier's process, when it has one) and wall time and its peak RSS (the classifier
+process's peak added); the workbook's CPU time, wall time, size and the RSS it adds. At the end,
 the growth exponent between sizes (the slope of log time, log memory against log pages: 1.0 is linear).
 
 The site's none pages come out with a calibrated confidence of 0.33-0.61, under the shipped
@@ -115,7 +116,13 @@ def crawl_folder(cache: Path, n: int, defaults: bool) -> Path:
     return folder
 
 
-def measure(folder: Path, workbook: bool) -> dict:
+def all_cpu() -> float:
+    """CPU seconds of this process and of its finished children (the classifier's process)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def measure(folder: Path, workbook: bool, parallel=None) -> dict:
     from audit.pipeline import audit_run, write_audit
     from audit.runs import run_config
 
@@ -123,12 +130,17 @@ def measure(folder: Path, workbook: bool) -> dict:
         (folder / name).unlink(missing_ok=True)
     config = run_config(folder)
     pages = sum(1 for _ in open(folder / "pages.jsonl", "rb"))
-    cpu, wall = time.process_time(), time.time()
-    audit = audit_run(folder, config)
-    out = {"pages": pages, "audit_cpu_s": round(time.process_time() - cpu, 1), "audit_wall_s": round(time.time() - wall, 1),
-           "audit_peak_mb": round(peak_mb()), "stages": {k: round(v, 1) for k, v in audit.timings.items()},
+    cpu, wall = all_cpu(), time.time()
+    audit = audit_run(folder, config, parallel=parallel)
+    # with the classifier in a process of its own: its CPU counts, and its peak is added to this one's (an
+    # upper bound on what the two held at once)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    out = {"pages": pages, "audit_cpu_s": round(all_cpu() - cpu, 1), "audit_wall_s": round(time.time() - wall, 1),
+           "audit_peak_mb": round(peak_mb() + children), "classifier_process_peak_mb": round(children),
+           "stages": {k: round(v, 1) for k, v in audit.timings.items()},
            "recommendations": audit.summary["recommendations"],
            "redirects": int((audit.pages["redirect_status"] == 301).sum())}
+    (folder / "result-audit.json").write_text(json.dumps(out))  # the audit's figures, before the workbook's
     if workbook:
         before = rss_mb()
         cpu, wall = time.process_time(), time.time()
@@ -152,12 +164,15 @@ def main():
     parser.add_argument("--no-workbook", action="store_true", help="audit only")
     parser.add_argument("--defaults", action="store_true", help="the shipped low_confidence (no page is removed)")
     parser.add_argument("--drop-cache", action="store_true", help="delete each crawl after measuring it")
+    parser.add_argument("--parallel", choices=["auto", "yes", "no"], default="auto",
+                        help="classify in a second process (auto: as the audit decides, from the crawl's size)")
     parser.add_argument("--report", action="store_true",
                         help="print the figures each size's last run saved (sizes measured in separate runs)")
     args = parser.parse_args()
     cache = Path(args.cache)
     if args.one:
-        print(json.dumps(measure(crawl_folder(cache, args.sizes[0], args.defaults), not args.no_workbook)))
+        parallel = {"auto": None, "yes": True, "no": False}[args.parallel]
+        print(json.dumps(measure(crawl_folder(cache, args.sizes[0], args.defaults), not args.no_workbook, parallel)))
         return
     results = []
     for n in args.sizes:
@@ -166,7 +181,7 @@ def main():
         else:
             folder = crawl_folder(cache, n, args.defaults)
             command = [sys.executable, __file__, "--one", str(n), "--cache", str(cache)]
-            command += ["--no-workbook"] * args.no_workbook + ["--defaults"] * args.defaults
+            command += ["--no-workbook"] * args.no_workbook + ["--defaults"] * args.defaults + ["--parallel", args.parallel]
             out = subprocess.run(command, capture_output=True, text=True)
             if out.returncode:
                 print(out.stderr[-3000:], file=sys.stderr)
@@ -177,7 +192,8 @@ def main():
         print(f"{r['pages']:>9,} pages: audit {r['audit_cpu_s']:>6} s CPU ({r['audit_wall_s']} s wall), peak RSS "
               f"{r['audit_peak_mb']:,} MB; {r['redirects']:,} redirects; {r['recommendations']}")
         for name, seconds in r["stages"].items():
-            print(f"{'':>16}{name:<45} {seconds:>7.1f} s")
+            unit = "MB" if name.endswith("MB") else "s"
+            print(f"{'':>16}{name:<55} {seconds:>7.1f} {unit}")
         if "write_cpu_s" in r:
             csv = f", pages.csv {r['csv_mb']} MB" if r.get("csv_mb") else ""
             print(f"{'':>16}workbook: {r['write_cpu_s']} s CPU ({r['write_wall_s']} s wall), {r['workbook_mb']} MB{csv}; "

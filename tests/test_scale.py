@@ -233,3 +233,24 @@ def test_build_pages_order_and_links_do_not_depend_on_crawl_order():
     first = a.urls.index("http://s/d1/p1")
     assert a.urls.index("http://s/d0/p0") in a.body_links[first]  # the link to the redirect reaches its end
     assert all(re.match(r"http://s/d\d/p\d+", u) for u in a.urls)
+
+
+def test_classifying_in_a_second_process_gives_the_same_audit(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from audit_scale import write_crawl
+
+    from audit.pipeline import audit_run
+    from audit.runs import run_config
+
+    write_crawl(tmp_path, 1500)
+    config = run_config(tmp_path)
+    one = audit_run(tmp_path, config, history=False, parallel=False)
+    two = audit_run(tmp_path, config, history=False, parallel=True)
+    assert "classify, in its own process (CPU of that process)" in two.timings
+    columns = ["url", "task", "confidence", "runner_up", "why", "recommendation", "reasons", "redirect_to",
+               "redirect_status", "cluster", "inlinks_body", "section"]
+    assert one.pages[columns].equals(two.pages[columns])
+    assert one.label_queue.equals(two.label_queue) and one.redirects.equals(two.redirects)
