@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import re
 import warnings
+import zlib
 from dataclasses import dataclass, field
+from itertools import chain
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
@@ -78,12 +80,54 @@ def folder_tokens(url: str) -> str:
     return " ".join(tokens * 3)
 
 
+class Texts:
+    """The pages' texts for the text model, each kept zlib-compressed (level 1: about a third of the
+    size for a tenth of the time it takes to tokenise it), read back one at a time: a sequence of str.
+    At a million pages the texts would otherwise hold some 2 GB while the model is fitted."""
+
+    def __init__(self, texts=()):
+        self._blobs = [zlib.compress(t.encode("utf-8"), 1) for t in texts]
+
+    def append(self, text: str) -> None:
+        self._blobs.append(zlib.compress(text.encode("utf-8"), 1))
+
+    def reorder(self, order) -> None:
+        self._blobs = [self._blobs[i] for i in order]
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [zlib.decompress(b).decode("utf-8") for b in self._blobs[i]]
+        return zlib.decompress(self._blobs[i]).decode("utf-8")
+
+    def __iter__(self):
+        for b in self._blobs:
+            yield zlib.decompress(b).decode("utf-8")
+
+    def __add__(self, other):
+        return list(self) + list(other)
+
+
 def build_pages(records) -> Pages:
-    """Collect what the classifier reads from crawl records (an iterable of dicts)."""
+    """Collect what the classifier reads from crawl records (an iterable of dicts), in one streamed pass:
+    no record is held. Each page's internal links are kept as numbers as they are read (every URL met is
+    numbered once), with the heading-and-list path of each body link (shared tuples), and resolved to page
+    ids at the end, when every page is known; the texts are kept compressed (:class:`Texts`)."""
+    import sys
+    from array import array
+
     from .text import page_type_score
 
-    urls, texts, dirs, trails, outs, aliases, kinds, langs = [], [], [], [], [], {}, [], []
+    urls, texts, dirs, trails, kinds, langs = [], Texts(), [], [], [], []
     finals = {}
+    met: dict = {}          # every URL a page links to -> its number
+    shared: dict = {}       # one copy of each path, trail and folder
+    path_of = [None]        # path number -> path (0: a navigation link)
+    path_id: dict = {}
+    starts, targets, codes = array("q", [0]), array("i"), array("i")
+    heading_names = []     # per page, {heading index: text} for the headings its body links sit under
     for record in records:
         if record.get("final_url") and record["final_url"] != record["url"]:
             finals[record["url"]] = record["final_url"]
@@ -91,51 +135,81 @@ def build_pages(records) -> Pages:
             continue
         url = record["url"]
         crumbs = tuple(c["text"] for c in record.get("breadcrumbs") or () if c.get("text"))
-        heading_text = " ".join(h["text"] for h in record.get("headings") or ())
+        headings = record.get("headings") or ()
+        heading_text = " ".join(h["text"] for h in headings)
         title = record.get("title") or ""
         texts.append(" ".join([title, title, heading_text, " ".join(crumbs), url_words(url),
                                folder_tokens(url), (record.get("main_text") or "")[:20000]]))
         path = urlsplit(url).path
-        dirs.append(path.rsplit("/", 1)[0] + "/" if not path.endswith("/") else path.rstrip("/").rsplit("/", 1)[0] + "/")
-        trails.append(crumbs[:-1] if crumbs and crumbs[-1] in title else crumbs)
-        outs.append((record.get("outlinks") or (), record.get("headings") or ()))
+        folder = path.rsplit("/", 1)[0] + "/" if not path.endswith("/") else path.rstrip("/").rsplit("/", 1)[0] + "/"
+        dirs.append(sys.intern(folder))
+        trail = crumbs[:-1] if crumbs and crumbs[-1] in title else crumbs
+        trails.append(shared.setdefault(trail, trail))
         urls.append(url)
         kinds.append(page_type_score(unquote(path), title, crumbs))
         langs.append(record.get("language"))
+        paths = heading_paths(headings)
+        names = {}
+        for link in record.get("outlinks") or ():
+            if not link.get("internal"):
+                continue
+            target = link["url"]
+            number = met.get(target)
+            if number is None:
+                number = met[target] = len(met)
+            targets.append(number)
+            if link.get("region") == "body":
+                section = link.get("section")
+                where = paths[section] if isinstance(section, int) and 0 <= section < len(paths) else ()
+                lists = link.get("lists")
+                if lists:  # the lists it sits in, after its headings (negative: apart from heading numbers)
+                    where += tuple(-1 - x for x in lists if isinstance(x, int))
+                code = path_id.get(where)
+                if code is None:
+                    code = path_id[where] = len(path_of)
+                    path_of.append(where)
+                codes.append(code)
+                for k in where:
+                    if k >= 0 and k not in names and isinstance(headings[k], dict):
+                        names[k] = str(headings[k].get("text", ""))[:80]
+            else:
+                codes.append(0)
+        starts.append(len(targets))
+        heading_names.append(names)
     # pages in URL order, whatever order the crawl wrote them in (concurrent fetches finish in any
     # order): the same site classifies the same way every time, so a re-audit shows no spurious changes
     order = sorted(range(len(urls)), key=urls.__getitem__)
-    urls, texts, dirs, trails, outs, kinds, langs = ([values[i] for i in order]
-                                                     for values in (urls, texts, dirs, trails, outs, kinds, langs))
+    urls, dirs, trails, kinds, langs = ([values[i] for i in order] for values in (urls, dirs, trails, kinds, langs))
+    texts.reorder(order)
     index = {u: i for i, u in enumerate(urls)}
+    aliases = {}
     for source, final in finals.items():
         if final in index:
             aliases[source] = index[final]
+    node = list(range(len(urls)))  # one int object per page id, shared by every list that holds it
+    resolved = [None] * len(met)
+    for target, number in met.items():
+        j = index.get(target, aliases.get(target))
+        resolved[number] = None if j is None else node[j]
+    del met
     body, nav, listings, heading_texts = [], [], [], []
-    for links, headings in outs:
-        paths = heading_paths(headings)
+    for i in order:
         b, n, listed = {}, set(), {}  # body links in page order (a table of contents groups a section's pages)
-        for link in links:
-            if not link.get("internal"):
-                continue
-            j = index.get(link["url"], aliases.get(link["url"]))
+        for at in range(starts[i], starts[i + 1]):
+            j = resolved[targets[at]]
             if j is None:
                 continue
-            if link.get("region") == "body":
+            code = codes[at]
+            if code:
                 b.setdefault(j, None)
-                section = link.get("section")
-                path = paths[section] if isinstance(section, int) and 0 <= section < len(paths) else ()
-                lists = link.get("lists")
-                if lists:  # the lists it sits in, after its headings (negative: apart from heading numbers)
-                    path += tuple(-1 - x for x in lists if isinstance(x, int))
-                listed.setdefault((j, path))
+                listed.setdefault((j, path_of[code]))
             else:
                 n.add(j)
         body.append(list(b))
         listings.append(list(listed))
         used = {k for _, path in listed for k in path if k >= 0}
-        heading_texts.append({k: str(headings[k].get("text", ""))[:80] for k in used
-                              if isinstance(headings[k], dict)})
+        names = heading_names[i]
+        heading_texts.append({k: names[k] for k in used if k in names})
         nav.append(sorted(n - b.keys()))
     return Pages(urls, texts, body, nav, dirs, trails, listings, heading_texts, aliases, kinds, langs)
 
@@ -554,10 +628,10 @@ class TaskClassifier:
         with warnings.catch_warnings():  # the English stop words meet the folded tokens: as intended
             warnings.filterwarnings("ignore", message="Your stop_words may be inconsistent")
             try:
-                X_all = vectorizer.fit_transform(pages.texts + task_docs)
+                X_all = vectorizer.fit_transform(chain(pages.texts, task_docs))  # one text at a time
             except ValueError:  # a very small site: every word is in too few or too many pages; keep them all
                 vectorizer.set_params(min_df=1, max_df=1.0, stop_words=None)
-                X_all = vectorizer.fit_transform(pages.texts + task_docs + ["longneck"])[:-1]
+                X_all = vectorizer.fit_transform(chain(pages.texts, task_docs, ["longneck"]))[:-1]
         X, X_tasks = X_all[:n], X_all[n:]
         train_rows, train_y = [], []
         order = np.argsort(-(struct[:, :none].max(axis=1) * strength), kind="stable")
@@ -751,9 +825,9 @@ def _none_reasons(ev, i: int, classes: list, typical: float) -> list:
     return reasons or [M("more like none than any task, taking every view together")]
 
 
-def _top_words(tasks: list, model, X, terms) -> dict:
-    """{page: the (up to) three words that weigh most for its task}: one sparse product per class, not
-    one per page."""
+def _top_words(tasks: list, model, X, terms, block: int = 10_000) -> dict:
+    """{page: the (up to) three words that weigh most for its task}: one sparse product per class (in
+    blocks of ``block`` pages), not one per page."""
     classes = list(model.classes_)
     rows_of: dict = {}
     for i, task in enumerate(tasks):
@@ -763,15 +837,17 @@ def _top_words(tasks: list, model, X, terms) -> dict:
     for task, rows in rows_of.items():
         coef = model.coef_[classes.index(task)] if len(classes) > 2 else (
             model.coef_[0] * (1 if task == classes[1] else -1))
-        contrib = sparse.csr_matrix(X[rows].multiply(coef))
-        for k, i in enumerate(rows):
-            start, end = contrib.indptr[k], contrib.indptr[k + 1]
-            data, indices = contrib.data[start:end], contrib.indices[start:end]
-            if len(data):
-                top = np.argsort(-data, kind="stable")[:6]
-                words = [terms[indices[t]] for t in top if data[t] > 0 and not terms[indices[t]].startswith("zdir_")]
-                if words:
-                    out[i] = words[:3]
+        for first in range(0, len(rows), block):  # in blocks: never a copy of X for the largest class
+            chunk = rows[first:first + block]
+            contrib = sparse.csr_matrix(X[chunk].multiply(coef))
+            for k, i in enumerate(chunk):
+                start, end = contrib.indptr[k], contrib.indptr[k + 1]
+                data, indices = contrib.data[start:end], contrib.indices[start:end]
+                if len(data):
+                    top = np.argsort(-data, kind="stable")[:6]
+                    words = [terms[indices[t]] for t in top if data[t] > 0 and not terms[indices[t]].startswith("zdir_")]
+                    if words:
+                        out[i] = words[:3]
     return out
 
 

@@ -21,6 +21,7 @@ valid.
 from __future__ import annotations
 
 import time
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, create_engine,
@@ -212,7 +213,7 @@ class History:
 
     # ---- writing a run ------------------------------------------------------------------------
     @_retrying
-    def record_run(self, site: str, run_dir, fingerprint: str, version: str, summary: dict, page_rows: list,
+    def record_run(self, site: str, run_dir, fingerprint: str, version: str, summary: dict, page_rows,
                    task_rows: list, pending: bool = False) -> int:
         """Store one audit; returns its run id. ``pending``: the workbook is not written yet; the run is
         invisible to every reader until :meth:`finish_run`. Runs of the same folder left pending by an
@@ -231,8 +232,9 @@ class History:
                 pages=summary.get("pages"), classified=summary.get("classified"), no_task=summary.get("no_task"),
                 origin=summary.get("origin"), complete=summary.get("complete"), labels=summary.get("labels"),
             )).inserted_primary_key[0]
-            for start in range(0, len(page_rows), 5000):
-                conn.execute(pages.insert(), [{**row, "run_id": run_id} for row in page_rows[start:start + 5000]])
+            rows = iter(page_rows)  # a list or a re-iterable (a retry starts over): 5,000 rows at a time
+            while batch := [{**row, "run_id": run_id} for row in islice(rows, 5000)]:
+                conn.execute(pages.insert(), batch)
             if task_rows:
                 conn.execute(tasks.insert(), [{**row, "run_id": run_id} for row in task_rows])
         return int(run_id)

@@ -8,7 +8,9 @@ which takes the tables built here and knows nothing of crawling or classifying.
 from __future__ import annotations
 
 import json
+import os
 import platform
+import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +45,7 @@ class Audit:
     broken_links: "object" = None    # one row per broken internal link: source, target, anchor, target_status
     history_url: str | None = None   # where run_id is recorded (pending until write_audit has the workbook in place)
     language: str = "en"             # the workbook's language (reports.i18n): [report] language, else the site's
+    timings: dict = field(default_factory=dict)  # CPU seconds per stage of the audit (benchmarks/audit_scale.py)
 
 
 def _best_of(cols: dict, rows, with_traffic: bool):
@@ -126,12 +129,38 @@ def _join_clusters(clusters: dict, pairs: list) -> dict:
     return groups.numbered()
 
 
-def _text_nearest(texts, queries: list, candidates: list, bonus_rows=None, threshold: float = 0.0) -> dict:
+NEAREST_EXACT_PAIRS = 20_000_000  # up to this many (query, candidate) pairs the nearest text is searched exhaustively
+NEAREST_TERMS = 32      # beyond: candidates that share one of a query's heaviest words (each text cut to its 32 heaviest)
+NEAREST_SHORTLIST = 8   # the best of them by that cut cosine (plus the bonus) are scored with the whole texts
+NEAREST_BLOCK = 2000    # queries per block
+
+
+def _text_nearest(texts, queries: list, candidates: list, bonus_rows=None, threshold: float = 0.0,
+                  groups=None, exact_pairs: int = NEAREST_EXACT_PAIRS, block: int = NEAREST_BLOCK) -> dict:
     """{query row: (candidate row, cosine)}: the candidate whose main text is most like the query's, among
-    those with a cosine of at least ``threshold``; ``bonus_rows(q_rows, c_rows)`` gives a (queries x
-    candidates) array added for ranking only (same task, same folder). Chunked: memory stays bounded."""
+    those with a cosine of at least ``threshold``, ranked by the cosine plus a bonus for ranking only
+    (``bonus_rows(q_rows)``: a (queries x candidates) array; or ``groups``: (query task, query folder,
+    candidate task, candidate folder) as int arrays, 0.1 for the same task and 0.05 for the same folder).
+
+    Up to ``exact_pairs`` query-candidate pairs, every candidate is scored (chunked: memory stays bounded).
+    Beyond, a search that grows linearly, not with queries x candidates (a million pages would be
+    ~10^11 pairs): each text is cut to its NEAREST_TERMS heaviest words, the cut texts' cosines (a sparse
+    product, in blocks of ``block`` queries) shortlist the NEAREST_SHORTLIST best candidates per query (with
+    the bonus), and those are scored on the whole texts. Two texts at least ``threshold`` alike share their
+    heavy words, so the shortlist holds the exhaustive answer unless another candidate is within the bonus
+    of it (then either is a fair target); benchmarks/audit_scale.py --check-nearest measures the agreement."""
     if texts is None or not queries or not candidates:
         return {}
+    if len(queries) * len(candidates) > exact_pairs and groups is not None:
+        return _text_nearest_shortlist(texts, queries, candidates, groups, threshold, block)
+    if bonus_rows is None and groups is not None:
+        q_task, q_folder, c_task, c_folder = groups
+        position = {q: k for k, q in enumerate(queries)}
+
+        def bonus_rows(chunk):
+            at = np.array([position[q] for q in chunk])
+            return (0.1 * (c_task[None, :] == q_task[at][:, None])
+                    + 0.05 * (c_folder[None, :] == q_folder[at][:, None]))
     C = texts[candidates].T.tocsr()
     out = {}
     step = max(1, 4_000_000 // len(candidates))
@@ -146,15 +175,89 @@ def _text_nearest(texts, queries: list, candidates: list, bonus_rows=None, thres
     return out
 
 
-def audit_run(run_dir, config, history: bool = True) -> Audit:
+def _heaviest(X, k: int, block: int = 50_000):
+    """The rows of the CSR matrix ``X``, each cut to its ``k`` largest entries (ties: the lower column)."""
+    from scipy import sparse
+
+    parts = []
+    for start in range(0, X.shape[0], block):
+        sub = X[start:start + block]
+        rows = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+        order = np.lexsort((sub.indices, -sub.data, rows))
+        rank = np.arange(len(order)) - sub.indptr[rows[order]]
+        keep = order[rank < k]
+        parts.append(sparse.csr_matrix((sub.data[keep], (rows[keep], sub.indices[keep])), shape=sub.shape))
+    return sparse.vstack(parts, format="csr") if parts else X[:0]
+
+
+def _text_nearest_shortlist(texts, queries, candidates, groups, threshold, block) -> dict:
+    q_task, q_folder, c_task, c_folder = (np.asarray(g) for g in groups)
+    C = texts[candidates].tocsr()
+    cut = _heaviest(C, NEAREST_TERMS).T.tocsr()
+    out = {}
+    for start in range(0, len(queries), block):
+        chunk = queries[start:start + block]
+        Q = texts[chunk].tocsr()
+        A = (_heaviest(Q, NEAREST_TERMS) @ cut).tocoo()
+        if not A.nnz:
+            continue
+        r, c = A.row.astype(np.int64), A.col.astype(np.int64)
+        at = r + start
+        bonus = 0.1 * (c_task[c] == q_task[at]) + 0.05 * (c_folder[c] == q_folder[at])
+        order = np.lexsort((c, -(A.data + bonus), r))
+        r, c, bonus = r[order], c[order], bonus[order]
+        first = np.searchsorted(r, r, side="left")
+        keep = (np.arange(len(r)) - first) < NEAREST_SHORTLIST
+        r, c, bonus = r[keep], c[keep], bonus[keep]
+        S = np.asarray(Q[r].multiply(C[c]).sum(axis=1)).ravel()
+        rank = np.where(S >= threshold, S + bonus, -np.inf)
+        order = np.lexsort((c, -rank, r))  # per query: best first; equal ranks: the first candidate
+        r, c, S, rank = r[order], c[order], S[order], rank[order]
+        top = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1])))
+        for k in top[np.isfinite(rank[top])].tolist():
+            out[chunk[r[k]]] = (candidates[c[k]], float(S[k]))
+    return out
+
+
+PARALLEL_BYTES = 400_000_000  # a pages.jsonl this large (some 100,000 pages) is classified in a second process
+
+
+def _parallel(run_dir, parallel) -> bool:
+    from .runs import pages_file
+
+    if parallel is not None:
+        return bool(parallel)
+    try:
+        return pages_file(run_dir).stat().st_size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
+    except OSError:
+        return False
+
+
+def _classify_apart(run_dir, config, corrected):
+    """classify_run in a process of its own, reading pages.jsonl itself; the Result without its matrices."""
+    from .classify import classify_run
+
+    result, queue, _ = classify_run(run_dir, config, extra_labels=corrected)
+    result.features = result.views = None
+    return result, queue
+
+
+def audit_run(run_dir, config, history: bool = True, parallel: bool | None = None) -> Audit:
     """Audit the crawl in ``run_dir`` with ``config``'s tasks and thresholds. With ``history``, the run
     is recorded in the history database, earlier decisions are carried forward and checked, corrected
-    tasks become training labels, and the changes since the site's previous run are listed."""
+    tasks become training labels, and the changes since the site's previous run are listed.
+    ``parallel``: classify in a second process while this one reads the signals (both read pages.jsonl;
+    the same results, on two cores in about half the time); None: when pages.jsonl holds at least
+    PARALLEL_BYTES and the machine has two cores or more."""
     from . import signals
     from .classify import classify_run, write_classification
     from .runs import iter_pages, pages_file
 
     started = time.time()
+    timings: dict = {}
+    stage = _Stages(timings)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children_before = children.ru_utime + children.ru_stime
     settings = dict(config.audit)
     rules = load_rules(settings["rules"] or None)  # a bad rule list fails before any work
     store = None
@@ -172,27 +275,61 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         # one pass over pages.jsonl: each record goes to the signals as the classifier reads it
         # near-duplicate candidates' main texts are read again from pages.jsonl to confirm them
         collector = signals.Collector(settings["protect"], pages=pages_file(run_dir))
+        timings["read pages.jsonl"] = timings["signals pass"] = 0.0
 
         def records():
-            for record in iter_pages(run_dir):
+            clock, pages = time.process_time, iter_pages(run_dir)
+            while True:
+                before = clock()
+                record = next(pages, None)
+                read = clock()
+                timings["read pages.jsonl"] += read - before
+                if record is None:
+                    return
                 collector.add(record)
+                timings["signals pass"] += clock() - read
                 yield record
 
         for name in ("classification.csv", "label_queue.csv"):  # left by an audit killed while writing them
             (Path(run_dir) / (name + ".partial")).unlink(missing_ok=True)
-        result, queue, pages = classify_run(run_dir, config, extra_labels=corrected, records=records())
+        if _parallel(run_dir, parallel):  # a large crawl: the classifier reads it in a process of its own
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+                future = pool.submit(_classify_apart, run_dir, config, corrected)
+                for _ in records():
+                    pass
+                stage("_pass")  # read + signals, counted there
+                del timings["_pass"]
+                result, queue = future.result()
+            stage("classify: the result received from its process")
+            child = resource.getrusage(resource.RUSAGE_CHILDREN)
+            timings["classify, in its own process (CPU of that process)"] = (child.ru_utime + child.ru_stime
+                                                                             - children_before)
+            timings["classify process peak RSS, MB"] = child.ru_maxrss / 1024
+        else:
+            result, queue, pages = classify_run(run_dir, config, extra_labels=corrected, records=records())
+            stage("classify (with the pass over pages.jsonl)")
+            del pages
         write_classification(run_dir, result, queue)
+        result.features = result.views = None  # the classifier's matrices are not needed any more
+        stage("classification.csv")
         table, hashes, notes = _signals(run_dir, result, settings, collector)
+        stage("signals table")
         names = {t["id"]: t["name"] for t in config.tasks}
         names[NONE] = "serves no top task"
         table["task_name"] = pd.Series([names.get(t) if isinstance(t, str) else None for t in table["task"]],
                                        dtype=object)
         has_traffic = settings["analytics"]
         best_of_cluster = _duplicates(table, hashes, settings, has_traffic)
+        stage("duplicates (MinHash/LSH, similar texts)")
         _carry_forward(table, decisions, settings, complete)
         _apply_rules(table, rules, settings)
+        stage("rules")
         _redirect_targets(table, hashes.texts, settings)
         _reviewer_targets(table)
+        stage("redirect targets")
         tasks = _task_table(table, config, has_traffic)
         duplicates = _duplicate_table(table, best_of_cluster)
         redirects = table.loc[table["redirect_status"].notna(), ["url", "redirect_to", "redirect_status",
@@ -234,7 +371,9 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
         elif store is not None:
             from .history import without_password
 
+            stage("tables and summary")
             parts.update(_record(store, run_dir, config, table, tasks, summary))
+            stage("history")
             settings_rows[1:1] = [("history run id", parts["run_id"]),
                                   ("history database", without_password(store.url))]
     finally:
@@ -242,10 +381,27 @@ def audit_run(run_dir, config, history: bool = True) -> Audit:
             store.close()
     notes.append(f"audit took {time.time() - started:.1f} s")
     costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
-    return Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
-                 costs, **parts, broken_links=collector.broken_links,
-                 history_url=store.url if store is not None else None,
-                 language=workbook_language(config.report["language"], table))
+    audit = Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
+                  costs, **parts, broken_links=collector.broken_links,
+                  history_url=store.url if store is not None else None,
+                  language=workbook_language(config.report["language"], table))
+    stage("tables and summary")
+    if "classify (with the pass over pages.jsonl)" in timings:
+        timings["classify (with the pass over pages.jsonl)"] -= timings["read pages.jsonl"] + timings["signals pass"]
+    audit.timings = timings
+    return audit
+
+
+class _Stages:
+    """``stage(name)``: adds the CPU time since the last call to ``timings[name]``."""
+
+    def __init__(self, timings: dict):
+        self.timings, self.last = timings, time.process_time()
+
+    def __call__(self, name: str) -> None:
+        now = time.process_time()
+        self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now
 
 
 def _crawl_summary(run_dir) -> dict:
@@ -377,15 +533,16 @@ def _apply_rules(table, rules, settings) -> None:
     from .rules import decide
 
     recommendations, reasons, summaries, deciding = [], [], [], []
-    pages = []
-    for page in table.itertuples(index=False, name="Page"):
+    merged = {}  # the pages merged into another: only they are judged again (never a tuple for every URL)
+    for i, page in enumerate(table.itertuples(index=False, name="Page")):
         rec, why, decided = decide(page, rules, settings)
         recommendations.append(rec)
         reasons.append(M.join("; ", why))
         deciding.append(why[decided] if decided is not None else None)
-        pages.append(page)
+        if rec == MERGE:
+            merged[i] = page
     before = list(reasons)
-    _copies_of_removed(pages, rules, settings, recommendations, reasons)
+    _copies_of_removed(merged, {u: i for i, u in enumerate(table["url"])}, rules, settings, recommendations, reasons)
     for rec, why, entry, was in zip(recommendations, reasons, deciding, before):
         parts = list(why.parts) if isinstance(why, M) and why.template is None else why.split("; ") if why else []
         if why != was:  # judged again as a copy of a removed page: the first reason says so
@@ -437,12 +594,11 @@ def _reason_summary(rec: str, reasons: list, entry) -> M:
     return M("{text}; {n} more in Reasons", text=text, n=others) if others else text
 
 
-def _copies_of_removed(pages, rules, settings, recommendations, reasons) -> None:
+def _copies_of_removed(merged: dict, row_of: dict, rules, settings, recommendations, reasons) -> None:
     """A page is not merged into a best page the audit removes (it would be merged into a 410): when a
     cluster's best page is removed, its copies are judged on their own (the rules again, as if they had no
-    copy), and the Reasons say so."""
-    row_of = {page.url: i for i, page in enumerate(pages)}
-    for i, page in enumerate(pages):
+    copy), and the Reasons say so. ``merged``: {row: page} of the pages the rules merge; ``row_of``: {url: row}."""
+    for i, page in merged.items():
         best = row_of.get(page.duplicate_of) if recommendations[i] == MERGE else None
         if best is None or recommendations[best] != REMOVE:
             continue
@@ -614,7 +770,7 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
     columns = ["url", "status", "task", "confidence", "recommendation", "reasons", "content_hash", "redirect_to",
                "redirect_status", "depth", "inlinks_nav", "noindex", "robots_blocked", "final_url", "title", "views",
                "canonical"]
-    page_rows = [{k: _scalar(v) for k, v in row.items()} for row in table[columns].to_dict("records")]
+    page_rows = _PageRows(table, columns)
     task_rows = [{k: _scalar(row[k]) for k in ("task", "pages", "best_page", "best_depth", "competing_duplicates",
                                                "stale_share", "thin_share", "views")}
                  for row in tasks.to_dict("records")]
@@ -636,6 +792,19 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
             tasks[column] = [before.get(t, {}).get(field_name) for t in tasks["task"]]
         tasks["slipped"] = [_slipped(row) for row in tasks.to_dict("records")]
     return {"changes": changes, "trend": store.series(site, also=run_id), "run_id": run_id}
+
+
+class _PageRows:
+    """The history's page rows, made 5,000 at a time as the history writes them (never a dict for every URL
+    at once); iterable again (a retried write starts over)."""
+
+    def __init__(self, table, columns: list, block: int = 5000):
+        self.table, self.columns, self.block = table, columns, block
+
+    def __iter__(self):
+        for start in range(0, len(self.table), self.block):
+            for row in self.table.iloc[start:start + self.block][self.columns].to_dict("records"):
+                yield {k: _scalar(v) for k, v in row.items()}
 
 
 def _slipped(row) -> str | None:
@@ -697,25 +866,26 @@ def _redirect_targets(table, texts, settings) -> None:
                   and cols["found_via"][i] != "start" and not cols["noindex"][i] and not cols["canonicalised"][i]
                   and cols["content_type"][i] == "text/html"
                   and (cols["age_days"][i] is None or cols["age_days"][i] <= stale_days)]
-    removing = [i for i in range(n) if rec[i] == REMOVE]
+    def used(i):
+        return (cols["inlinks_body"][i] + cols["inlinks_nav"][i] > 0 or (cols["views"][i] or 0) > 0
+                or (cols["clicks"][i] or 0) > 0 or (cols["impressions"][i] or 0) > 0)
+
+    removing = [i for i in range(n) if rec[i] == REMOVE and used(i)]  # only a used page needs a 301
     folder = [_folder(u) for u in cols["url"]]
-    c_task = np.array([cols["task"][i] for i in candidates], dtype=object)
-    c_folder = np.array([folder[i] for i in candidates], dtype=object)
-
-    def bonus(chunk):  # for ranking only: the task the removed page leans to, then its own folder
-        task = np.array([cols["runner_up"][q] for q in chunk], dtype=object)[:, None]
-        where = np.array([folder[q] for q in chunk], dtype=object)[:, None]
-        return 0.1 * (c_task[None, :] == task) + 0.05 * (c_folder[None, :] == where)
-
-    nearest = _text_nearest(texts, removing, candidates, bonus, settings["redirect_similarity"])
+    # for ranking only: the task the removed page leans to, then its own folder (as numbers: one per value)
+    number: dict = {}
+    c_task = np.array([number.setdefault(("task", cols["task"][i]), len(number)) for i in candidates], dtype=np.int64)
+    c_folder = np.array([number.setdefault(("folder", folder[i]), len(number)) for i in candidates], dtype=np.int64)
+    q_task = np.array([number.get(("task", cols["runner_up"][q]), -1) for q in removing], dtype=np.int64)
+    q_folder = np.array([number.get(("folder", folder[q]), -1) for q in removing], dtype=np.int64)
+    nearest = _text_nearest(texts, removing, candidates, threshold=settings["redirect_similarity"],
+                            groups=(q_task, q_folder, c_task, c_folder))
     for i in range(n):
         if rec[i] == MERGE and cols["duplicate_of"][i]:
             target[i], code[i] = cols["duplicate_of"][i], 301
         elif rec[i] == REMOVE:
-            used = (cols["inlinks_body"][i] + cols["inlinks_nav"][i] > 0 or (cols["views"][i] or 0) > 0
-                    or (cols["clicks"][i] or 0) > 0 or (cols["impressions"][i] or 0) > 0)
             close = nearest.get(i)
-            if used and close:
+            if close:
                 target[i], code[i] = cols["url"][close[0]], 301
             else:
                 code[i] = 410

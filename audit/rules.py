@@ -44,6 +44,7 @@ REASONS = {
     "low-traffic": "Fewer page views than [audit] low_traffic (with analytics).",
     "high-traffic": "At least [audit] high_traffic page views (with analytics): a popular page is not removed, noindexed or demoted for serving no top task; check whether a top task is missing.",
     "upcoming": "The page's newest date is after the crawl, or its URL names a month still to come (an upcoming event, a calendar's coming months): not stale, not removed.",
+    "current": "A news, press or event page dated on the page within [audit] news_days: current news, kept and indexed; a later run judges it again.",
     "broken-links": "The page links to internal URLs that answer 4xx/5xx or nothing.",
     "thin": "Fewer words of main text than [audit] thin_words.",
     "stale": "Newest date older than [audit] stale_days.",

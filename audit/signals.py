@@ -91,18 +91,75 @@ def newest_dated(dates: dict, sources: dict | None = None) -> tuple[date | None,
 _TEMPLATE = None
 
 
-class Signatures(list):
-    """The pages' MinHash signatures by row (a list), and ``texts``: their main texts as TF-IDF rows (a
-    scipy CSR matrix, sublinear tf, L2-normalised, words only: no URL, title or folder tokens; an empty
-    row for a page without text), for similarities that shingles miss and for redirect targets.
-    ``pages`` and ``ordinals``: the pages.jsonl the rows were read from and each row's record number in
-    it, so near-duplicate candidates' main texts can be read again (None: confirm with the estimate);
+class Signature:
+    """One page's MinHash signature (a row of :class:`Signatures`): ``hashvalues`` and ``jaccard`` as
+    datasketch's MinHash has them (the estimate is the share of equal values)."""
+
+    __slots__ = ("hashvalues",)
+
+    def __init__(self, hashvalues):
+        self.hashvalues = hashvalues
+
+    def jaccard(self, other) -> float:
+        return float(np.float64(np.count_nonzero(self.hashvalues == other.hashvalues))
+                     / np.float64(len(self.hashvalues)))
+
+
+class Signatures:
+    """The pages' MinHash signatures by row, kept as one uint32 matrix in blocks of rows (512 bytes a
+    page, where a datasketch MinHash object took over a kilobyte); ``hashes[i]`` is a :class:`Signature`
+    or None (a page too short to compare). Also ``texts``: the main texts as TF-IDF rows (a scipy CSR
+    matrix, sublinear tf, L2-normalised, words only: no URL, title or folder tokens; an empty row for a
+    page without text), for similarities that shingles miss and for redirect targets. ``pages`` and
+    ``ordinals``: the pages.jsonl the rows were read from and each row's record number in it, so
+    near-duplicate candidates' main texts can be read again (None: confirm with the estimate);
     ``shingles``: {content hash: shingle set} of the candidates, filled by ``duplicate_clusters``."""
+
+    BLOCK = 65536
 
     texts = None
     pages = None
     ordinals = None
     shingles = None
+
+    def __init__(self, signatures=()):
+        self._blocks: list = []
+        self._has = array("b")
+        self.block = self.BLOCK
+        for m in signatures:
+            self.append(m)
+
+    def append(self, m) -> None:
+        """Add the next row: a signature's values (or a MinHash), or None."""
+        row = len(self._has)
+        if row % self.block == 0:
+            self._blocks.append(np.zeros((self.block, NUM_PERM), dtype=np.uint32))
+        if m is not None:
+            self._blocks[-1][row % self.block] = getattr(m, "hashvalues", m)
+        self._has.append(m is not None)
+
+    def __len__(self) -> int:
+        return len(self._has)
+
+    def __getitem__(self, i):
+        if not self._has[i]:
+            return None
+        i = range(len(self._has))[i]
+        return Signature(self._blocks[i // self.block][i % self.block])
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def band(self, rows, start: int, stop: int) -> np.ndarray:
+        """Columns start:stop of the signatures of ``rows`` (all present), as a (len(rows), stop - start) array."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.empty((len(rows), stop - start), dtype=np.uint32)
+        for b, block in enumerate(self._blocks):
+            mine = (rows // self.block) == b
+            if mine.any():
+                out[mine] = block[rows[mine] % self.block, start:stop]
+        return out
 
 
 TEXT_FEATURES = 2 ** 20
@@ -119,22 +176,86 @@ def _hashing_vectorizer():
                              tokenizer=tokens, token_pattern=None, lowercase=False, dtype=np.float32)
 
 
-def text_matrix(blocks: list, n: int):
-    """TF-IDF over the site (sublinear tf, smooth idf, L2 rows) from hashed term counts in row blocks."""
+def text_matrix(blocks, n: int, rows_per_norm: int = 50_000):
+    """TF-IDF over the site (sublinear tf, smooth idf, L2 rows) from hashed term counts in row blocks
+    (a list of CSR blocks, or a :class:`_Spill` of them), transformed in place: no copy of the matrix
+    beyond the one the blocks are stacked into (row norms are taken ``rows_per_norm`` rows at a time)."""
     from scipy import sparse
 
-    X = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, TEXT_FEATURES), dtype=np.float32)
+    if isinstance(blocks, _Spill):
+        X = blocks.matrix()
+    else:
+        X = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, TEXT_FEATURES), dtype=np.float32)
     if X.shape[0] < n:
         X = sparse.vstack([X, sparse.csr_matrix((n - X.shape[0], TEXT_FEATURES), dtype=np.float32)], format="csr")
-    X.data = 1 + np.log(X.data)
+    np.log(X.data, out=X.data)
+    X.data += 1
     documents = int(np.count_nonzero(np.diff(X.indptr)))
     df = np.bincount(X.indices, minlength=TEXT_FEATURES)
     idf = (np.log((1 + documents) / (1 + df)) + 1).astype(np.float32)
     X.data *= idf[X.indices]
-    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    norms = np.concatenate([np.sqrt(np.asarray(X[a:a + rows_per_norm].multiply(X[a:a + rows_per_norm]).sum(axis=1)).ravel())
+                            for a in range(0, X.shape[0], rows_per_norm)] or [np.zeros(0, dtype=np.float32)])
     norms[norms == 0] = 1
-    X = sparse.diags((1 / norms).astype(np.float32)) @ X
-    return X.tocsr()
+    X.data *= np.repeat((1 / norms).astype(np.float32), np.diff(X.indptr))
+    # each row's entries in the order a product with a diagonal matrix leaves them (the order this matrix
+    # has always had: sums over a row, and so the cosines, come out the same to the last bit)
+    for a in range(0, X.shape[0], rows_per_norm):
+        start, stop = X.indptr[a], X.indptr[min(a + rows_per_norm, X.shape[0])]
+        if stop == start:
+            continue
+        ptr = X.indptr[a:a + rows_per_norm + 1] - start
+        lengths = np.diff(ptr)
+        # the entry at p of a row [s, s + length) takes the one at s + (s + length - 1 - p)
+        reverse = 2 * np.repeat(ptr[:-1], lengths) + np.repeat(lengths, lengths) - 1 - np.arange(stop - start)
+        X.data[start:stop] = X.data[start:stop][reverse]
+        X.indices[start:stop] = X.indices[start:stop][reverse]
+    X.has_sorted_indices = False
+    return X
+
+
+class _Spill:
+    """CSR blocks written to a temporary file as they come and read back in order: the main texts' hashed
+    counts wait on disk, not in memory, while the classifier works (some 2 GB at a million pages)."""
+
+    def __init__(self):
+        import tempfile
+
+        self.file = tempfile.TemporaryFile()
+        self.count = self.nnz = self.rows = 0
+
+    def append(self, block) -> None:
+        for array_ in (np.array(block.shape), block.data, block.indices, block.indptr):
+            np.save(self.file, array_, allow_pickle=False)
+        self.count += 1
+        self.nnz += block.nnz
+        self.rows += block.shape[0]
+
+    def matrix(self):
+        """The blocks stacked into one CSR matrix, filled in place (never the blocks and the whole at once)."""
+        from scipy import sparse
+
+        data = np.empty(self.nnz, dtype=np.float32)
+        indices = np.empty(self.nnz, dtype=np.int32 if TEXT_FEATURES < 2 ** 31 and self.nnz < 2 ** 31 else np.int64)
+        indptr = np.zeros(self.rows + 1, dtype=indices.dtype)
+        at = row = 0
+        for block in self:
+            data[at:at + block.nnz] = block.data
+            indices[at:at + block.nnz] = block.indices
+            indptr[row + 1:row + 1 + block.shape[0]] = block.indptr[1:] + at
+            at, row = at + block.nnz, row + block.shape[0]
+        return sparse.csr_matrix((data, indices, indptr), shape=(self.rows, TEXT_FEATURES))
+
+    def __iter__(self):
+        from scipy import sparse
+
+        self.file.seek(0)
+        for _ in range(self.count):
+            shape, data, indices, indptr = (np.load(self.file, allow_pickle=False) for _ in range(4))
+            yield sparse.csr_matrix((data, indices, indptr), shape=tuple(shape))
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def shingle_set(text: str):
@@ -152,7 +273,9 @@ def shingle_set(text: str):
     shingles = np.zeros(count, dtype=np.uint64)
     for j in range(k):
         shingles = (shingles * np.uint64(1_000_003) + codes[j:j + count]) & np.uint64(0xFFFFFFFF)
-    return np.unique(shingles).astype(np.uint32)
+    shingles = shingles.astype(np.uint32)
+    shingles.sort()  # sorted distinct values, as np.unique gives them (its hash table is slower on short arrays)
+    return shingles[np.concatenate(([True], shingles[1:] != shingles[:-1]))]
 
 
 def jaccard(a, b) -> float:
@@ -161,20 +284,41 @@ def jaccard(a, b) -> float:
     return common / (a.size + b.size - common) if a.size + b.size else 1.0
 
 
+def _permutations():
+    global _TEMPLATE
+    if _TEMPLATE is None:  # the permutations are drawn once (seeded), not per page
+        from datasketch import MinHash
+
+        _TEMPLATE = MinHash(num_perm=NUM_PERM)
+    return _TEMPLATE
+
+
+def signature(text: str):
+    """The MinHash signature of the text's word shingles (``shingle_set``) as NUM_PERM uint32 values, or
+    None when the text is too short to compare: datasketch's affine32 scheme (MurmurHash3 finaliser, then
+    a * h + b, the minimum per permutation) computed in numpy without a MinHash object per page; the values
+    are those ``MinHash.update_batch`` gives."""
+    from datasketch.minhash import _fmix
+
+    shingles = shingle_set(text)
+    if shingles is None:
+        return None
+    template = _permutations()
+    a, b = template.permutations
+    return np.minimum(template.hashvalues, (_fmix(shingles.reshape(-1, 1), 32) * a + b).min(axis=0))
+
+
 def minhash(text: str):
     """MinHash signature of the text's word shingles (``shingle_set``), or None when the text is too
     short to compare."""
     from datasketch import MinHash
 
-    shingles = shingle_set(text)
-    if shingles is None:
+    values = signature(text)
+    if values is None:
         return None
-    global _TEMPLATE
-    if _TEMPLATE is None:  # the permutations are drawn once (seeded), not per page
-        _TEMPLATE = MinHash(num_perm=NUM_PERM)
-    m = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-    m.update_batch(shingles.tolist())
-    return m
+    template = _permutations()
+    return MinHash(num_perm=NUM_PERM, hashfunc=int, hashvalues=values, permutations=template.permutations,
+                   scheme=template.scheme)
 
 
 _URL_MONTH = re.compile(r"(?<!\d)(20\d\d|19\d\d)[-/_.](0[1-9]|1[0-2])(?!\d)")
@@ -196,19 +340,30 @@ class Collector:
     classifier and the signals share one pass over ``pages.jsonl``; ``finish(valued)`` counts the links
     once every URL has a row and the top-task pages are known."""
 
+    COLUMNS = ("url", "final_url", "status", "error", "content_type", "title", "word_count", "depth", "found_via",
+               "in_sitemap", "robots_blocked", "meta_robots", "x_robots_tag", "canonical", "canonicalised", "noindex",
+               "redirect_hops", "redirect_loop", "newest_date", "newest_date_source", "age_days", "language",
+               "content_hash", "protected", "kind", "folder", "crumb", "url_month_ahead")
+    REGIONS = {"body": 0, "nav": 1, "crumb": 2}
+
     def __init__(self, protect=(), pages=None):
         from crawler.urls import user_pattern
 
         self.protect_re = [user_pattern(p) for p in protect]
         self.pages = pages  # the pages.jsonl whose records come to add(), in order (None: not read again)
         self.index: dict[str, int] = {}
-        self.rows: list[dict] = []
+        self.columns: dict[str, list] = {name: [] for name in self.COLUMNS}  # one list per column, row by row
         self.ordinals = array("l")  # each row's record number in pages.jsonl (blank lines not counted)
         self._records = 0
-        self.links: list[tuple] = []
-        self.hashes: list = []
+        # the link graph as numbers: every URL a page links to gets a number (self._met), and each row's
+        # distinct (target, region) pairs are target * 3 + region in one int64 array, rows delimited by
+        # self._starts (CSR): no URL string or tuple is kept per link
+        self._met: dict[str, int] = {}
+        self._starts = array("q", [0])
+        self._links = array("q")
+        self.hashes = Signatures()
         self._texts: list = []   # (row, main text) waiting to be hashed, in batches
-        self._blocks: list = []  # hashed term counts, one sparse block per batch, rows in order
+        self._blocks = _Spill()  # hashed term counts, one sparse block per batch, rows in order (on disk)
         self._vectorizer = None
         # anchor text of links whose target may turn out broken: {target url: [(source row, text)]},
         # dropped as soon as the target answers 2xx (most do), so memory holds the doubtful ones only
@@ -216,12 +371,12 @@ class Collector:
         self.broken_links = None  # the Broken links table, made by finish()
 
     def add(self, record: dict) -> None:
-        protect_re, index, rows, links, hashes = self.protect_re, self.index, self.rows, self.links, self.hashes
+        protect_re, index, columns, hashes = self.protect_re, self.index, self.columns, self.hashes
         url = record["url"]
         self._records += 1
         if url in index:
             return
-        index[url] = len(rows)
+        index[url] = len(columns["url"])
         self.ordinals.append(self._records - 1)
         status = record.get("status")
         dates = record.get("dates") or {}
@@ -230,56 +385,63 @@ class Collector:
         chain = record.get("redirect_chain") or []
         canonical = record.get("canonical")
         html_ok = status == 200 and bool(record.get("main_text"))
-        rows.append({
-            "url": url,
-            "final_url": record.get("final_url") or url,
-            "status": status,
-            "error": record.get("error"),
-            "content_type": record.get("content_type"),
-            "title": record.get("title"),
-            "word_count": record.get("word_count") or 0,
-            "depth": record.get("depth"),
-            "found_via": record.get("found_via"),
-            "in_sitemap": bool(record.get("in_sitemap")),
-            "robots_blocked": bool(record.get("robots_blocked")),
-            "meta_robots": record.get("meta_robots"),
-            "x_robots_tag": record.get("x_robots_tag"),
-            "canonical": canonical,
-            "canonicalised": bool(canonical) and canonical != url,
-            "noindex": _noindex(record.get("meta_robots"), record.get("x_robots_tag")),
-            "redirect_hops": len(chain),
-            "redirect_loop": bool(chain) and (record.get("final_url") in {h["url"] for h in chain}),
-            "newest_date": newest.isoformat() if newest else None,
-            "newest_date_source": newest_source,
-            "age_days": (fetched - newest).days if newest and fetched else None,
-            "language": record.get("language"),
-            "content_hash": record.get("content_hash") if html_ok else None,
-            "protected": any(p.search(url) for p in protect_re),
-            "kind": page_kind(unquote(urlsplit(url).path), record.get("title") or "", record.get("h1") or "")
+        final = record.get("final_url") or url
+        values = (
+            url,
+            url if final == url else final,  # one string, not two equal ones
+            status,
+            record.get("error"),
+            record.get("content_type"),
+            record.get("title"),
+            record.get("word_count") or 0,
+            record.get("depth"),
+            record.get("found_via"),
+            bool(record.get("in_sitemap")),
+            bool(record.get("robots_blocked")),
+            record.get("meta_robots"),
+            record.get("x_robots_tag"),
+            canonical,
+            bool(canonical) and canonical != url,
+            _noindex(record.get("meta_robots"), record.get("x_robots_tag")),
+            len(chain),
+            bool(chain) and (record.get("final_url") in {h["url"] for h in chain}),
+            newest.isoformat() if newest else None,
+            newest_source,
+            (fetched - newest).days if newest and fetched else None,
+            record.get("language"),
+            record.get("content_hash") if html_ok else None,
+            any(p.search(url) for p in protect_re),
+            page_kind(unquote(urlsplit(url).path), record.get("title") or "", record.get("h1") or "")
             if status == 200 else None,
-            "folder": first_folder(url),
-            "crumb": breadcrumb_section(record.get("breadcrumbs"), url),
-            "url_month_ahead": month_ahead(url, fetched),
-        })
-        targets = []
-        anchors, source = self.anchors, index[url]
+            first_folder(url),
+            breadcrumb_section(record.get("breadcrumbs"), url),
+            month_ahead(url, fetched),
+        )
+        for name, value in zip(self.COLUMNS, values):
+            columns[name].append(value)
+        targets = set()
+        anchors, source, met, regions = self.anchors, index[url], self._met, self.REGIONS
         fine = status is not None and 200 <= status < 300
         if fine:
             anchors.pop(url, None)  # links already seen to this URL are not broken
         # a breadcrumb names where a page sits, not a menu choice: its links are neither navigation
         # (a demoted page would stay "in the navigation" of every page below it) nor use
+        known_status = columns["status"]
         for link in record.get("outlinks") or ():
             target = link.get("url")
             if link.get("internal") and target:
-                region = link.get("region")
-                targets.append((target, region if region in ("body", "crumb") else "nav"))
+                number = met.get(target)
+                if number is None:
+                    number = met[target] = len(met)
+                targets.add(number * 3 + regions.get(link.get("region"), 1))
                 if status == 200:
                     known = index.get(target)
-                    if known is None or not _fine(rows[known]["status"]):
+                    if known is None or not _fine(known_status[known]):
                         anchors.setdefault(target, []).append((source, _anchor(link.get("text"))))
-        links.append(tuple(set(targets)))
+        self._links.extend(targets)
+        self._starts.append(len(self._links))
         text = record.get("main_text") or ""
-        hashes.append(minhash(text) if html_ok and (record.get("word_count") or 0)
+        hashes.append(signature(text) if html_ok and (record.get("word_count") or 0)
                       >= MIN_DUPLICATE_WORDS else None)
         self._texts.append(text[:TEXT_CHARS] if html_ok else "")
         if len(self._texts) >= _TEXT_BATCH:
@@ -293,24 +455,23 @@ class Collector:
             self._texts = []
 
     def finish(self, valued=frozenset()):
-        """(pandas DataFrame of signals per URL, MinHash list by row). ``valued``: URLs whose content
+        """(pandas DataFrame of signals per URL, MinHash signatures by row). ``valued``: URLs whose content
         links count as use in ``inlinks_valued`` (top-task pages)."""
         import pandas as pd
 
         self._hash_texts()
-        index, rows, links = self.index, self.rows, self.links
-        n = len(rows)
-        hashes = Signatures(self.hashes)
+        index = self.index
+        hashes = self.hashes
+        n = len(self.columns["url"])
         hashes.texts = text_matrix(self._blocks, n)
         hashes.pages, hashes.ordinals = self.pages, self.ordinals
-        self._blocks = []
-        table = pd.DataFrame(rows)
+        self._blocks.close()
+        self._blocks = _Spill()
+        table = pd.DataFrame(self.columns)
+        self.columns = {name: [] for name in self.COLUMNS}
         if n == 0:
             return table, hashes
         # inlinks (one per linking page and region) and broken links, now that every URL has a row
-        body = np.zeros(n, dtype=np.int64)
-        nav = np.zeros(n, dtype=np.int64)
-        crumb = np.zeros(n, dtype=np.int64)
         finals = [index.get(u) for u in table["final_url"]]
         table_urls = table["url"].tolist()
         for column in ("status", "depth", "age_days"):  # whole numbers or empty, never 404.0
@@ -323,50 +484,25 @@ class Collector:
             code = status[j]
             return (code is None and not blocked[j]) or (code is not None and code >= 400)
 
-        broken_count = np.zeros(n, dtype=np.int64)
-        valued_body = np.zeros(n, dtype=np.int64)
-        to_tasks = np.zeros(n, dtype=np.int64)
-        start = (table["found_via"] == "start").to_numpy()
-        for source, targets in enumerate(links):
-            seen_body, seen_nav, seen_crumb, bad = set(), set(), set(), set()
-            if status[source] != 200:
-                continue
-            for target_url, region in targets:
-                t = index.get(target_url)
-                if t is None or t == source:
-                    continue
-                hit = {t}
-                if finals[t] is not None and finals[t] != t:
-                    hit.add(finals[t])  # a link to a redirect also reaches where it ends
-                if region == "body":
-                    seen_body.update(hit)
-                elif region == "nav":
-                    seen_nav.update(hit)
-                else:
-                    seen_crumb.update(hit)
-                if broken(t):
-                    bad.add(t)
-            for t in seen_body:
-                body[t] += 1
-            to_tasks[source] = sum(1 for t in seen_body if table_urls[t] in valued)
-            if start[source] or table_urls[source] in valued:
-                for t in seen_body:
-                    valued_body[t] += 1
-            for t in seen_crumb - seen_body - seen_nav:
-                crumb[t] += 1
-            for t in seen_nav - seen_body:
-                nav[t] += 1
-            broken_count[source] = len(bad)
+        counts = link_counts(n, self._starts, self._links, self._row_of_met(), finals, status, blocked,
+                             np.array([u in valued for u in table_urls], dtype=bool),
+                             (table["found_via"] == "start").to_numpy())
+        self._met, self._links, self._starts = {}, array("q"), array("q", [0])
         self.broken_links = self._broken_table(table, finals, broken)
-        table["inlinks_body"] = body
-        table["inlinks_valued"] = valued_body
-        table["links_to_tasks"] = to_tasks
-        table["inlinks_nav"] = nav
-        table["broken_links"] = broken_count
-        table["inlinks_crumb"] = crumb
+        for name in ("inlinks_body", "inlinks_valued", "links_to_tasks", "inlinks_nav", "broken_links",
+                     "inlinks_crumb"):
+            table[name] = counts[name]
+        body, nav, crumb = counts["inlinks_body"], counts["inlinks_nav"], counts["inlinks_crumb"]
         table["orphan"] = table["in_sitemap"] & (body + nav + crumb == 0) & (table["found_via"] != "start")
         return table, hashes
 
+    def _row_of_met(self) -> np.ndarray:
+        """Each linked URL's row (-1: not crawled), by its number."""
+        rows = np.full(len(self._met), -1, dtype=np.int64)
+        index = self.index
+        for url, number in self._met.items():
+            rows[number] = index.get(url, -1)
+        return rows
 
     def _broken_table(self, table, finals, broken):
         """One row per broken internal link: source, target, anchor text, what the target answers."""
@@ -389,6 +525,52 @@ class Collector:
         rows.sort(key=lambda r: (r["target"], r["source"]))
         return pd.DataFrame(rows, columns=["source", "target", "anchor", "target_status", "note"])
 
+
+
+def link_counts(n: int, starts, links, row_of, finals, status, blocked, valued, start) -> dict:
+    """The link counts per row, from the link graph as CSR arrays (``starts``: each source row's first
+    entry in ``links``; an entry is target number * 3 + region, 0 body, 1 nav, 2 crumb; ``row_of``: the
+    row of each target number, -1 when not crawled). Only 200 pages count as sources; a link to a
+    redirect also reaches where it ends. Per target, one per linking page: inlinks_body; inlinks_nav (not
+    also in the body); inlinks_crumb (in neither); inlinks_valued (body links from top-task and start
+    pages). Per source: links_to_tasks (distinct body targets that are top-task pages) and broken_links
+    (distinct targets that fail). Sorting and counting in numpy: linear in the links (and their sort)."""
+    starts = np.frombuffer(starts, dtype=np.int64) if not isinstance(starts, np.ndarray) else starts
+    links = np.frombuffer(links, dtype=np.int64) if not isinstance(links, np.ndarray) else links
+    source = np.repeat(np.arange(n, dtype=np.int64), np.diff(starts))
+    region = links % 3
+    target = row_of[links // 3] if len(links) else np.zeros(0, dtype=np.int64)
+    ok = status == 200
+    keep = (target >= 0) & (target != source) & ok[source]
+    source, region, target = source[keep], region[keep], target[keep]
+    final = np.array([-1 if f is None else f for f in finals], dtype=np.int64)
+    end = np.where(final >= 0, final, np.arange(n))
+    code = status[end]
+    failing = np.array([(c is None and not b) or (c is not None and c >= 400)
+                        for c, b in zip(code, blocked[end])], dtype=bool)
+    out = {}
+    bad = np.unique(source[failing[target]] * n + target[failing[target]])
+    out["broken_links"] = np.bincount(bad // n, minlength=n).astype(np.int64)
+    also = (final[target] >= 0) & (final[target] != target)  # the redirect's end is reached too
+    source = np.concatenate([source, source[also]])
+    region = np.concatenate([region, region[also]])
+    target = np.concatenate([target, final[target[also]]])
+    pair = source * n + target
+
+    def seen(r):
+        return np.unique(pair[region == r])
+
+    body, nav, crumb = seen(0), seen(1), seen(2)
+    nav = np.setdiff1d(nav, body, assume_unique=True)
+    crumb = np.setdiff1d(np.setdiff1d(crumb, body, assume_unique=True), nav, assume_unique=True)
+    b_source, b_target = body // n, body % n
+    out["inlinks_body"] = np.bincount(b_target, minlength=n).astype(np.int64)
+    out["inlinks_nav"] = np.bincount(nav % n, minlength=n).astype(np.int64)
+    out["inlinks_crumb"] = np.bincount(crumb % n, minlength=n).astype(np.int64)
+    out["links_to_tasks"] = np.bincount(b_source[valued[b_target]], minlength=n).astype(np.int64)
+    from_valued = start[b_source] | valued[b_source]
+    out["inlinks_valued"] = np.bincount(b_target[from_valued], minlength=n).astype(np.int64)
+    return out
 
 def _fine(status) -> bool:
     return status is not None and 200 <= status < 300
@@ -467,8 +649,13 @@ def lsh_candidates(hashes, rows: list, threshold: float):
     pairs = set()
     for band in range(bands):
         start, stop = band * width, (band + 1) * width
-        keys = np.fromiter((hash(hashes[i].hashvalues[start:stop].tobytes()) for i in rows), dtype=np.int64,
-                           count=len(rows))
+        if isinstance(hashes, Signatures):
+            values = np.ascontiguousarray(hashes.band(rows, start, stop))
+            _, keys = np.unique(values.view(np.dtype((np.void, values.dtype.itemsize * width))).ravel(),
+                                return_inverse=True)
+        else:  # a plain list of MinHash objects
+            keys = np.fromiter((hash(hashes[i].hashvalues[start:stop].tobytes()) for i in rows), dtype=np.int64,
+                               count=len(rows))
         by_key = np.argsort(keys, kind="stable")
         sorted_keys = keys[by_key]
         edges = np.flatnonzero(np.diff(sorted_keys)) + 1

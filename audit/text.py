@@ -17,6 +17,9 @@ from crawler.words import CJK as _CJK
 
 _TOKEN = re.compile(rf"zdir_\w+|[{_CJK}]+|[^\W_]*\d[^\W_]*|[^\W\d_]{{2,}}")
 _IS_CJK = re.compile(rf"[{_CJK}]")
+# the same tokens in ASCII text (then [^\W_] is [A-Za-z0-9]): a run of letters and digits is one token
+# when it holds a digit, and when it is two letters or more (tests/test_scale.py checks they agree)
+_ASCII_TOKEN = re.compile(r"zdir_\w+|[A-Za-z0-9]+")
 _FOLD = str.maketrans({"ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"})
 # combining marks (accents) dropped after decomposition: a translate table, not a loop in Python
 _MARKS = dict.fromkeys(c for c in range(0x30000) if unicodedata.combining(chr(c)))
@@ -33,6 +36,8 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list:
     """The words of a (folded) text; runs of CJK characters become overlapping character pairs."""
+    if text.isascii():  # no CJK: the same words from a regex without backtracking, no test of each one
+        return [word for word in _ASCII_TOKEN.findall(text) if len(word) > 1 and not word.isdigit()]
     out = []
     for word in _TOKEN.findall(text):
         if _IS_CJK.match(word):
