@@ -52,12 +52,13 @@ def cmd_check(args) -> int:
 
 
 def cmd_crawl(args) -> int:
-    from crawler.run import crawl, format_summary
+    from crawler.run import crawl, format_summary, refuse_crawled
 
     from .runs import save_config
 
     config = load_config(args.config, _pairs(args.set, "--set"))
     scrapy_settings = {**config.scrapy, **_pairs(args.scrapy_set, "--scrapy-set")}
+    refuse_crawled(args.out, args.resume)  # before config.json is written: a refused crawl changes nothing
     Path(args.out).mkdir(parents=True, exist_ok=True)
     if not args.resume or not (Path(args.out) / "config.json").exists():
         save_config(args.out, config)

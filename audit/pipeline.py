@@ -1117,11 +1117,12 @@ def _reviewed(path: Path) -> bool | None:
 def run(config, out, progress=None, announce=print, resume: bool = False, history: bool = True) -> tuple[Path, dict, Audit]:
     """Crawl, classify, audit and write the workbook: ``longneck run``. ``resume``: continue an
     interrupted crawl in ``out`` first."""
-    from crawler.run import crawl
+    from crawler.run import crawl, refuse_crawled
 
     from .runs import save_config
 
     out = Path(out)
+    refuse_crawled(out, resume)  # before anything is written: a refused run changes nothing
     out.mkdir(parents=True, exist_ok=True)
     if history:  # an unreachable or locked history fails now, not after the whole site is crawled
         from .history import History, database_url

@@ -188,7 +188,13 @@ def connect(url: str):
         import redis
     except ImportError:
         raise RunError("a crawl with workers needs the redis package: pip install -e \".[redis]\"") from None
-    client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=30)
+    if not isinstance(url, str) or "://" not in url:
+        raise RunError(f"--redis {url!r}: expected a Redis URL, e.g. redis://127.0.0.1:6379/0 "
+                       f"(redis://, rediss:// for TLS, or unix:///path/to/redis.sock)")
+    try:
+        client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=30)
+    except ValueError as exc:
+        raise RunError(f"--redis {url!r}: not a Redis URL ({exc})") from None
     try:
         client.ping()
     except redis.RedisError as exc:
@@ -574,16 +580,12 @@ def crawl_with_workers(site: dict, out_dir, workers: int, redis_url: str | None 
     """Crawl ``site`` with ``workers`` local worker processes (0: only the workers that join from other
     machines with ``longneck worker``) feeding one run folder; then merge the parts, finalize and summarise
     as :func:`crawler.run.crawl` does. Returns the summary also written to ``out_dir/crawl.json``."""
-    from .run import summarise
+    from .run import refuse_crawled, summarise
 
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     info_path = out_dir / "workers.json"
-    has_records = (out_dir / "pages.jsonl").exists() and (out_dir / "pages.jsonl").stat().st_size or \
-        any(p.stat().st_size for p in out_dir.glob("pages.worker-*.jsonl"))
-    if has_records and not resume:
-        raise CrawlError(f"{out_dir} already holds a crawl: add --resume to continue it, "
-                         f"or choose another --out folder (nothing was changed)")
+    refuse_crawled(out_dir, resume)
     info = json.loads(info_path.read_text()) if resume and info_path.exists() else {}
     local = None
     if redis_url is None:
@@ -624,9 +626,12 @@ def crawl_with_workers(site: dict, out_dir, workers: int, redis_url: str | None 
         resumed_from = frontier.counts()["recorded"]
         info = {"run": run_id, "redis": redis_url, "redis_given": given}
         info_path.write_text(json.dumps(info, indent=2))
-        if progress is not False:
+        if progress is not False and given:
             print(f"crawl run {run_id}: other machines join with "
                   f"`longneck worker CONFIG --redis {redis_url} --run {run_id}`", file=sys.stderr)
+        elif progress is not False:
+            print(f"crawl run {run_id}: with a private Redis on this machine only; for workers on other "
+                  f"machines, start a redis-server they can reach and pass --redis", file=sys.stderr)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(Path(__file__).resolve().parent.parent), *filter(None, [os.environ.get("PYTHONPATH")])])}
         argv = [sys.executable, "-m", "crawler.distributed", "--redis", redis_url, "--run", run_id,

@@ -16,6 +16,19 @@ class CrawlError(RuntimeError):
     """A crawl that cannot start or produced nothing usable; the message says why."""
 
 
+def refuse_crawled(out_dir, resume: bool) -> None:
+    """Refuse to start a new crawl in a folder that already holds one (its pages.jsonl, or a crawl with
+    workers' part files), before anything in it is written: nothing is changed, the config.json included."""
+    out_dir = Path(out_dir)
+    if resume or not out_dir.is_dir():
+        return
+    held = [p for p in [out_dir / "pages.jsonl", *sorted(out_dir.glob("pages.worker-*.jsonl"))]
+            if p.is_file() and p.stat().st_size]
+    if held:
+        raise CrawlError(f"{held[0]} already holds a crawl: add --resume to continue it, "
+                         f"or choose another --out folder (nothing was changed)")
+
+
 def crawl(site: dict, out_dir, resume: bool = False, scrapy_overrides: dict | None = None,
           progress: bool | None = None) -> dict:
     """Crawl ``site`` (validated [site] keys) into ``out_dir/pages.jsonl``; returns the summary that is
@@ -26,10 +39,7 @@ def crawl(site: dict, out_dir, resume: bool = False, scrapy_overrides: dict | No
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pages = out_dir / "pages.jsonl"
-    if pages.exists() and pages.stat().st_size and not resume:
-        raise CrawlError(f"{pages} already holds a crawl: add --resume to continue it, "
-                         f"or choose another --out folder (nothing was changed)")
+    refuse_crawled(out_dir, resume)
     if not resume:
         (out_dir / "sitemap_urls.jsonl").unlink(missing_ok=True)
     else:  # a crawl with workers continued in one process: its part files are records like any other

@@ -218,3 +218,20 @@ def test_bad_scrapy_setting_is_one_clear_message(tmp_path, demo_server):
                     'ITEM_PIPELINES={"crawler.pipelines.JsonlWriterPipeline"="soon"}', check=False)
     assert proc.returncode == 1
     assert "could not start" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("command", ["crawl", "run"])
+def test_a_refused_crawl_changes_nothing_in_the_folder(tmp_path, command):
+    """A folder that holds a crawl is refused before anything in it is written: its config.json (what
+    `longneck audit` reads) stays the one the crawl was made with."""
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "pages.jsonl").write_text('{"url": "http://127.0.0.1:1/"}\n', encoding="utf-8")
+    (out / "config.json").write_text('{"the": "crawl\'s own config"}', encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    other = write_config(tmp_path / "other.toml", {"start_urls": ["http://127.0.0.1:1/"]},
+                         '[[tasks]]\nid = "a"\nname = "A"\ndescription = "Do A"\nkeywords = ["a"]\nexamples = ["http://127.0.0.1:1/a"]\n')
+    proc = longneck(command, other, "--out", out, "-q", check=False)
+    assert proc.returncode != 0
+    assert "already holds a crawl" in proc.stderr and "nothing was changed" in proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

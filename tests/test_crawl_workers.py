@@ -319,3 +319,12 @@ def test_ctrl_c_then_resume_fetches_no_recorded_page_again(site, clean, tmp_path
     same_records(comparable(out), clean[0])
     refetched = recorded & set(site.server.log[before:])
     assert recorded and not refetched, sorted(refetched)
+
+
+@pytest.mark.parametrize("address", ["localhost:6379", "127.0.0.1"])
+def test_a_redis_address_without_a_scheme_gets_a_clear_message(tmp_path, address):
+    config = write_config(tmp_path / "site.toml", {"start_urls": ["http://127.0.0.1:1/"]})
+    proc = longneck("crawl", config, "--out", tmp_path / "run", "--workers", "1", "--redis", address, "-q",
+                    check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert f"--redis '{address}': expected a Redis URL, e.g. redis://127.0.0.1:6379/0" in proc.stderr

@@ -26,7 +26,7 @@ def _server():
 def run_demo(out=None, progress: bool | None = None, announce=print):
     """Serve the demo site on 127.0.0.1 and run the whole pipeline on it; returns (run folder, crawl
     summary, audit, workbook path)."""
-    from crawler.run import crawl
+    from crawler.run import crawl, refuse_crawled
 
     from ..pipeline import audit_run, write_audit
 
@@ -34,6 +34,7 @@ def run_demo(out=None, progress: bool | None = None, announce=print):
     from .server import SiteServer
 
     out = Path(out or f"audits/demo/{time.strftime('%Y%m%d-%H%M%S')}")
+    refuse_crawled(out, False)  # before the config is written: a refused demo changes nothing
     with _server() as server:
         text = CONFIG.read_text(encoding="utf-8").replace(DEMO_ORIGIN, server.url)
         config = parse_config(tomllib.loads(text), source=str(CONFIG))
