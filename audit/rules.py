@@ -253,8 +253,13 @@ def noindex(p, s):
 def low_confidence(p, s):
     """The classifier's confidence in the page's task is low: the task (and so the advice) needs a check."""
     if _task_page(p) and not p.seed and p.confidence is not None and p.confidence < s["low_confidence"]:
-        return M("confidence {confidence:.2f}, runner-up {task}", confidence=p.confidence, task=p.runner_up)
+        return M("confidence {confidence:.2f}, runner-up {task}", confidence=p.confidence, task=_task_word(p.runner_up))
     return None
+
+
+def _task_word(task):
+    """A task id as a reason names it: ``none`` said in the workbook's language (a task id as it is)."""
+    return M("none") if task == "none" else task
 
 
 def uncertain_no_task(p, s):

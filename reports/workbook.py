@@ -117,6 +117,7 @@ FOLLOW_COLUMNS = {"URL": "url", "Decision": "decision", "Decided on": "decided_o
 DUPLICATES_COLUMNS = {"Cluster": "cluster", "Kind": "kind", "URL": "url", "Best page": "best_page",
                       "Is best": "is_best", "Similarity": "similarity", "Task": "task", "Words": "words",
                       "Recommendation": "recommendation"}
+DUPLICATE_KINDS = ("exact", "near", "similar")  # the Duplicates sheet's Kind, said in the workbook's language
 REDIRECTS_COLUMNS = {"From": "from", "To": "to", "Status": "status", "Recommendation": "recommendation",
                      "Reasons": "reasons"}
 BROKEN_COLUMNS = {"Source page": "source", "Target URL": "target", "Anchor text": "anchor",
@@ -480,7 +481,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     if broken is None:
         broken = pd.DataFrame(columns=list(BROKEN_COLUMNS.values()))
     for title, frame, columns, links, wide in (
-            ("Duplicates", _translated(audit.duplicates, ("recommendation",), words), DUPLICATES_COLUMNS, ["URL", "Best page"], {"URL": 60, "Best page": 60}),
+            ("Duplicates", _translated(_translated(audit.duplicates, ("recommendation",), words), ("kind",),
+                                       {k: tr(k) for k in DUPLICATE_KINDS if tr(k) != k}), DUPLICATES_COLUMNS, ["URL", "Best page"], {"URL": 60, "Best page": 60}),
             ("Redirects", _said(_translated(audit.redirects, ("recommendation",), words), SAID, language),
              REDIRECTS_COLUMNS, [], {"From": 60, "To": 60, "Reasons": 70}),
             ("Broken links", broken, BROKEN_COLUMNS, ["Source page", "Target URL"],

@@ -332,6 +332,10 @@ def test_why_reasons_and_why_task_read_back_in_the_workbooks_language(rules_run,
             assert row["Why task"] != then["Why task"] and folder in row["Why task"]
     reasons = " ".join(r["Reasons"] or "" for r in said)
     assert re.search(thin, reasons) and english not in reasons + " ".join(r["Why"] for r in said)
+    book = openpyxl.load_workbook(out, read_only=True)
+    tr = i18n.translator(language)
+    kinds = [row[1] for row in book[tr("Duplicates")].iter_rows(min_row=2, values_only=True)]
+    assert kinds and set(kinds) <= {tr(k) for k in wb.DUPLICATE_KINDS} and not set(kinds) & set(wb.DUPLICATE_KINDS)
 
 
 def test_the_english_workbook_keeps_its_texts(rules_run):
