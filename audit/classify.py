@@ -803,11 +803,31 @@ def explain(pages: Pages, tasks: list, seeds: dict, vectorizer, model, X, classe
                            n=same, task=task))
         parts.append(M("folder {folder}", folder=pages.directories[i]))
         if words_of.get(i):
-            parts.append(M("words {words}", words=", ".join(readable_term(w) for w in words_of[i])))
+            shown = _as_written(pages.texts[i], words_of[i])
+            parts.append(M("words {words}", words=", ".join(readable_term(shown.get(w, w)) for w in words_of[i])))
         if task == NONE and i not in seeds:
             parts[:0] = _none_reasons(evidence, i, classes, typical)
         out.append(M.join("; ", parts))
     return out
+
+
+def _as_written(text: str, words: list, scan: int = 4000) -> dict:
+    """{folded model word: the word as the page writes it (lower case)}: the model matches folded words
+    ('optiuni'), a reader sees the page's ('opțiuni'). Read from the top of the page's text (its title and
+    headings come first); a word not found there is shown folded."""
+    from .text import _TOKEN, fold
+
+    top = text[:scan]
+    if top.isascii():  # folding changed nothing but the case
+        return {}
+    wanted, found = set(words), {}
+    for raw in _TOKEN.findall(top):
+        folded = fold(raw)
+        if folded in wanted and folded not in found and folded != raw.lower():
+            found[folded] = raw.lower()
+            if len(found) == len(wanted):
+                break
+    return found
 
 
 def _none_reasons(ev, i: int, classes: list, typical: float) -> list:

@@ -270,3 +270,14 @@ def test_stop_words_come_from_the_sites_languages_only():
     english = site_stop_words(["en"] * 20 + ["ro"])  # one Romanian page in twenty-one: not the site's language
     assert "the" in english and "care" not in english  # "care" is a Romanian stop word, an English content word
     assert "care" in site_stop_words(["ro"] * 5 + ["en"] * 5) and "the" in site_stop_words(["ro"] * 5)
+
+
+def test_why_task_shows_words_as_the_page_writes_them():
+    """The model matches folded words; the reader sees the page's own (accents kept, never folded)."""
+    from audit.classify import _as_written, readable_term
+
+    text = "Opțiuni de fișier Opțiuni\nSalvați fișierul. ΝΈΑ ανακοίνωση"
+    shown = _as_written(text, ["optiuni", "fisier", "νεα", "missing"])
+    assert shown == {"optiuni": "opțiuni", "fisier": "fișier", "νεα": "νέα"}
+    assert readable_term(shown["fisier"]) == "'fișier'"
+    assert _as_written("Plain English text", ["plain"]) == {}
