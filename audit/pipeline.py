@@ -326,6 +326,9 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
         stage("duplicates (MinHash/LSH, similar texts)")
         _carry_forward(table, decisions, settings, complete)
         _apply_rules(table, rules, settings)
+        # the Protected column: kept by a protect pattern or as a kind a public body keeps (the rules said so)
+        table["protected"] = table["protected"].astype(bool) | table["reasons"].map(
+            lambda r: isinstance(r, str) and (r.startswith("protected: ") or "; protected: " in r))
         stage("rules")
         _redirect_targets(table, hashes.texts, settings)
         _reviewer_targets(table)

@@ -69,3 +69,10 @@ def test_the_protected_kinds_are_in_the_settings_sheet(judged):
     values = {r[next(iter(r))]: r for r in judged["settings"]}
     assert "audit.protect_kinds" in values
     assert "councillors" in str(values["audit.protect_kinds"])
+
+
+def test_the_protected_column_says_what_the_rules_kept(judged):
+    """A page kept as a kind a public body keeps (the minutes, the councillors) shows Protected too."""
+    for path in ("/council/councillors", "/gemeente/notulen-raadsvergadering", "/about/cookies/"):
+        assert judged["pages"][path]["Protected"] is True, path
+    assert judged["pages"]["/news/2018/"]["Protected"] is False
