@@ -246,8 +246,15 @@ def canonicalised(p, s):
 
 
 def noindex(p, s):
-    """The page already asks search engines not to index it."""
-    return M("already noindex") if p.noindex and p.status == 200 else None
+    """The page already asks search engines not to index it. With analytics, a page that many people still
+    use (at least [audit] high_traffic page views) is named as such: if they look for it, the noindex may
+    be what keeps them from finding it."""
+    if not (p.noindex and p.status == 200):
+        return None
+    if s["analytics"] and _views(p) >= s.get("high_traffic", float("inf")):
+        return M("already noindex, yet {n:,} page views: if people search for it, let search engines show it",
+                 n=int(_views(p)))
+    return M("already noindex")
 
 
 def low_confidence(p, s):

@@ -246,10 +246,18 @@ def _kind_of_words(words: list) -> str | None:
     return None
 
 
+# The press office's own page (how journalists reach the body) as a whole URL segment: a contact page,
+# although "press" elsewhere in a URL means press releases (news), which are no kind.
+PRESS_OFFICE = frozenset("press-office press-office.html media-enquiries media-contacts press-contacts "
+                         "persvoorlichting pressestelle service-de-presse biroul-de-presa".split())
+
+
 def page_kind(url_path: str, title: str = "", h1: str = "") -> str | None:
     """The kind of page (a key of PAGE_KINDS: "councillors", "privacy" ...) that the URL path, title or h1
     names, or None. The URL path is read first (its last segment first), then the h1, then the title."""
     segments = [s for s in fold(url_path or "").split("/") if s]
+    if segments and segments[-1] in PRESS_OFFICE:  # the press office is a contact point, not press news
+        return "contact"
     if any(s in _NOT_THE_PAGE or set(re.split(r"[\-_.]+", s)) & _NOT_THE_PAGE for s in segments) \
             or _DATE_PATH.search(url_path or ""):
         return None

@@ -47,7 +47,7 @@ PAGES = {
     "/news/": ("News", "News from the town hall: what the council did this year and the years before.",
                ["/news/2018/", "/events/fireworks-2099", "/events/calendar/2099-01", "/council/councillors", "/gemeente/notulen-raadsvergadering",
                 "/about/budget-2019", "/about/old-logo", "/about/old-logo-copy", "/old-news", "/news/bridge-street-closed",
-                "/news/library-reopens"], ""),
+                "/news/library-reopens", "/about/parking-tariffs-archive"], ""),
     # dated on the page relative to the crawl (today): 20 days old, current; 200 days old, not any more
     "/news/bridge-street-closed": ("Bridge Street closed for repairs", (
         "Bridge Street is closed between the market square and the river for repairs to the bridge deck. "
@@ -57,6 +57,10 @@ PAGES = {
         "The central library reopens on Monday after six months of work: a new children's corner, more study "
         "desks and longer opening hours on Thursdays. Come and see the new building."), [],
         f'<meta name="dcterms.modified" content="{(date.today() - timedelta(days=200)).isoformat()}">'),
+    # hidden from search engines, yet the most read page after the home page
+    "/about/parking-tariffs-archive": ("Parking tariffs archive", (
+        "Parking tariffs of earlier years: what a space in the town centre car parks cost per hour, per day and "
+        "for a season ticket, from 2015 to last year."), [], '<meta name="robots" content="noindex">'),
     "/news/2018/": ("News 2018", "All news from 2018: a new playground, roadworks on Bridge Street, the library "
                     "reopened after its refurbishment, and the Christmas market returned to the square.",
                     ["/news/2018/council-tax-bills-sent-out"], ""),
@@ -124,7 +128,8 @@ LABELS = {"/residents/parking/pay-a-parking-fine": "parking", "/businesses/parki
 VIEWS = {"/": 9000, "/residents/parking/pay-a-parking-fine": 2500, "/businesses/parking/pay-a-parking-fine": 40,
          "/council-tax/pay": 1800, "/news/": 3, "/news/2018/": 2, "/news/2018/council-tax-bills-sent-out": 3,
          "/about/cookies/": 2, "/sections/leisure": 3412, "/about/old-logo": 0, "/about/old-logo-copy": 0,
-         "/old-news": 1, "/news/bridge-street-closed": 150, "/news/library-reopens": 150}
+         "/old-news": 1, "/news/bridge-street-closed": 150, "/news/library-reopens": 150,
+         "/about/parking-tariffs-archive": 5000}
 
 # path: (recommendation, reason codes among the Reasons, redirect: None, 410 or the 301 target's path)
 EXPECTED = {
@@ -148,6 +153,8 @@ EXPECTED = {
     "/news/bridge-street-closed": ("keep", {"current"}, None),
     # the same 200 days on: still read, no longer current: noindex
     "/news/library-reopens": ("noindex", {"no-task"}, None),
+    # no task, noindex, 5,000 page views: popular, kept; the reasons say the noindex may hide it from people
+    "/about/parking-tariffs-archive": ("keep", {"high-traffic", "noindex"}, None),
     # an events calendar's month still to come, named only in its URL: upcoming too
     "/events/calendar/2099-01": ("keep", {"upcoming"}, None),
     # the same page for another audience, reworded (shingles alone miss it): merged into the residents' page

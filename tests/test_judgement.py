@@ -49,6 +49,7 @@ def test_reasons_name_the_kind_the_traffic_and_the_menu(judged):
     business = pages["/businesses/parking/pay-a-parking-fine"]
     assert business["Similarity"] < 0.9 and "the same words" in business["Reasons"]
     assert "which is removed" in pages["/about/old-logo-copy"]["Reasons"]
+    assert "already noindex, yet 5,000 page views" in pages["/about/parking-tariffs-archive"]["Reasons"]
 
 
 def test_no_redirect_contradicts_the_recommendations(judged):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from audit.signals import Collector, month_ahead
 from audit.signals import parse_date
 
@@ -97,3 +99,15 @@ def test_near_duplicates_just_above_the_threshold_are_found_and_those_well_below
     assert all(clusters.get(2 * k) is None for k in range(len(close), len(close) + len(far)))
     for k, (_, _, exact) in enumerate(close):
         assert similarity(hashes, table, 2 * k, 2 * k + 1) == round(exact, 3)
+
+
+@pytest.mark.parametrize("path, title, kind", [
+    ("/about/press-office", "Press office", "contact"),  # how journalists reach the council: kept as contact
+    ("/press/2020/new-mayor-elected", "New mayor elected", None),  # press news about the mayor: no kind
+    ("/council/mayor", "The mayor", "mayor"),
+    ("/news/new-councillor-elected", "New councillor elected", None),
+])
+def test_page_kinds_tell_the_page_from_news_about_it(path, title, kind):
+    from audit.text import page_kind
+
+    assert page_kind(path, title, title) == kind
