@@ -395,8 +395,8 @@ class TaskClassifier:
         self.alpha = alpha
         self.pseudo_per_class = pseudo_per_class
         # "english": scikit-learn's English stop words only (the default); "site": those of the site's languages
-        # too (audit.text.site_stop_words). Measured on Debian's translated manuals (README, Languages and
-        # scripts): no better, so not the default
+        # too (audit.text.site_stop_words). Measured on Debian's translated manuals (docs/languages.md,
+        # Stop words): no better, so not the default
         self.stop_words = stop_words
 
     @classmethod

@@ -49,7 +49,7 @@ def tokens(text: str) -> list:
 
 # Stop words for the languages a site is written in, folded as the text is: what
 # TaskClassifier(stop_words="site") leaves out of the text model. Not the default: measured on Debian's
-# translated manuals it did not improve the classifier (README, Languages and scripts), whose TF-IDF
+# translated manuals it did not improve the classifier (docs/languages.md, Stop words), whose TF-IDF
 # already drops words on more than 60% of a site's pages (max_df). English: scikit-learn's list, as the
 # default uses. Others: the `stop-words` package (snowball-derived lists, conservative), except Greek,
 # whose list there is Ancient Greek: stopwordsiso's modern Greek instead (and stopwordsiso for any

@@ -24,7 +24,7 @@ from typing import Callable
 @dataclass(frozen=True)
 class Site:
     name: str                       # short id used on the command line, e.g. "postgres"
-    shape: str                      # one line: the site's shape, as the README's table shows it
+    shape: str                      # one line: the site's shape, as docs/classifier.md's table of figures shows it
     language: str                   # ISO 639-1 of the site's text
     root: Callable[[Path], Path]    # (a scratch folder) -> the folder to serve (generated sites write there)
     start: str                      # start path, e.g. "/index.html"
