@@ -309,21 +309,41 @@ def _describe(type_name: str) -> str:
             "dict[str]": 'a table of "regular expression" = "section name"'}[type_name]
 
 
-def _fill(where: str, schema: dict[str, Key], table: Any) -> dict:
+def _fill(where: str, schema: dict[str, Key], table: Any, problems: list | None = None) -> dict:
+    """The section's values, defaults filled in. Each bad key is a problem appended to ``problems`` (the
+    key keeps its default meanwhile), so that one pass names every mistake; without ``problems`` the
+    first one raises."""
+    found = [] if problems is None else problems
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: expected a table, found {table!r}")
+        found.append(f"{where}: expected a table, found {table!r}")
+        table = {}
     for name in table:
         if name not in schema:
-            raise ConfigError(f"{where}: unknown key '{name}'.{_suggest(name, schema)}")
+            found.append(f"{where}: unknown key '{name}'.{_suggest(name, schema)}")
     out = {}
     for name, key in schema.items():
+        default = type(key.default)(key.default) if isinstance(key.default, (list, dict)) else key.default
         if name in table:
-            out[name] = _check_value(f"{where}.{name}", key, table[name])
+            try:
+                out[name] = _check_value(f"{where}.{name}", key, table[name])
+            except ConfigError as exc:
+                found.append(str(exc))
+                out[name] = default
         elif key.required:
-            raise ConfigError(f"{where}: missing required key '{name}' ({key.doc})")
+            found.append(f"{where}: missing required key '{name}' ({key.doc})")
+            out[name] = default
         else:
-            out[name] = type(key.default)(key.default) if isinstance(key.default, (list, dict)) else key.default
+            out[name] = default
+    if problems is None and found:
+        raise ConfigError(_all(found))
     return out
+
+
+def _all(problems: list) -> str:
+    """One problem as it is; several as a list, so a config is fixed in one go."""
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)
 
 
 def parse_config(data: dict, source: str | None = None, overrides: dict | None = None) -> Config:
@@ -334,36 +354,41 @@ def parse_config(data: dict, source: str | None = None, overrides: dict | None =
         if section not in SCHEMA or section in ARRAY_SECTIONS or not name:
             raise ConfigError(f"override '{dotted}': expected SECTION.KEY with SECTION one of site, classifier, audit, history, report")
         data.setdefault(section, {})[name] = value
+    problems: list = []
     for name in data:
         if name not in SCHEMA:
-            raise ConfigError(f"unknown section [{name}].{_suggest(name, SCHEMA)}")
+            problems.append(f"unknown section [{name}].{_suggest(name, SCHEMA)}")
     if "site" not in data:
-        raise ConfigError("missing section [site] (with at least name and start_urls)")
-    site = _fill("site", SITE, data["site"])
+        raise ConfigError(_all(problems + ["missing section [site] (with at least name and start_urls)"]))
+    site = _fill("site", SITE, data["site"], problems)
     tasks_raw = data.get("tasks", [])
     if not isinstance(tasks_raw, list):
-        raise ConfigError("tasks: expected an array of tables written as [[tasks]], found a single table")
+        problems.append("tasks: expected an array of tables written as [[tasks]], found a single table")
+        tasks_raw = []
     tasks, seen = [], set()
     for i, raw in enumerate(tasks_raw):
-        task = _fill(f"tasks[{i}]", TASK, raw)
-        if task["id"] in seen:
-            raise ConfigError(f"tasks[{i}].id: expected a unique id, found {task['id']!r} twice")
+        task = _fill(f"tasks[{i}]", TASK, raw, problems)
+        if task["id"] is not None and task["id"] in seen:
+            problems.append(f"tasks[{i}].id: expected a unique id, found {task['id']!r} twice")
         seen.add(task["id"])
         tasks.append(task)
-    classifier = _fill("classifier", CLASSIFIER, data.get("classifier", {}))
-    audit = _fill("audit", AUDIT, data.get("audit", {}))
-    history = _fill("history", HISTORY, data.get("history", {}))
-    report = _fill("report", REPORT, data.get("report", {}))
+    classifier = _fill("classifier", CLASSIFIER, data.get("classifier", {}), problems)
+    audit = _fill("audit", AUDIT, data.get("audit", {}), problems)
+    history = _fill("history", HISTORY, data.get("history", {}), problems)
+    report = _fill("report", REPORT, data.get("report", {}), problems)
     scrapy = data.get("scrapy", {})
     if not isinstance(scrapy, dict):
-        raise ConfigError(f"scrapy: expected a table of Scrapy settings, found {scrapy!r}")
+        problems.append(f"scrapy: expected a table of Scrapy settings, found {scrapy!r}")
+        scrapy = {}
     for name in scrapy:
         if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
-            raise ConfigError(f"scrapy.{name}: expected an upper-case Scrapy setting name such as SCHEDULER")
+            problems.append(f"scrapy.{name}: expected an upper-case Scrapy setting name such as SCHEDULER")
     for ratio in ("near_duplicate_threshold", "low_confidence", "redirect_similarity"):
         problem = _ratio(audit[ratio])
         if problem:
-            raise ConfigError(f"audit.{ratio}: expected {problem}, found {audit[ratio]!r}")
+            problems.append(f"audit.{ratio}: expected {problem}, found {audit[ratio]!r}")
+    if problems:
+        raise ConfigError(_all(problems))
     if source:  # file names in the config are relative to it
         base = Path(source).parent
         if classifier["labels"]:

@@ -191,3 +191,31 @@ def test_a_bad_workbook_is_a_workbook_error_and_a_closed_pipe_no_traceback(tmp_p
                           stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     os.close(write)
     assert proc.returncode == 141 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_every_mistake_is_named_in_one_go():
+    """Three typos and a bad value: one run names them all, each as it would alone."""
+    data = tomllib.loads('''
+[site]
+name = "x"
+start_urls = ["https://example.org/"]
+concurency = 4
+max_pages = "many"
+[[tasks]]
+id = "a"
+name = "A"
+description = "Do A"
+keyword = ["a"]
+[report]
+language = 5
+''')
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    message = str(caught.value)
+    assert message.startswith("4 problems:")
+    for part in ("site: unknown key 'concurency'. Did you mean 'concurrency'?", "site.max_pages",
+                 "tasks[0]: unknown key 'keyword'", "report.language"):
+        assert part in message, part
+    # one mistake reads as before: no list
+    with pytest.raises(ConfigError, match=r"^site: unknown key 'concurency'"):
+        parse_config(tomllib.loads('[site]\nname = "x"\nstart_urls = ["https://example.org/"]\nconcurency = 4\n'))
