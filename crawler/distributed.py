@@ -249,9 +249,9 @@ class Frontier:
     def lease(self, worker: str, n: int = 1) -> list[str]:
         return self._lease(args=[self.p, worker, n])
 
-    def release(self, *entries: str) -> None:
-        if entries:
-            self._release(args=[self.p, *entries])
+    def release(self, *entries: str) -> int:
+        """Acknowledge entries whose work is written; returns how many pages were still in flight."""
+        return int(self._release(args=[self.p, *entries])) if entries else 0
 
     def reap(self) -> int:
         return int(self._reap(args=[self.p]))

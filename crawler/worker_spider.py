@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
+from pathlib import Path
 
 import scrapy
 from scrapy import signals
@@ -49,6 +50,7 @@ class WorkerSpider(SiteSpider):
         self.frontier = Frontier(connect(settings.get("LONGNECK_REDIS_URL")), settings.get("LONGNECK_RUN_ID"),
                                  self.max_pages, self.traps.max_pattern, self.traps.max_query)
         self.lease_seconds = settings.getfloat("LONGNECK_LEASE_SECONDS", 60.0)
+        self.out_dir = Path(settings.get("LONGNECK_OUTPUT_DIR") or ".")
         self.concurrency = settings.getint("CONCURRENT_REQUESTS")
         self.leased: dict[tuple, str] = {}  # (kind, url) -> queue entry, until its work is written
         self.finished = False
@@ -84,6 +86,8 @@ class WorkerSpider(SiteSpider):
                     engine.crawl(request)
                 if requests:
                     return
+            if engine.spider_is_idle():
+                self.settle_dead()
             if engine.spider_is_idle() and self.frontier.idle() == "done":
                 self.finished = True
                 if hasattr(engine, "close_spider_async"):
@@ -111,6 +115,25 @@ class WorkerSpider(SiteSpider):
         # whatever this worker still held goes back to the queue now, not after its lease
         self.frontier.r.delete(self.frontier.key(f"alive:{self.worker}"))
         self.frontier.reap()
+
+    def settle_dead(self) -> int:
+        """In-flight URLs of a dead worker whose record it wrote before it could tell Redis (killed between
+        the two) are acknowledged here, not fetched again, when its part file is on this machine (local
+        workers share the run folder). Read from the end of the file, where that record is. Returns how
+        many were settled."""
+        r, key = self.frontier.r, self.frontier.key
+        dead: dict[str, list] = {}
+        for entry, owner in r.hgetall(key("inflight")).items():
+            worker = owner.split("|", 1)[0]
+            if worker != self.worker and not r.exists(key(f"alive:{worker}")):
+                dead.setdefault(worker, []).append(entry)
+        settled = 0
+        for worker, entries in dead.items():
+            recorded = _tail_urls(self.out_dir / f"pages.worker-{worker}.jsonl")
+            done = [e for e in entries if (f := json.loads(e))[0] == "p" and f[1] in recorded]
+            if done:
+                settled += int(self.frontier.release(*done) or 0)
+        return settled
 
     # ---- work from Redis ----------------------------------------------------------------------------
     async def start(self):
@@ -282,3 +305,22 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     def _robots_error(self, exc, netloc):
         self._share(netloc, {"error": str(exc)[:300]})
         super()._robots_error(exc, netloc)
+
+
+def _tail_urls(part: Path, size: int = 256 * 1024) -> set:
+    """The URLs of the complete records at the end of a part file (its last ``size`` bytes)."""
+    try:
+        with open(part, "rb") as handle:
+            handle.seek(0, 2)
+            end = handle.tell()
+            handle.seek(max(0, end - size))
+            lines = handle.read().split(b"\n")
+    except OSError:
+        return set()
+    urls = set()
+    for line in lines[1:] if end > size else lines:  # the first line may be cut
+        try:
+            urls.add(json.loads(line)["url"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return urls

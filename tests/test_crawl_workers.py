@@ -160,12 +160,10 @@ def test_kill_9_of_one_worker_mid_crawl_then_the_crawl_completes(redis_url, site
     same_records(comparable(out), clean[0])
     fetched = Counter(p for p in site.server.log[before:] if p != "/robots.txt")
     twice = {p for p, n in fetched.items() if n > 1}
-    # asked by the killed worker, which recorded no answer, then by the other. Only what Redis still held in
-    # flight for it is fetched again: that includes a page whose record it wrote just before the kill, before
-    # it told Redis (the documented window: the merge keeps one record, as same_records above checks); a page
-    # it recorded and acknowledged is never fetched again
-    assert held in twice and twice <= held_by_killed, (twice, held_by_killed)
-    assert not twice & (recorded_by_killed - held_by_killed), twice & recorded_by_killed
+    # asked by the killed worker, which recorded no answer, then by the other; nothing it recorded, even a
+    # record it wrote just before the kill, before it told Redis (the survivor reads the dead worker's part file)
+    assert held in twice and twice <= held_by_killed and not twice & recorded_by_killed, \
+        (twice, held_by_killed, twice & recorded_by_killed)
     assert json.loads((out / "crawl.json").read_text())["complete"]
 
 
