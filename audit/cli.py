@@ -54,7 +54,7 @@ def cmd_check(args) -> int:
 def cmd_crawl(args) -> int:
     from crawler.run import crawl, format_summary, refuse_crawled
 
-    from .runs import save_config
+    from .runs import save_config, site_for_crawl
 
     config = load_config(args.config, _pairs(args.set, "--set"))
     scrapy_settings = {**config.scrapy, **_pairs(args.scrapy_set, "--scrapy-set")}
@@ -71,7 +71,7 @@ def cmd_crawl(args) -> int:
         summary = crawl_with_workers(config.site, args.out, workers, redis_url=args.redis, resume=args.resume,
                                      scrapy_overrides=scrapy_settings, progress=_progress(args))
     else:
-        summary = crawl(config.site, args.out, resume=args.resume, scrapy_overrides=scrapy_settings,
+        summary = crawl(site_for_crawl(config), args.out, resume=args.resume, scrapy_overrides=scrapy_settings,
                         progress=_progress(args))
     print(format_summary(summary))
     print(f"pages: {Path(args.out) / 'pages.jsonl'}")

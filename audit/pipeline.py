@@ -1122,7 +1122,7 @@ def run(config, out, progress=None, announce=print, resume: bool = False, histor
     interrupted crawl in ``out`` first."""
     from crawler.run import crawl, refuse_crawled
 
-    from .runs import save_config
+    from .runs import save_config, site_for_crawl
 
     out = Path(out)
     refuse_crawled(out, resume)  # before anything is written: a refused run changes nothing
@@ -1133,7 +1133,7 @@ def run(config, out, progress=None, announce=print, resume: bool = False, histor
         History(database_url(config.history["database"], out)).close()
     if not resume or not (out / "config.json").exists():
         save_config(out, config)
-    summary = crawl(config.site, out, resume=resume, progress=progress)
+    summary = crawl(site_for_crawl(config), out, resume=resume, progress=progress)
     audit = audit_run(out, config, history=history)
     path = write_audit(out, audit)
     announce(f"workbook: {path}")

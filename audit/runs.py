@@ -30,6 +30,14 @@ def write_csv_atomically(frame, path) -> None:
         raise
 
 
+def site_for_crawl(config: Config) -> dict:
+    """The [site] keys the crawl is given, plus the tasks' example pages (``seed_urls``): a crawl cut by
+    max_pages or max_depth before it reached them fetches them at its end, since the classifier cannot
+    find a task whose examples it never saw."""
+    seeds = list(dict.fromkeys(u for task in config.tasks for u in task.get("examples") or ()))
+    return {**config.site, "seed_urls": seeds}
+
+
 def save_config(run_dir, config: Config) -> None:
     """``config.json``: the resolved config, with no database password in it (see history.without_password)."""
     from .history import without_password

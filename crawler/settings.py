@@ -67,6 +67,7 @@ def build_settings(site: dict, out_dir, resume: bool = False, scrapy_overrides: 
         "LONGNECK_START_URLS": site["start_urls"],
         "LONGNECK_ALLOWED_DOMAINS": site["allowed_domains"],
         "LONGNECK_SITEMAPS": site["sitemaps"],
+        "LONGNECK_SEED_URLS": list(site.get("seed_urls") or ()),  # the tasks' examples (see audit.runs)
         "LONGNECK_INCLUDE": site["include"],
         "LONGNECK_EXCLUDE": site["exclude"],
         "LONGNECK_MAX_PAGES": site["max_pages"],

@@ -63,6 +63,8 @@ class SiteSpider(scrapy.Spider):
         hosts = settings.getlist("LONGNECK_ALLOWED_DOMAINS") or [host_of(u) for u in self.start_list]
         self.scope = Scope(hosts, settings.getlist("LONGNECK_INCLUDE"), settings.getlist("LONGNECK_EXCLUDE"))
         self.sitemap_list = settings.getlist("LONGNECK_SITEMAPS")
+        # the tasks' example pages: fetched at the end if the crawl has not reached them (max_pages, depth)
+        self.seed_list = [u for u in (self.normalise(u) for u in settings.getlist("LONGNECK_SEED_URLS")) if u]
         self.max_pages = settings.getint("LONGNECK_MAX_PAGES")
         self.max_depth = settings.getint("LONGNECK_MAX_DEPTH")
         self.traps = TrapGuard(settings.getint("LONGNECK_MAX_URLS_PER_PATTERN"),
@@ -105,7 +107,8 @@ class SiteSpider(scrapy.Spider):
     def _skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
-    def request_for(self, url: str | None, depth: int, found_via: str, priority: int | None = None):
+    def request_for(self, url: str | None, depth: int, found_via: str, priority: int | None = None,
+                    exempt: bool = False):
         """A Request for ``url`` when it should be fetched, else None (the reason is counted), or a record
         of a URL that is refused with a reason the audit must show (a URL too long to fetch)."""
         if url is None or url in self.seen:
@@ -116,7 +119,7 @@ class SiteSpider(scrapy.Spider):
             if reason != "external":
                 self._skip(f"scope: {reason}")
             return None
-        if depth > self.max_depth:
+        if depth > self.max_depth and not exempt:
             self._skip("max_depth")
             return None
         if self.url_limit and len(url) > self.url_limit:
@@ -124,7 +127,7 @@ class SiteSpider(scrapy.Spider):
             self.seen.add(url)
             self._skip("url too long")
             return self.too_long_record(url, depth, found_via)
-        if self.scheduled >= self.max_pages:
+        if self.scheduled >= self.max_pages and not exempt:
             if url not in self.cut:  # each URL once, however many pages link to it
                 self.cut.add(url)
                 self._skip("max_pages")
@@ -280,6 +283,13 @@ class SiteSpider(scrapy.Spider):
             if isinstance(request, scrapy.Request):
                 self.crawler.engine.crawl(request)
                 scheduled = True
+        if not scheduled:  # then the tasks' examples the crawl did not reach: the classifier needs them
+            seeds, self.seed_list = self.seed_list, []
+            for url in seeds:
+                request = self.request_for(url, 1, "example", exempt=True)
+                if isinstance(request, scrapy.Request):
+                    self.crawler.engine.crawl(request)
+                    scheduled = True
         if scheduled:
             raise scrapy.exceptions.DontCloseSpider
 
