@@ -38,6 +38,8 @@ from scipy import sparse
 
 from reports.i18n import Message as M
 
+from .text import _TOKEN, fold
+
 NONE = "none"
 MIN_PAGES = 3  # fewer pages with content than this are too few to learn from (the text model needs a vocabulary)
 _WORDS = re.compile(r"[^\W\d_][^\W_]+")
@@ -815,8 +817,6 @@ def _as_written(text: str, words: list, scan: int = 4000) -> dict:
     """{folded model word: the word as the page writes it (lower case)}: the model matches folded words
     ('optiuni'), a reader sees the page's ('opțiuni'). Read from the top of the page's text (its title and
     headings come first); a word not found there is shown folded."""
-    from .text import _TOKEN, fold
-
     top = text[:scan]
     if top.isascii():  # folding changed nothing but the case
         return {}

@@ -309,11 +309,9 @@ def _describe(type_name: str) -> str:
             "dict[str]": 'a table of "regular expression" = "section name"'}[type_name]
 
 
-def _fill(where: str, schema: dict[str, Key], table: Any, problems: list | None = None) -> dict:
-    """The section's values, defaults filled in. Each bad key is a problem appended to ``problems`` (the
-    key keeps its default meanwhile), so that one pass names every mistake; without ``problems`` the
-    first one raises."""
-    found = [] if problems is None else problems
+def _fill(where: str, schema: dict[str, Key], table: Any, found: list) -> dict:
+    """The section's values, defaults filled in. Each bad key is a problem appended to ``found`` (the key
+    keeps its default meanwhile), so that one pass names every mistake."""
     if not isinstance(table, dict):
         found.append(f"{where}: expected a table, found {table!r}")
         table = {}
@@ -334,8 +332,6 @@ def _fill(where: str, schema: dict[str, Key], table: Any, problems: list | None 
             out[name] = default
         else:
             out[name] = default
-    if problems is None and found:
-        raise ConfigError(_all(found))
     return out
 
 

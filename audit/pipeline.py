@@ -326,9 +326,6 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
         stage("duplicates (MinHash/LSH, similar texts)")
         _carry_forward(table, decisions, settings, complete)
         _apply_rules(table, rules, settings)
-        # the Protected column: kept by a protect pattern or as a kind a public body keeps (the rules said so)
-        table["protected"] = table["protected"].astype(bool) | table["reasons"].map(
-            lambda r: isinstance(r, str) and (r.startswith("protected: ") or "; protected: " in r))
         stage("rules")
         _redirect_targets(table, hashes.texts, settings)
         _reviewer_targets(table)
@@ -546,13 +543,16 @@ def _apply_rules(table, rules, settings) -> None:
             merged[i] = page
     before = list(reasons)
     _copies_of_removed(merged, {u: i for i, u in enumerate(table["url"])}, rules, settings, recommendations, reasons)
+    kept_protected = []  # a protected code fired: by an [audit] protect pattern or as a kind (protect_kinds)
     for rec, why, entry, was in zip(recommendations, reasons, deciding, before):
         parts = list(why.parts) if isinstance(why, M) and why.template is None else why.split("; ") if why else []
         if why != was:  # judged again as a copy of a removed page: the first reason says so
             entry = parts[0] if parts else None
         summaries.append(_reason_summary(rec, parts, entry))
+        kept_protected.append(any(_code_detail(part)[0] == "protected" for part in parts))
     table["recommendation"], table["reasons"] = recommendations, reasons
     table["reason_summary"] = summaries
+    table["protected"] = table["protected"].astype(bool) | np.array(kept_protected, dtype=bool)
 
 
 PLAIN_REASONS = {"error": "the URL fails", "redirect": "redirects", "noindex": "noindex",

@@ -21,6 +21,7 @@ from reports.i18n import Message as M
 
 from .config import ConfigError, _suggest
 from .signals import LAST_RESORT
+from .text import is_news
 
 RECOMMENDATIONS = ("keep", "improve", "merge", "demote", "noindex", "remove", "fix")
 DECISION = "decision"  # in a rule list: the reviewer's decision carried forward (see the rule reviewed)
@@ -195,8 +196,6 @@ def current_news(p, s):
     if (p.status != 200 or not _no_task(p) or not s.get("news_days") or p.age_days is None
             or not 0 <= p.age_days <= s["news_days"] or p.newest_date_source == LAST_RESORT):
         return None
-    from .text import is_news
-
     if not is_news(unquote(urlsplit(p.url).path)):
         return None
     return M("dated {date}, {days} days old (news_days = {news_days}): a later run judges it again",

@@ -38,6 +38,11 @@ def tokens(text: str) -> list:
     """The words of a (folded) text; runs of CJK characters become overlapping character pairs."""
     if text.isascii():  # no CJK: the same words from a regex without backtracking, no test of each one
         return [word for word in _ASCII_TOKEN.findall(text) if len(word) > 1 and not word.isdigit()]
+    return _tokens(text)
+
+
+def _tokens(text: str) -> list:
+    """:func:`tokens` for any text (the ASCII fast path gives the same words)."""
     out = []
     for word in _TOKEN.findall(text):
         if _IS_CJK.match(word):
@@ -159,23 +164,31 @@ def page_type_score(url_path: str, title: str, crumbs: tuple) -> float:
 
 # News, press releases and events, per language (folded): what a site publishes as it happens. While
 # current ([audit] news_days) such a page is the site's news service, not clutter (rules.current_news).
-NEWS = ("news newsroom press press-releases release releases announcements event events blog whats-on "
-        "nieuws persberichten persbericht evenementen agenda "  # nl
-        "aktuelles nachrichten presse pressemitteilungen veranstaltungen "  # de
-        "actualites actualite communiques evenements agenda "  # fr
+NEWS = ("press-releases release releases announcements whats-on persbericht agenda "  # en, nl
+        "nachrichten pressemitteilungen "  # de
+        "actualite communiques agenda "  # fr
         "stiri noutati comunicate anunturi evenimente "  # ro
         "новости пресс-релизы события мероприятия объявления "  # ru
         "νεα ανακοινωσεις εκδηλωσεις "  # el
-        "新闻 公告 活动 动态 通知")  # zh
-_NEWS_WORDS = frozenset(fold(w) for w in NEWS.split())
+        "新闻 公告 活动 动态 通知")  # zh; with the section words of _NOT_THE_PAGE (news, press, events ...)
 
 
 def is_news(url_path: str) -> bool:
     """A URL in a news, press or events section: one of its folders (or the page's own segment, or a
     hyphen-separated part of either) is a news word in one of the tool's languages (``/news/2026/x``,
     ``/press-releases/x``, ``/actualites/x``, ``/新闻/x``)."""
-    for segment in fold(url_path).split("/"):
-        if segment and (segment in _NEWS_WORDS or not _NEWS_WORDS.isdisjoint(re.split(r"[\-_.]+", segment))):
+    return _names_section(url_path, _news_words())
+
+
+@lru_cache(maxsize=None)
+def _news_words() -> frozenset:
+    return _NOT_THE_PAGE | frozenset(fold(w) for w in NEWS.split())
+
+
+def _names_section(url_path: str, words: frozenset) -> bool:
+    """Does a segment of the URL path (folded), or a hyphen-separated part of one, belong to ``words``?"""
+    for segment in fold(url_path or "").split("/"):
+        if segment and (segment in words or not words.isdisjoint(re.split(r"[\-_.]+", segment))):
             return True
     return False
 
@@ -258,8 +271,7 @@ def page_kind(url_path: str, title: str = "", h1: str = "") -> str | None:
     segments = [s for s in fold(url_path or "").split("/") if s]
     if segments and segments[-1] in PRESS_OFFICE:  # the press office is a contact point, not press news
         return "contact"
-    if any(s in _NOT_THE_PAGE or set(re.split(r"[\-_.]+", s)) & _NOT_THE_PAGE for s in segments) \
-            or _DATE_PATH.search(url_path or ""):
+    if _names_section(url_path, _NOT_THE_PAGE) or _DATE_PATH.search(url_path or ""):
         return None
     for segment in reversed(segments):
         kind = _kind_of_words(tokens(re.sub(r"[\-_.]+", " ", segment)))

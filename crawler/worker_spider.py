@@ -122,13 +122,13 @@ class WorkerSpider(SiteSpider):
         workers share the run folder). Read from the end of the file, where that record is. Returns how
         many were settled."""
         r, key = self.frontier.r, self.frontier.key
-        dead: dict[str, list] = {}
+        held: dict[str, list] = {}
         for entry, owner in r.hgetall(key("inflight")).items():
-            worker = owner.split("|", 1)[0]
-            if worker != self.worker and not r.exists(key(f"alive:{worker}")):
-                dead.setdefault(worker, []).append(entry)
+            held.setdefault(owner.split("|", 1)[0], []).append(entry)
         settled = 0
-        for worker, entries in dead.items():
+        for worker, entries in held.items():
+            if worker == self.worker or r.exists(key(f"alive:{worker}")):  # one look per worker, not per URL
+                continue
             recorded = _tail_urls(self.out_dir / f"pages.worker-{worker}.jsonl")
             done = [e for e in entries if (f := json.loads(e))[0] == "p" and f[1] in recorded]
             if done:

@@ -230,34 +230,25 @@ def uri(text: str) -> str:
 
 def safe_text(value: str) -> str:
     """Text as a spreadsheet stores it, never as a formula: forbidden characters removed, a leading
-    = + - @ tab or CR kept as text (stored with Excel's quote prefix: :class:`_Quoted`), capped at 32,767
+    = + - @ tab or CR kept as text (written with Excel's quote prefix: :func:`_guard`), capped at 32,767
     characters."""
     text = _ILLEGAL.sub("", value)
     if len(text) > EXCEL_MAX_CELL:
         text = text[:EXCEL_MAX_CELL - 1] + "…"
-    if text.startswith(_FORMULA_START):
-        return _Quoted(text)
     # unchanged: the value itself, not a copy (a reason text is a str subclass, reports.i18n.Message, and a
     # column of copies made before writing would cost some 50 MB at 100,000 pages)
     return value if text == value else text
 
 
-class _Quoted(str):
-    """Text that starts like a formula (= + - @, tab, CR). It is written as a text cell with Excel's quote
-    prefix: the hidden apostrophe Excel adds itself when someone types '=x. The cell shows the text as
-    it was written, is never evaluated, and stays text when a reviewer edits it."""
-
-    __slots__ = ()
-
-
 def _guard(ws, values) -> list:
-    """A row made safe to append: every text that starts like a formula becomes a text cell with the quote
-    prefix (see :class:`_Quoted`), whether it came as a value or inside a styled cell."""
+    """A row made safe to append: every text that starts like a formula (= + - @, tab, CR) becomes a text
+    cell with Excel's quote prefix (the hidden apostrophe Excel adds itself when someone types '=x), whether
+    it came as a value or inside a styled cell: it shows as written, is never evaluated, and stays text
+    when a reviewer edits it."""
     values = list(values)
     for i, v in enumerate(values):
-        if type(v) is _Quoted:
-            cell = WriteOnlyCell(ws, value=str(v))
-            values[i] = v = cell
+        if isinstance(v, str) and v.startswith(_FORMULA_START):
+            values[i] = v = WriteOnlyCell(ws, value=str(v))
         if isinstance(v, Cell) and isinstance(v.value, str) and v.value.startswith(_FORMULA_START):
             v.data_type = "s"
             v.quotePrefix = True

@@ -19,7 +19,7 @@ import pytest
 
 from .conftest import ROOT, longneck, path_of, read_records, write_config
 from .hostile_server import RawServer, http
-from .test_crawl_faults import FIELDS, Site, comparable, page
+from .test_crawl_faults import FIELDS, comparable, page, site  # noqa: F401 - site: the fixture
 
 pytest.importorskip("redis", reason="the redis package is missing: pip install -e \".[test]\"")
 
@@ -49,13 +49,6 @@ def same_records(a: dict, b: dict) -> None:
     assert set(a) == set(b), f"missing: {sorted(set(b) - set(a))}; extra: {sorted(set(a) - set(b))}"
     differ = {u: {f: (a[u][f], b[u][f]) for f in FIELDS if a[u][f] != b[u][f]} for u in b if a[u] != b[u]}
     assert not differ, differ
-
-
-@pytest.fixture(scope="module")
-def site():
-    s = Site()
-    with s.server:
-        yield s
 
 
 @pytest.fixture(scope="module")
