@@ -87,7 +87,7 @@ PAGES_COLUMNS: dict[str, tuple[str | None, int, str]] = {
     "Page views": ("views", 10, "Page views from the analytics exports (empty without analytics)."),
     "Clicks": ("clicks", 9, "Search Console clicks (empty without an export)."),
     "Impressions": ("impressions", 11, "Search Console impressions (empty without an export)."),
-    "Protected": ("protected", 9, "Kept whatever else fires: matches an [audit] protect pattern, or is of a kind in [audit] protect_kinds."),
+    "Protected": ("protected", 9, "Matches an [audit] protect pattern, or is of a kind in [audit] protect_kinds (the reason protected)."),
     "Found via": ("found_via", 9, "start, link, redirect or sitemap."),
     "Content hash": ("content_hash", 14, "Hash of the main text: equal hashes, equal text."),
     "Newest date source": ("newest_date_source", 30, "Where Newest date was read: a meta tag, JSON-LD, the page's "
