@@ -27,8 +27,10 @@ combiner's probability, to which ``threshold`` (config ``[classifier] threshold`
 from __future__ import annotations
 
 import re
+import tempfile
 import warnings
 import zlib
+from array import array
 from dataclasses import dataclass, field
 from itertools import chain
 from urllib.parse import unquote, urlsplit
@@ -84,29 +86,45 @@ def folder_tokens(url: str) -> str:
 
 class Texts:
     """The pages' texts for the text model, each kept zlib-compressed (level 1: about a third of the
-    size for a tenth of the time it takes to tokenise it), read back one at a time: a sequence of str.
-    At a million pages the texts would otherwise hold some 2 GB while the model is fitted."""
+    size for a tenth of the time it takes to tokenise it) in a spooled temporary file (in memory up to
+    ``SPILL`` bytes, then on disk), read back one at a time: a sequence of str. At a million pages the
+    compressed texts alone would hold some 900 MB while the model is fitted."""
+
+    SPILL = 32 << 20
 
     def __init__(self, texts=()):
-        self._blobs = [zlib.compress(t.encode("utf-8"), 1) for t in texts]
+        self._file = tempfile.SpooledTemporaryFile(self.SPILL)
+        self._spans = array("q")  # per text: where it starts in the file, and its compressed size
+        self._end = 0
+        for text in texts:
+            self.append(text)
 
     def append(self, text: str) -> None:
-        self._blobs.append(zlib.compress(text.encode("utf-8"), 1))
+        blob = zlib.compress(text.encode("utf-8"), 1)
+        self._file.seek(self._end)
+        self._file.write(blob)
+        self._spans.extend((self._end, len(blob)))
+        self._end += len(blob)
 
     def reorder(self, order) -> None:
-        self._blobs = [self._blobs[i] for i in order]
+        spans = self._spans
+        self._spans = array("q", chain.from_iterable((spans[2 * i], spans[2 * i + 1]) for i in order))
 
     def __len__(self) -> int:
-        return len(self._blobs)
+        return len(self._spans) // 2
+
+    def _read(self, i: int) -> str:
+        self._file.seek(self._spans[2 * i])
+        return zlib.decompress(self._file.read(self._spans[2 * i + 1])).decode("utf-8")
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return [zlib.decompress(b).decode("utf-8") for b in self._blobs[i]]
-        return zlib.decompress(self._blobs[i]).decode("utf-8")
+            return [self._read(k) for k in range(len(self))[i]]
+        return self._read(range(len(self))[i])
 
     def __iter__(self):
-        for b in self._blobs:
-            yield zlib.decompress(b).decode("utf-8")
+        for i in range(len(self)):
+            yield self._read(i)
 
     def __add__(self, other):
         return list(self) + list(other)
@@ -118,7 +136,6 @@ def build_pages(records) -> Pages:
     numbered once), with the heading-and-list path of each body link (shared tuples), and resolved to page
     ids at the end, when every page is known; the texts are kept compressed (:class:`Texts`)."""
     import sys
-    from array import array
 
     from .text import page_type_score
 
@@ -246,6 +263,12 @@ def specificity(pages: Pages, popular: float) -> np.ndarray:
     return np.clip(np.log(n / np.maximum(indegree, 1)) / np.log(1 / popular), 0, 1)
 
 
+def _first_rows(X: sparse.csr_matrix, n: int) -> sparse.csr_matrix:
+    """X[:n] sharing X's arrays (slicing copies them: at a million pages, 2 GB)."""
+    end = X.indptr[n]
+    return sparse.csr_matrix((X.data[:end], X.indices[:end], X.indptr[:n + 1]), shape=(n, X.shape[1]), copy=False)
+
+
 def _row_normalised(M):
     total = np.asarray(M.sum(axis=1)).ravel()
     return sparse.diags(np.divide(1.0, total, out=np.zeros(len(total)), where=total > 0)) @ M
@@ -260,9 +283,9 @@ def siblings(pages: Pages, window: int = 3) -> dict:
     out = {}
 
     def matrix(pairs):
-        if not pairs:
+        if pairs is None:
             return sparse.csr_matrix((n, n))
-        rows, cols = zip(*pairs)
+        rows, cols = pairs
         M = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
         M.sum_duplicates()
         M.data[:] = np.minimum(M.data, 1.0)
@@ -270,29 +293,44 @@ def siblings(pages: Pages, window: int = 3) -> dict:
         M.eliminate_zeros()
         return _row_normalised(M)
 
-    pairs = []
+    # the pages each hub lists together: one run of members per (hub, heading or list), in page order
+    members, group = array("i"), array("i")
+    runs = 0
     for h in range(n):
         groups: dict = {}
         for j, path in pages.listings[h]:
             if j != h:
-                groups.setdefault(path, []).append(j)
-        for members in groups.values():
-            members = list(dict.fromkeys(members))
-            if len(members) < 2:
-                continue
-            long = len(members) > 2 * window + 1
-            for at, j in enumerate(members):
-                near = members[max(0, at - window):at + window + 1] if long else members
-                pairs.extend((j, x) for x in near if x != j)
+                groups.setdefault(path, {}).setdefault(j, None)
+        for listed in groups.values():
+            if len(listed) >= 2:
+                members.extend(listed)
+                group.extend([runs] * len(listed))
+                runs += 1
+    pairs = None
+    if runs:
+        m = np.frombuffer(members, dtype=np.int32)
+        g = np.frombuffer(group, dtype=np.int32)
+        size = np.bincount(g)
+        long = size[g] > 2 * window + 1  # in a long list, the pages within ``window`` places
+        a, b = [], []
+        for d in range(1, min(int(size.max()), 2 * window + 1)):  # a short list has at most 2 * window + 1
+            same = g[d:] == g[:-d]
+            if d > window:
+                same &= ~long[d:]
+            a.append(m[:-d][same]); b.append(m[d:][same])
+        a, b = np.concatenate(a), np.concatenate(b)
+        pairs = (np.concatenate([a, b]), np.concatenate([b, a]))
     out["list"] = matrix(pairs)
     # the hubs that list a page (its parents: a chapter's contents, a section page), a hub that lists
     # few pages counting more than a site map; and the pages a hub lists (its children)
-    rows, cols, vals = [], [], []
+    rows, cols, vals = array("i"), array("i"), array("d")
     for h in range(n):
         listed = {j for j, _ in pages.listings[h] if j != h}
-        for j in listed:
-            rows.append(j); cols.append(h); vals.append(1.0 / len(listed))
-    P = sparse.csr_matrix((vals, (rows, cols)), shape=(n, n))
+        if listed:
+            rows.extend(listed); cols.extend([h] * len(listed)); vals.extend([1.0 / len(listed)] * len(listed))
+    P = sparse.csr_matrix((np.frombuffer(vals) if vals else np.zeros(0),
+                           (np.frombuffer(rows, dtype=np.int32) if rows else np.zeros(0, np.int32),
+                            np.frombuffer(cols, dtype=np.int32) if cols else np.zeros(0, np.int32))), shape=(n, n))
     out["parent"] = _row_normalised(P)
     out["children"] = _row_normalised((P.T > 0).astype(float).tocsr())
     # folders and trails: a group number per page (-1: none), the mean over the group taken later
@@ -302,23 +340,33 @@ def siblings(pages: Pages, window: int = 3) -> dict:
     return out
 
 
+def _flat(lists, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A list of lists of page ids as two int32 arrays: the row of each entry, and the entry."""
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=n)
+    flat = np.fromiter(chain.from_iterable(lists), dtype=np.int32, count=int(lengths.sum()))
+    return np.repeat(np.arange(n, dtype=np.int32), lengths), flat
+
+
 def structure_graph(pages: Pages, nav_weight: float = 0.05, folder_weight: float = 1.0,
                     link_weight: float = 1.0, weights=None) -> tuple[sparse.csr_matrix, int]:
-    """Symmetric weighted adjacency over pages + virtual directory and trail nodes; returns (W, n_pages)."""
+    """Symmetric weighted adjacency over pages + virtual directory and trail nodes; returns (W, n_pages).
+    The edges are built in arrays (at a million pages, lists of Python numbers held some 1.5 GB)."""
     n = len(pages.urls)
-    rows, cols, vals = [], [], []
+    sources, targets, values = [], [], []
+    for lists, weight in ((pages.body_links, None), (pages.nav_links, nav_weight)):
+        a, b = _flat(lists, n)
+        other = a != b
+        a, b = a[other], b[other]
+        if weight is None:
+            w = np.full(len(b), link_weight) if weights is None else link_weight * np.asarray(weights, float)[b]
+        else:
+            w = np.full(len(b), weight)
+        sources.append(a); targets.append(b); values.append(w)
+    rows, cols, vals = array("i"), array("i"), array("d")
 
     def edge(a, b, w):
         rows.append(a); cols.append(b); vals.append(w)
-        rows.append(b); cols.append(a); vals.append(w)
 
-    for i in range(n):
-        for j in pages.body_links[i]:
-            if j != i:
-                edge(i, j, link_weight * (1.0 if weights is None else weights[j]))
-        for j in pages.nav_links[i]:
-            if j != i:
-                edge(i, j, nav_weight)
     virtual: dict = {}
 
     def node(key):
@@ -338,8 +386,13 @@ def structure_graph(pages: Pages, nav_weight: float = 0.05, folder_weight: float
             edge(i, node(("trail", trail)), 1.0)
             for k in range(len(trail) - 1, 1, -1):
                 edge(node(("trail", trail[:k + 1])), node(("trail", trail[:k])), 0.5)
+    sources.append(np.frombuffer(rows, dtype=np.int32) if rows else np.zeros(0, np.int32))
+    targets.append(np.frombuffer(cols, dtype=np.int32) if cols else np.zeros(0, np.int32))
+    values.append(np.frombuffer(vals, dtype=np.float64) if vals else np.zeros(0))
+    a, b, w = np.concatenate(sources), np.concatenate(targets), np.concatenate(values)
     size = n + len(virtual)
-    W = sparse.csr_matrix((vals, (rows, cols)), shape=(size, size))
+    W = sparse.csr_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))),
+                          shape=(size, size))
     W.sum_duplicates()
     return W, n
 
@@ -590,11 +643,11 @@ class TaskClassifier:
 
     def views(self, pages: Pages, seeds: dict):
         """What each view says of every page (an :class:`audit.combine.Evidence`), plus what ``why`` needs."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         from .combine import Evidence
         from .text import fold, site_stop_words, tokens
+        from .tfidf import StreamedTfidf
 
         n = len(pages.urls)
         task_ids = [t["id"] for t in self.tasks]
@@ -623,7 +676,7 @@ class TaskClassifier:
         # stop_words="site", the site's languages' too), a logistic regression trained on the seeds, the
         # tasks' own words and the pages the structure view is surest of (self-training)
         stop = site_stop_words(pages.languages) if self.stop_words == "site" else "english"
-        vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.6, preprocessor=fold, tokenizer=tokens,
+        vectorizer = StreamedTfidf(sublinear_tf=True, min_df=2, max_df=0.6, preprocessor=fold, tokenizer=tokens,
                                      token_pattern=None, lowercase=False, stop_words=stop,
                                      max_features=200_000, dtype=np.float32)
         task_docs = [" ".join([t["name"]] * 2 + [t["description"]] + list(t["keywords"]) * 2) for t in self.tasks]
@@ -634,7 +687,7 @@ class TaskClassifier:
             except ValueError:  # a very small site: every word is in too few or too many pages; keep them all
                 vectorizer.set_params(min_df=1, max_df=1.0, stop_words=None)
                 X_all = vectorizer.fit_transform(chain(pages.texts, task_docs, ["longneck"]))[:-1]
-        X, X_tasks = X_all[:n], X_all[n:]
+        X, X_tasks = _first_rows(X_all, n), X_all[n:]  # the pages' rows without a copy of them
         train_rows, train_y = [], []
         order = np.argsort(-(struct[:, :none].max(axis=1) * strength), kind="stable")
         taken = {c: 0 for c in classes}

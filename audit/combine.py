@@ -83,16 +83,28 @@ def _margin(a: np.ndarray) -> np.ndarray:
 
 def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray]:
     """(task features n x t x len(TASK_FEATURES), none features n x len(NONE_FEATURES))."""
+    return task_features(ev), none_features(ev)
+
+
+def task_features(ev: Evidence, rows: slice = slice(None)) -> np.ndarray:
+    """The task features of the pages ``rows`` (each row's depend on that row only)."""
+    text, nearest, words = ev.text[rows], ev.nearest[rows], ev.words[rows]
+    t = text.shape[1]
+    graph = ev.graph[rows] * ev.graph_trust
+    share = graph / np.maximum(graph.sum(axis=1, keepdims=True), 1e-9)
+    return np.stack([
+        np.log(text + 1e-4) / 9.2 + 1, text, _top(text),
+        nearest, _margin(nearest), _top(nearest),
+        words - words.max(axis=1, keepdims=True) if t else words,
+        graph, share, _top(graph) * (graph.max(axis=1, keepdims=True) > 0),
+        ev.folder[rows], ev.hub[rows],
+    ], axis=2)
+
+
+def none_features(ev: Evidence) -> np.ndarray:
+    """The none features (n x len(NONE_FEATURES)); some are ranks and shares over the whole site."""
     n, t = ev.text.shape
     graph = ev.graph * ev.graph_trust
-    share = graph / np.maximum(graph.sum(axis=1, keepdims=True), 1e-9)
-    task = np.stack([
-        np.log(ev.text + 1e-4) / 9.2 + 1, ev.text, _top(ev.text),
-        ev.nearest, _margin(ev.nearest), _top(ev.nearest),
-        ev.words - ev.words.max(axis=1, keepdims=True) if t else ev.words,
-        graph, share, _top(graph) * (graph.max(axis=1, keepdims=True) > 0),
-        ev.folder, ev.hub,
-    ], axis=2)
     zeros = np.zeros(n)
     best_nearest = ev.nearest.max(axis=1) if t else zeros
     spread = -(ev.text * np.log(ev.text + 1e-12)).sum(axis=1) / np.log(max(t, 2))
@@ -113,7 +125,7 @@ def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray]:
         ev.hub_none, ev.folder_none, ev.text_none, spread,
         gap(folder_best + ev.folder_none), gap(hub_best + ev.hub_none), gap(graph_best),
     ], axis=1)
-    return task, none
+    return none
 
 
 MATE_TASK_FEATURES = ["first", "list", "folder", "trail", "parent", "children"]
@@ -150,15 +162,22 @@ def mates(ev: Evidence, P: np.ndarray) -> dict:
 
 def features2(ev: Evidence, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The second stage's features: the first stage's probabilities, and those of the page's neighbours."""
-    t = first.shape[1] - 1
     m = mates(ev, first)
+    return task_features2(first, m), none_features2(first, m)
+
+
+def task_features2(first: np.ndarray, m: dict, rows: slice = slice(None)) -> np.ndarray:
+    t = first.shape[1] - 1
+    return np.stack([np.log(first[rows, :t] + 1e-4) / 9.2 + 1] + [m[key][rows, :t] for key in MATE_TASK_FEATURES[1:]],
+                    axis=2)
+
+
+def none_features2(first: np.ndarray, m: dict) -> np.ndarray:
+    t = first.shape[1] - 1
     logp = np.log(first + 1e-4) / 9.2 + 1
-    task = np.stack([logp[:, :t], m["list"][:, :t], m["folder"][:, :t], m["trail"][:, :t], m["parent"][:, :t],
-                     m["children"][:, :t]], axis=2)
-    none = np.stack([np.ones(len(first)), logp[:, t], m["list"][:, t], m["folder"][:, t], m["trail"][:, t],
+    return np.stack([np.ones(len(first)), logp[:, t], m["list"][:, t], m["folder"][:, t], m["trail"][:, t],
                      m["listed"], m["listed"] * (1 - m["list"].max(axis=1)), m["parent"][:, t],
                      m["children"][:, t]], axis=1)
-    return task, none
 
 
 def _scores(task: np.ndarray, none: np.ndarray, w: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -217,11 +236,23 @@ class Combiner:
         data.update(meta)
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
+    BLOCK = 50_000  # pages whose task features are stacked at a time (at a million, 1.5 GB at once)
+
     def predict(self, ev: Evidence) -> np.ndarray:
-        first = _with_seeds(ev, softmax(_scores(*features(ev), self.w, self.v)))
+        first = _with_seeds(ev, softmax(self._blocks(lambda rows: task_features(ev, rows), none_features(ev),
+                                                     self.w, self.v)))
         if self.second is None:
             return first
-        return softmax(_scores(*features2(ev, first), *self.second))
+        m = mates(ev, first)
+        return softmax(self._blocks(lambda rows: task_features2(first, m, rows), none_features2(first, m),
+                                    *self.second))
+
+    def _blocks(self, task_of, none, w, v) -> np.ndarray:
+        """_scores, with the task features stacked a block of pages at a time."""
+        n = len(none)
+        blocks = [task_of(slice(a, a + self.BLOCK)) @ w for a in range(0, n, self.BLOCK)]
+        task = np.concatenate(blocks) if blocks else task_of(slice(0, 0)) @ w
+        return np.concatenate([task, (none @ v)[:, None]], axis=1)
 
     def calibrate(self, p) -> np.ndarray:
         """The probability that the answer is right, from the combiner's probability of it (Platt scaling

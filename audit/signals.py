@@ -188,16 +188,23 @@ def text_matrix(blocks, n: int, rows_per_norm: int = 50_000):
         X = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, TEXT_FEATURES), dtype=np.float32)
     if X.shape[0] < n:
         X = sparse.vstack([X, sparse.csr_matrix((n - X.shape[0], TEXT_FEATURES), dtype=np.float32)], format="csr")
+    from .tfidf import bincount
+
     np.log(X.data, out=X.data)
     X.data += 1
     documents = int(np.count_nonzero(np.diff(X.indptr)))
-    df = np.bincount(X.indices, minlength=TEXT_FEATURES)
+    df = bincount(X.indices, TEXT_FEATURES)  # in blocks: np.bincount would copy the indices to int64
     idf = (np.log((1 + documents) / (1 + df)) + 1).astype(np.float32)
-    X.data *= idf[X.indices]
+    step = 1 << 20
+    for a in range(0, X.nnz, step):  # in place, a block at a time (idf[X.indices] would be a copy of the data)
+        X.data[a:a + step] *= idf[X.indices[a:a + step]]
     norms = np.concatenate([np.sqrt(np.asarray(X[a:a + rows_per_norm].multiply(X[a:a + rows_per_norm]).sum(axis=1)).ravel())
                             for a in range(0, X.shape[0], rows_per_norm)] or [np.zeros(0, dtype=np.float32)])
     norms[norms == 0] = 1
-    X.data *= np.repeat((1 / norms).astype(np.float32), np.diff(X.indptr))
+    scale = (1 / norms).astype(np.float32)
+    for a in range(0, X.shape[0], rows_per_norm):
+        start, stop = X.indptr[a], X.indptr[min(a + rows_per_norm, X.shape[0])]
+        X.data[start:stop] *= np.repeat(scale[a:a + rows_per_norm], np.diff(X.indptr[a:a + rows_per_norm + 1]))
     # each row's entries in the order a product with a diagonal matrix leaves them (the order this matrix
     # has always had: sums over a row, and so the cosines, come out the same to the last bit)
     for a in range(0, X.shape[0], rows_per_norm):
