@@ -567,8 +567,9 @@ PLAIN_REASONS = {"error": "the URL fails", "redirect": "redirects", "noindex": "
 
 def _code_detail(entry) -> tuple:
     """(reason code, its detail) of a Reasons entry "code: detail" (the detail a Message when it is one)."""
-    if isinstance(entry, M) and entry.template == "{code}: {detail}":
-        return entry.params["code"], entry.params["detail"]
+    fields = entry.fields("{code}: {detail}", "code", "detail") if isinstance(entry, M) else None
+    if fields:
+        return fields
     code, _, detail = str(entry).partition(": ")
     return code, detail
 

@@ -162,6 +162,14 @@ class Message(str):
         flat = self._m[3]
         return {flat[i]: _message(flat[i + 1]) for i in range(0, len(flat), 2)}
 
+    def fields(self, template: str, *names):
+        """The parameters ``names`` when this Message is ``template`` (one read of its tree), else None."""
+        tree = self._m
+        if tree[0] != "t" or tree[1] != template:
+            return None
+        flat = dict(zip(tree[3][::2], tree[3][1::2]))
+        return tuple(_message(flat.get(name)) for name in names)
+
     @property
     def parts(self) -> tuple:
         """The joined parts (() for a template)."""
