@@ -166,7 +166,8 @@ def build_pages(records) -> Pages:
         trails.append(shared.setdefault(trail, trail))
         urls.append(url)
         kinds.append(page_type_score(unquote(path), title, crumbs))
-        langs.append(record.get("language"))
+        language = record.get("language")
+        langs.append(sys.intern(language) if isinstance(language, str) else language)
         paths = heading_paths(headings)
         names = {}
         for link in record.get("outlinks") or ():

@@ -316,6 +316,7 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
         result.features = result.views = None  # the classifier's matrices are not needed any more
         stage("classification.csv")
         table, hashes, notes = _signals(run_dir, result, settings, collector)
+        result.table = result.table.iloc[:0]  # joined into the signals table (at a million pages, 150 MB)
         stage("signals table")
         names = {t["id"]: t["name"] for t in config.tasks}
         names[NONE] = "serves no top task"
@@ -323,11 +324,14 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
                                        dtype=object)
         has_traffic = settings["analytics"]
         best_of_cluster = _duplicates(table, hashes, settings, has_traffic)
+        texts = hashes.texts
+        collector.hashes = hashes = None  # the MinHash signatures are done with (at a million pages, 0.5 GB)
         stage("duplicates (MinHash/LSH, similar texts)")
         _carry_forward(table, decisions, settings, complete)
         _apply_rules(table, rules, settings)
         stage("rules")
-        _redirect_targets(table, hashes.texts, settings)
+        _redirect_targets(table, texts, settings)
+        texts = None  # and the main texts' TF-IDF (at a million pages, 2 GB)
         _reviewer_targets(table)
         stage("redirect targets")
         tasks = _task_table(table, config, has_traffic)

@@ -352,6 +352,9 @@ class Collector:
                "redirect_hops", "redirect_loop", "newest_date", "newest_date_source", "age_days", "language",
                "content_hash", "protected", "kind", "folder", "crumb", "url_month_ahead")
     REGIONS = {"body": 0, "nav": 1, "crumb": 2}
+    # columns with few distinct values: each value kept once (a million pages' 'text/html' held 58 MB)
+    FEW_VALUES = frozenset({"error", "content_type", "found_via", "meta_robots", "x_robots_tag", "newest_date",
+                            "newest_date_source", "language", "kind", "folder", "crumb"})
 
     def __init__(self, protect=(), pages=None):
         from crawler.urls import user_pattern
@@ -359,6 +362,7 @@ class Collector:
         self.protect_re = [user_pattern(p) for p in protect]
         self.pages = pages  # the pages.jsonl whose records come to add(), in order (None: not read again)
         self.index: dict[str, int] = {}
+        self._shared: dict = {}
         self.columns: dict[str, list] = {name: [] for name in self.COLUMNS}  # one list per column, row by row
         self.ordinals = array("l")  # each row's record number in pages.jsonl (blank lines not counted)
         self._records = 0
@@ -424,7 +428,10 @@ class Collector:
             breadcrumb_section(record.get("breadcrumbs"), url),
             month_ahead(url, fetched),
         )
+        shared = self._shared
         for name, value in zip(self.COLUMNS, values):
+            if name in self.FEW_VALUES and value.__class__ is str:
+                value = shared.setdefault(value, value)  # one copy of 'text/html', 'en', '/news/' ...
             columns[name].append(value)
         targets = set()
         anchors, source, met, regions = self.anchors, index[url], self._met, self.REGIONS

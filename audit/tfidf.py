@@ -92,6 +92,7 @@ class StreamedTfidf(TfidfVectorizer):
         del lengths
         indptr = np.zeros(n_doc + 1, dtype=np.int64)
         written = row = 0
+        cols = kept = w = None
         while row < n_doc:
             end = max(row + 1, int(np.searchsorted(starts, starts[row] + self.BLOCK, side="right")) - 1)
             a, b = int(starts[row]), int(starts[end])
@@ -110,7 +111,10 @@ class StreamedTfidf(TfidfVectorizer):
             row = end
         if written < 2**31:
             indptr = indptr.astype(np.int32)
-        X = sparse.csr_matrix((weights[:written], ids[:written], indptr), shape=(n_doc, len(idf)), copy=False)
+        del ids, tf, weights, cols, kept, w  # no view left on the two arrays: they can shrink in place
+        del terms[written:], counts[written:]
+        ids, weights = np.frombuffer(terms, dtype=np.int32), np.frombuffer(counts, dtype=np.float32)
+        X = sparse.csr_matrix((weights, ids, indptr), shape=(n_doc, len(idf)), copy=False)
         X.sort_indices()
         return normalize(X, norm="l2", copy=False)
 

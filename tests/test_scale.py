@@ -196,13 +196,18 @@ def test_top_words_in_tiny_blocks_equal_one_block():
     assert _top_words(tasks, model, X, terms, block=4) == _top_words(tasks, model, X, terms, block=10_000)
 
 
-def test_texts_read_back_as_written():
+@pytest.mark.parametrize("spill", [Texts.SPILL, 8])
+def test_texts_read_back_as_written(monkeypatch, spill):
+    monkeypatch.setattr(Texts, "SPILL", spill)  # 8: the texts go to disk at once
     texts = Texts(["één", "", "zdir_a a b"])
     texts.append("中文")
     assert list(texts) == ["één", "", "zdir_a a b", "中文"] and texts[3] == "中文" and len(texts) == 4
     assert texts[1:3] == ["", "zdir_a a b"]
     texts.reorder([3, 0, 1, 2])
     assert texts[0] == "中文" and texts + ["x"] == ["中文", "één", "", "zdir_a a b", "x"]
+    texts.append("later")  # after reading: written at the end, not where the last read stopped
+    assert texts[-1] == "later" and texts[0] == "中文" and len(texts) == 5
+    assert texts._file._rolled == (spill == 8)
 
 
 def test_build_pages_order_and_links_do_not_depend_on_crawl_order():
@@ -245,3 +250,103 @@ def test_classifying_in_a_second_process_gives_the_same_audit(tmp_path):
                "redirect_status", "cluster", "inlinks_body", "section"]
     assert one.pages[columns].equals(two.pages[columns])
     assert one.label_queue.equals(two.label_queue) and one.redirects.equals(two.redirects)
+
+
+@pytest.mark.parametrize("settings", [dict(min_df=2, max_df=0.6, max_features=200_000, stop_words="english"),
+                                      dict(min_df=1, max_df=1.0, max_features=40, stop_words=None),
+                                      dict(min_df=3, max_df=50, max_features=None, stop_words=["w1", "w2"])])
+def test_streamed_tfidf_equals_scikit_learn(settings):
+    """The classifier's one-pass TF-IDF gives scikit-learn's vocabulary, idf and weights (max_features:
+    the same words kept where counts tie)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from audit.text import fold, tokens
+    from audit.tfidf import StreamedTfidf
+
+    rng = random.Random(3)
+    words = [f"w{i}" for i in range(300)] + ["één", "straße", "中文字符", "the", "and"]
+    docs = [" ".join(rng.choice(words[:20] if rng.random() < .3 else words) for _ in range(rng.randrange(0, 60)))
+            for _ in range(400)]
+    common = dict(sublinear_tf=True, preprocessor=fold, tokenizer=tokens, token_pattern=None, lowercase=False,
+                  dtype=np.float32, **settings)
+    ours, theirs = StreamedTfidf(**common), TfidfVectorizer(**common)
+    StreamedTfidf.BLOCK, block = 97, StreamedTfidf.BLOCK  # many blocks, rows split across none
+    try:
+        A = ours.fit_transform(iter(docs))
+    finally:
+        StreamedTfidf.BLOCK = block
+    B = theirs.fit_transform(docs).tocsr()
+    B.sort_indices()
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+    assert np.array_equal(ours.idf_, theirs.idf_)
+    assert np.array_equal(A.indptr, B.indptr) and np.array_equal(A.indices, B.indices)
+    assert np.allclose(A.data, B.data, atol=1e-6)
+
+
+def test_streamed_tfidf_refuses_as_scikit_learn_does():
+    from audit.tfidf import StreamedTfidf
+
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        StreamedTfidf(stop_words=["a"], sublinear_tf=True).fit_transform(["a", "a a"])
+    with pytest.raises(ValueError, match="no terms remain"):
+        StreamedTfidf(min_df=2, sublinear_tf=True).fit_transform(["aa bb", "cc dd"])
+
+
+def test_sibling_pairs_and_graph_in_arrays_equal_the_per_pair_loops():
+    """siblings() and structure_graph() build their pairs in numpy: the same matrices as the loops over
+    Python pairs they replace (the reference below), on lists short and long, with repeats and self-links."""
+    from scipy import sparse
+
+    from audit.classify import _row_normalised, siblings, structure_graph
+
+    rng = random.Random(5)
+    n, window = 60, 3
+    records = []
+    for i in range(n):
+        targets = [rng.randrange(n) for _ in range(rng.choice([0, 3, 12, 25]))]
+        one_list = len(targets) == 25  # a long list under one heading (a site map)
+        links = [{"url": f"http://s/d{k % 3}/p{k}", "internal": True, "region": rng.choice(["body", "nav"]),
+                  "section": 0 if one_list else rng.randrange(3), "lists": [0 if one_list else rng.randrange(2)]}
+                 for k in targets]
+        records.append({"url": f"http://s/d{i % 3}/p{i}", "status": 200, "title": f"P {i}", "main_text": "t",
+                        "headings": [{"level": 2, "text": "A"}, {"level": 3, "text": "B"}, {"level": 2, "text": "C"}],
+                        "breadcrumbs": [{"text": "Home"}, {"text": f"S{i % 2}"}, {"text": f"P {i}"}], "outlinks": links})
+    pages = build_pages(records)
+    pairs = []
+    for h in range(n):
+        groups = {}
+        for j, path in pages.listings[h]:
+            if j != h:
+                groups.setdefault(path, []).append(j)
+        for members in groups.values():
+            members = list(dict.fromkeys(members))
+            if len(members) < 2:
+                continue
+            long = len(members) > 2 * window + 1
+            for at, j in enumerate(members):
+                near = members[max(0, at - window):at + window + 1] if long else members
+                pairs.extend((j, x) for x in near if x != j)
+    rows, cols = zip(*pairs)
+    M = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    M.sum_duplicates()
+    M.data[:] = np.minimum(M.data, 1.0)
+    expected = _row_normalised(M)
+    got = siblings(pages, window)["list"]
+    assert any(len({j for j, p in pages.listings[h] if p == path}) > 2 * window + 1
+               for h in range(n) for _, path in pages.listings[h])  # long lists are met
+    assert abs(got - expected).max() == 0
+    weights = np.array([rng.random() for _ in range(n)])
+    W, _ = structure_graph(pages, 0.05, 1.0, 2.0, weights)
+    edges = {}
+    for i in range(n):
+        for j in pages.body_links[i]:
+            if j != i:
+                for a, b in ((i, j), (j, i)):
+                    edges[a, b] = edges.get((a, b), 0.0) + 2.0 * weights[j]
+        for j in pages.nav_links[i]:
+            if j != i:
+                for a, b in ((i, j), (j, i)):
+                    edges[a, b] = edges.get((a, b), 0.0) + 0.05
+    page_part = W[:n, :n].todok()
+    assert {k: round(v, 12) for k, v in page_part.items()} == {k: round(v, 12) for k, v in edges.items() if v}
