@@ -754,7 +754,10 @@ class TaskClassifier:
                       seeds=seed_class, siblings=siblings(pages, self.hub_window))
         return ev, {"vectorizer": vectorizer, "model": model, "X": X, "strongest": strongest, "struct": struct}
 
-    def fit_predict(self, records, labels: dict | None = None) -> Result:
+    def fit_predict(self, records, labels: dict | None = None, release: bool = False) -> Result:
+        """Classify ``records`` (crawl records or :class:`Pages`) with ``labels`` {url: task}. ``release``:
+        the pages' link lists the views alone read (listings, navigation links) are let go once the views
+        are done (the audit's pages are not classified again: at a million pages, 0.6 GB)."""
         import pandas as pd
 
         pages = records if isinstance(records, Pages) else build_pages(records)
@@ -774,6 +777,8 @@ class TaskClassifier:
                    "Status and Redirect columns of the Pages sheet")
             return Result(empty, classes, np.zeros((0, k)), [why], too_few=n)
         ev, aux = self.views(pages, seeds)
+        if release:
+            pages.listings = pages.nav_links = None
         combined = self.combiner.predict(ev)
         order = np.argsort(-combined, axis=1, kind="stable")
         best, second = order[:, 0], order[:, 1]
@@ -979,10 +984,11 @@ def label_queue(result: Result, pages: Pages, size: int = 50) -> "object":
 
 
 def classify_run(run_dir, config, extra_labels: dict | None = None, exclude: set | None = None,
-                 queue_size: int = 50, records=None):
+                 queue_size: int = 50, records=None, release: bool = False):
     """Classify the crawl in ``run_dir``: returns (Result, label queue, Pages). ``exclude``: URLs whose
     labels are held out (for evaluation); the tasks' examples always stay seeds. ``records``: the crawl
-    records, when the caller reads them (the audit reads ``pages.jsonl`` once for this and its signals)."""
+    records, when the caller reads them (the audit reads ``pages.jsonl`` once for this and its signals);
+    ``release``: as ``TaskClassifier.fit_predict``'s."""
     from .runs import iter_pages, read_labels
 
     task_ids = [t["id"] for t in config.tasks]
@@ -991,7 +997,7 @@ def classify_run(run_dir, config, extra_labels: dict | None = None, exclude: set
     classifier = TaskClassifier.from_config(config)
     labels = {u: t for u, t in labels.items() if u not in (exclude or ())}
     pages = build_pages(iter_pages(run_dir) if records is None else records)
-    result = classifier.fit_predict(pages, labels)
+    result = classifier.fit_predict(pages, labels, release)
     return result, label_queue(result, pages, queue_size), pages
 
 

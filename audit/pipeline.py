@@ -237,7 +237,7 @@ def _classify_apart(run_dir, config, corrected):
     """classify_run in a process of its own, reading pages.jsonl itself; the Result without its matrices."""
     from .classify import classify_run
 
-    result, queue, _ = classify_run(run_dir, config, extra_labels=corrected)
+    result, queue, _ = classify_run(run_dir, config, extra_labels=corrected, release=True)
     result.features = result.views = None
     return result, queue
 
@@ -309,7 +309,8 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
                                                                              - children_before)
             timings["classify process peak RSS, MB"] = child.ru_maxrss / 1024
         else:
-            result, queue, pages = classify_run(run_dir, config, extra_labels=corrected, records=records())
+            result, queue, pages = classify_run(run_dir, config, extra_labels=corrected, records=records(),
+                                                 release=True)
             stage("classify (with the pass over pages.jsonl)")
             del pages
         write_classification(run_dir, result, queue)

@@ -8,8 +8,10 @@ dates, a duplicate every 20 pages, a near-duplicate every 50, a 404 every 100) i
 ``--cache`` (default /tmp/longneck-audit-scale/N; the time to write it is printed when it is made, not
 counted). Then, in a fresh process, the whole audit runs (classify, signals, MinHash/LSH, rules, redirect
 targets, history) and the workbook is written. Printed per size: CPU seconds per stage, the audit's total
-CPU (with the classifier's process, when it has one) and wall time and its peak RSS (the classifier
-process's peak added); the workbook's CPU time, wall time, size and the RSS it adds. At the end,
+CPU (with the classifier's process, when it has one) and wall time, and its peak RSS: the most this
+process and the classifier's held at once (sampled every 20 ms, the child's RSS every second), with each
+process's own peak beside it (their sum is an upper bound); the workbook's CPU time, wall time, size and
+the RSS it adds. At the end,
 the growth exponent between sizes (the slope of log time, log memory against log pages: 1.0 is linear).
 
 The site's none pages come out with a calibrated confidence of 0.33-0.61, under the shipped
