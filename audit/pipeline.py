@@ -233,13 +233,35 @@ def _parallel(run_dir, parallel) -> bool:
         return False
 
 
-def _classify_apart(run_dir, config, corrected):
-    """classify_run in a process of its own, reading pages.jsonl itself; the Result without its matrices."""
+def _classify_apart(run_dir, config, corrected) -> str:
+    """classify_run in a process of its own, reading pages.jsonl itself: the Result without its matrices
+    and the label queue, pickled to a temporary file whose name it returns (read back as a stream: through
+    the pool's pipe the whole pickle is one bytes object on each side, 0.6 GB at a million pages)."""
+    import pickle
+    import tempfile
+
     from .classify import classify_run
 
     result, queue, _ = classify_run(run_dir, config, extra_labels=corrected, release=True)
     result.features = result.views = None
-    return result, queue
+    with tempfile.NamedTemporaryFile("wb", prefix="longneck-classified-", suffix=".pickle", delete=False) as fh:
+        try:
+            pickle.dump((result, queue), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            os.unlink(fh.name)
+            raise
+    return fh.name
+
+
+def _received(path: str):
+    """(Result, queue) from the file _classify_apart wrote; the file is removed."""
+    import pickle
+
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    finally:
+        os.unlink(path)
 
 
 def audit_run(run_dir, config, history: bool = True, parallel: bool | None = None) -> Audit:
@@ -302,7 +324,7 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
                     pass
                 stage("_pass")  # read + signals, counted there
                 del timings["_pass"]
-                result, queue = future.result()
+                result, queue = _received(future.result())
             stage("classify: the result received from its process")
             child = resource.getrusage(resource.RUSAGE_CHILDREN)
             timings["classify, in its own process (CPU of that process)"] = (child.ru_utime + child.ru_stime

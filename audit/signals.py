@@ -508,6 +508,7 @@ class Collector:
             table[name] = counts[name]
         body, nav, crumb = counts["inlinks_body"], counts["inlinks_nav"], counts["inlinks_crumb"]
         table["orphan"] = table["in_sitemap"] & (body + nav + crumb == 0) & (table["found_via"] != "start")
+        self.index, self.anchors, self._shared = {}, {}, {}  # the table has them now (1M URLs: some 100 MB)
         return table, hashes
 
     def _row_of_met(self) -> np.ndarray:
