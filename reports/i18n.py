@@ -111,9 +111,11 @@ class Message(str):
     Compact, since an audit holds a few per page: one slot, ``_t``, a tree of tuples, ``("t",
     template, translate, (name, value, name, value ...))`` or ``("j", separator, (part, ...))``; a
     Message given as a parameter or part is kept as its tree, not as an object. A tree with parameters
-    is kept marshalled (bytes: about a quarter of the tuples' size; a page's Why held 1.3 KB as tuples,
-    1.3 GB at a million pages) and read back as ``_m``; a template without parameters keeps one shared
-    tuple.
+    is kept packed: its shape (templates, names, nesting) once per process in ``_SHAPES``, and per
+    Message only the shape's number and the values, marshalled (a page's Why held 1.3 KB as tuples, 1.3 GB
+    at a million pages; packed, about 100 bytes beside its text); ``_m`` reads the tree back. A template
+    without parameters keeps one shared tuple. Pickled, a Message carries its whole tree (the shape
+    numbers are this process's).
     """
 
     __slots__ = ("_t",)  # no __dict__: a Message costs some 60 bytes more than its str
@@ -125,18 +127,17 @@ class Message(str):
     @classmethod
     def _of(cls, text: str, tree) -> "Message":
         self = str.__new__(cls, text)
-        if isinstance(tree, tuple) and (tree[0] == "j" or tree[3]):
-            try:
-                tree = marshal.dumps(tree)
-            except ValueError:  # a value marshal does not know (a numpy number): kept as it is
-                pass
+        if isinstance(tree, bytes):  # a tree marshalled whole (pickled by an earlier version)
+            tree = marshal.loads(tree)
+        if tree[0] == "j" or tree[3]:
+            tree = _pack(tree)
         self._t = tree
         return self
 
     @property
     def _m(self) -> tuple:
         """The tree."""
-        return marshal.loads(self._t) if isinstance(self._t, bytes) else self._t
+        return _unpack(self._t) if isinstance(self._t, bytes) else self._t
 
     @classmethod
     def plain(cls, template: str, /, **params) -> "Message":
@@ -176,7 +177,7 @@ class Message(str):
         return tuple(_message(p) for p in self._m[2]) if self._m[0] == "j" else ()
 
     def __reduce__(self):
-        return _message, (self._t, str(self))
+        return _message, (self._m, str(self))
 
     def render(self, language: str | None) -> str:
         """This text in ``language`` (a shipped language, a code :func:`resolve` knows; English otherwise)."""
@@ -184,6 +185,53 @@ class Message(str):
         if language == SOURCE:
             return str(self)
         return _render(self._m, translator(language), language)
+
+
+_SHAPES: dict = {}   # a tree's shape (its values left out) -> its number in _SHAPE_LIST
+_SHAPE_LIST: list = []
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _pack(tree: tuple):
+    """The tree as bytes: its shape's number and its values, marshalled (the tree itself when a value is
+    not a plain str, int, float, bool or None: marshal would write a numpy number as its bytes)."""
+    values: list = []
+    shape = _shape(tree, values)
+    if not all(type(v) in _PLAIN for v in values):
+        return tree
+    number = _SHAPES.get(shape)
+    if number is None:
+        number = _SHAPES.setdefault(shape, len(_SHAPE_LIST))
+        if number == len(_SHAPE_LIST):
+            _SHAPE_LIST.append(shape)
+    return marshal.dumps((number, tuple(values)))
+
+
+def _shape(tree: tuple, values: list) -> tuple:
+    """The tree with each value (a non-tuple leaf) taken out into ``values`` and left as None."""
+    if tree[0] == "j":
+        return ("j", tree[1], tuple(_shape(p, values) if isinstance(p, tuple) else values.append(p)
+                                    for p in tree[2]))
+    flat, out = tree[3], []
+    for k in range(0, len(flat), 2):
+        value = flat[k + 1]
+        out += (flat[k], _shape(value, values) if isinstance(value, tuple) else values.append(value))
+    return ("t", tree[1], tree[2], tuple(out))
+
+
+def _unpack(data: bytes) -> tuple:
+    number, values = marshal.loads(data)
+    return _fill(_SHAPE_LIST[number], iter(values))
+
+
+def _fill(shape: tuple, values) -> tuple:
+    if shape[0] == "j":
+        return ("j", shape[1], tuple(next(values) if p is None else _fill(p, values) for p in shape[2]))
+    flat, out = shape[3], []
+    for k in range(0, len(flat), 2):
+        part = flat[k + 1]
+        out += (flat[k], next(values) if part is None else _fill(part, values))
+    return ("t", shape[1], shape[2], tuple(out))
 
 
 @lru_cache(maxsize=4096)
@@ -200,8 +248,6 @@ def _flat(params: dict) -> tuple:
 
 def _message(value, text: str | None = None):
     """A tree back as a Message (its English text rendered again when not given); other values as they are."""
-    if isinstance(value, bytes):  # a marshalled tree (a pickled Message)
-        value = marshal.loads(value)
     if not isinstance(value, tuple):
         return value
     return Message._of(_render(value, _identity, None) if text is None else text, value)

@@ -282,6 +282,38 @@ def test_a_message_is_its_english_text_and_renders_in_a_language_with_its_number
     assert render("plain text", "ro") == "plain text" and render(None, "ro") is None
 
 
+def test_a_packed_message_reads_back_whole_and_crosses_processes(tmp_path):
+    """A Message keeps its tree packed (its shape once per process, its values per Message): the tree
+    reads back as given, a value marshal cannot pack (a numpy number) keeps the tree as it is, and a
+    pickled Message renders in a process that never saw its shape."""
+    import pickle
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from reports.i18n import Message as M
+
+    inner = M("{n} broken internal link", n=3)
+    why = M.plain("{evidence}: {why}", evidence=M("fair evidence ({confidence:.2f})", confidence=0.8125),
+                  why=M.join("; ", [M("folder {folder}", folder="/a/"), "plain part", inner, M("keep")]))
+    tree = ("t", "{evidence}: {why}", False,
+            ("evidence", ("t", "fair evidence ({confidence:.2f})", True, ("confidence", 0.8125)),
+             "why", ("j", "; ", (("t", "folder {folder}", True, ("folder", "/a/")), "plain part",
+                                 ("t", "{n} broken internal link", True, ("n", 3)), ("t", "keep", True, ())))))
+    assert why._m == tree and isinstance(why._t, bytes) and b"evidence" not in why._t  # values only
+    assert why.params["why"].parts[2].params == {"n": 3}
+    numpy_valued = M("{share:.0%} similar", share=np.float64(0.5))
+    assert numpy_valued._m == ("t", "{share:.0%} similar", True, ("share", np.float64(0.5)))
+    assert numpy_valued.render("nl") == M("{share:.0%} similar", share=0.5).render("nl")
+    (tmp_path / "why.pickle").write_bytes(pickle.dumps(why))
+    script = ("import pickle, sys; m = pickle.loads(open(sys.argv[1], 'rb').read()); "
+              "print(m.render('nl')); print(str(m))")
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "why.pickle")], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert out == [why.render("nl"), str(why)]
+
+
 @pytest.fixture(scope="module")
 def rules_run(tmp_path_factory):
     """The rules site crawled and audited once (English workbook), then audited again per language."""
