@@ -68,8 +68,8 @@ def cmd_crawl(args) -> int:
         if args.workers is not None and args.workers < 0:
             raise ConfigError(f"--workers {args.workers}: expected 0 or more worker processes")
         workers = 1 if args.workers is None else args.workers
-        summary = crawl_with_workers(config.site, args.out, workers, redis_url=args.redis, resume=args.resume,
-                                     scrapy_overrides=scrapy_settings, progress=_progress(args))
+        summary = crawl_with_workers(site_for_crawl(config), args.out, workers, redis_url=args.redis,
+                                     resume=args.resume, scrapy_overrides=scrapy_settings, progress=_progress(args))
     else:
         summary = crawl(site_for_crawl(config), args.out, resume=args.resume, scrapy_overrides=scrapy_settings,
                         progress=_progress(args))

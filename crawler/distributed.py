@@ -16,8 +16,11 @@ written here on redis-py, each decision one Lua script (atomic, one round trip):
   expired go back to the queue with their place (``reap``), so a ``kill -9`` loses nothing.
 - ``idle``: called by a worker with nothing to do. The crawl is finished only when the queue is empty
   and no worker has anything in flight; before that, the URLs only a sitemap named go to the queue (as
-  in one process: links first, then the orphans). Workers never delete shared state; the coordinator
-  (:func:`crawl_with_workers`) removes the run's keys once the run is finalized.
+  in one process: links first, then the orphans), then once an ``["e"]`` entry: the worker that leases it
+  offers the tasks' examples the crawl did not reach, exempt from max_pages and max_depth (as
+  :meth:`~crawler.spider.SiteSpider.on_idle` does in one process), then releases it. Workers never delete
+  shared state; the coordinator (:func:`crawl_with_workers`) removes the run's keys once the run is
+  finalized.
 
 Every key is under ``longneck:<run id>:``, so crawls sharing one Redis never meet. Sitemap and
 robots.txt requests go through the same queue (ahead of pages) and the same claim set, so each is
@@ -42,11 +45,11 @@ SITEMAP_SCORE = -1e15  # robots.txt and sitemaps before any page (priority 100 i
 DEPTH_STRIDE = 1e10  # queue score: depth * stride + sequence: breadth first, FIFO within a depth
 
 # Lua shared by the scripts: offer one URL. Returns 1 queued, 0 seen already, -1 cut by max_pages (first
-# time for this URL), -3 cut again, -2 refused by a trap bound.
+# time for this URL), -3 cut again, -2 refused by a trap bound. ``exempt``: not cut by max_pages (an example).
 _OFFER_FN = """
-local function offer(p, maxp, maxpat, maxq, url, depth, via, pat, pk, rep)
+local function offer(p, maxp, maxpat, maxq, url, depth, via, pat, pk, rep, exempt)
   if redis.call('SISMEMBER', p..'seen', url) == 1 then return 0 end
-  if tonumber(redis.call('GET', p..'scheduled') or '0') >= maxp then
+  if not exempt and tonumber(redis.call('GET', p..'scheduled') or '0') >= maxp then
     if redis.call('SADD', p..'cut', url) == 1 then return -1 end
     return -3
   end
@@ -72,9 +75,10 @@ end
 """ % {"stride": DEPTH_STRIDE}
 
 # ARGV: prefix, max_pages, max_pattern, max_query, then 7 per URL: kind, url, depth, via, pattern, path key,
-# repeated. kind 'q': offer; 'k': mark seen and count the reason (in pattern) once per URL; 'c': claim a URL
-# the worker records itself without fetching (too long): 1 when this worker claimed it; 'd': count max_depth
-# for a URL not seen (as one process counts it, each time it is offered).
+# repeated. kind 'q': offer; 'x': offer exempt from max_pages (the tasks' examples); 'k': mark seen and count
+# the reason (in pattern) once per URL; 'c': claim a URL the worker records itself without fetching (too
+# long): 1 when this worker claimed it; 'd': count max_depth for a URL not seen (as one process counts it,
+# each time it is offered).
 OFFER = _OFFER_FN + """
 local p = ARGV[1]
 local maxp, maxpat, maxq = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -82,8 +86,9 @@ local out = {}
 for i = 5, #ARGV, 7 do
   local kind, url = ARGV[i], ARGV[i + 1]
   local r = 0
-  if kind == 'q' then
-    r = offer(p, maxp, maxpat, maxq, url, tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
+  if kind == 'q' or kind == 'x' then
+    r = offer(p, maxp, maxpat, maxq, url, tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6],
+              kind == 'x')
   elseif kind == 'd' then
     if redis.call('SISMEMBER', p..'seen', url) == 0 then redis.call('HINCRBY', p..'skipped', 'max_depth', 1) end
   elseif redis.call('SADD', p..'seen', url) == 1 then
@@ -152,7 +157,8 @@ REAP = _REAP_FN + "return reap(ARGV[1])"
 
 # ARGV: prefix, max_pages, max_pattern, max_query. 'work': the queue has entries; 'busy': other workers
 # have URLs in flight; 'done': the crawl is finished (and marked so). With nothing queued or in flight,
-# the URLs only a sitemap named are offered first (found_via sitemap, depth 1 as in one process).
+# the URLs only a sitemap named are offered first (found_via sitemap, depth 1 as in one process), then,
+# once per run, the entry ["e"]: its worker offers the tasks' examples (kind 'x') before it releases it.
 IDLE = _OFFER_FN + _REAP_FN + """
 local p = ARGV[1]
 local maxp, maxpat, maxq = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -169,6 +175,10 @@ if #pending > 0 then
     offer(p, maxp, maxpat, maxq, pending[i], 1, 'sitemap', v[1], v[2], v[3])
   end
   if redis.call('ZCARD', p..'queue') > 0 then return 'work' end
+end
+if redis.call('SETNX', p..'examples', '1') == 1 then
+  redis.call('ZADD', p..'queue', 0, cjson.encode({'e'}))
+  return 'work'
 end
 redis.call('SET', p..'done', '1')
 return 'done'
@@ -313,7 +323,7 @@ class Frontier:
 
 
 def entry_request_fields(entry: str) -> tuple:
-    """A queue entry as ('p', url, depth, via) or ('s', url, hops)."""
+    """A queue entry as ('p', url, depth, via), ('s', url, hops) or ('e',) (offer the tasks' examples)."""
     return tuple(json.loads(entry))
 
 
@@ -571,6 +581,8 @@ def _reconcile(frontier: Frontier, out_dir: Path) -> int:
     r.set(k("recorded"), max(int(r.get(k("recorded")) or 0), len(done)))
     if r.zcard(k("queue")) or r.hlen(k("inflight")):
         r.delete(k("done"))
+    if not r.exists(k("done")):  # this command's examples are offered again at the end (as one process resumes)
+        r.delete(k("examples"))
     return dropped
 
 

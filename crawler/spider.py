@@ -284,14 +284,19 @@ class SiteSpider(scrapy.Spider):
                 self.crawler.engine.crawl(request)
                 scheduled = True
         if not scheduled:  # then the tasks' examples the crawl did not reach: the classifier needs them
-            seeds, self.seed_list = self.seed_list, []
-            for url in seeds:
-                request = self.request_for(url, 1, "example", exempt=True)
+            for url, depth, via in self.examples():
+                request = self.request_for(url, depth, via, exempt=True)
                 if isinstance(request, scrapy.Request):
                     self.crawler.engine.crawl(request)
                     scheduled = True
         if scheduled:
             raise scrapy.exceptions.DontCloseSpider
+
+    def examples(self) -> list[tuple]:
+        """The tasks' examples as the end of the crawl offers them, ``(url, depth, found_via)``, once: exempt
+        from max_pages and max_depth (the crawl with workers offers them the same way, WorkerSpider)."""
+        seeds, self.seed_list = self.seed_list, []
+        return [(url, 1, "example") for url in seeds]
 
     def on_sitemap_error(self, failure):
         self.logger.info("Sitemap or robots.txt not fetched: %s", failure.getErrorMessage())

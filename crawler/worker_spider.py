@@ -144,6 +144,11 @@ class WorkerSpider(SiteSpider):
         requests = []
         for entry in self.frontier.lease(self.worker, n):
             fields = json.loads(entry)
+            if fields[0] == "e":  # the crawl has run dry: the tasks' examples it did not reach, as in one process
+                for _ in self.follow(self.examples(), exempt=True):
+                    pass  # a too-long URL is claimed and counted, not recorded (SiteSpider.on_idle does the same)
+                self.frontier.release(entry)  # once they are queued: until then the crawl cannot finish
+                continue
             if fields[0] == "p":
                 _, url, depth, via = fields
                 request = self.page_fetch(url, depth, via)
@@ -169,13 +174,14 @@ class WorkerSpider(SiteSpider):
             self.release(fields[0], fields[1])
 
     # ---- decisions shared with every worker ---------------------------------------------------------
-    def request_for(self, url, depth, found_via, priority=None):
-        out = list(self.follow([(url, depth, found_via)]))
+    def request_for(self, url, depth, found_via, priority=None, exempt=False):
+        out = list(self.follow([(url, depth, found_via)], exempt=exempt))
         return out[0] if out else None
 
-    def follow(self, offers):
+    def follow(self, offers, exempt=False):
         """Offer a page's URLs to the shared frontier in one round trip; yields only the records of URLs
-        refused with a reason the audit must show (too long), which this worker claimed first."""
+        refused with a reason the audit must show (too long), which this worker claimed first. ``exempt``:
+        the tasks' examples, not cut by max_pages or max_depth."""
         entries = []
         for url, depth, via in offers:
             if url is None or url in self.seen:
@@ -186,14 +192,14 @@ class WorkerSpider(SiteSpider):
                 if reason != "external":
                     entries.append(("k", url, depth, via, f"scope: {reason}", "", False))
                 continue
-            if depth > self.max_depth:  # counted in Redis unless another worker has fetched it
+            if depth > self.max_depth and not exempt:  # counted in Redis unless another worker has fetched it
                 entries.append(("d", url, depth, via, "", "", False))
                 continue
             self.seen.add(url)
             if self.url_limit and len(url) > self.url_limit:
                 entries.append(("c", url, depth, via, "url too long", "", False))
             else:
-                entries.append(("q", url, depth, via, *self.traps.keys(url)))
+                entries.append(("x" if exempt else "q", url, depth, via, *self.traps.keys(url)))
         for entry, result in zip(entries, self.frontier.offer(entries)):
             if entry[0] == "c" and result == 1:
                 yield self.too_long_record(entry[1], entry[2], entry[3])

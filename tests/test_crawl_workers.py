@@ -222,6 +222,35 @@ def test_max_pages_and_trap_bounds_hold_for_the_whole_crawl(tmp_path, redis_url)
         assert {(t["reason"], t["skipped"]) for t in traps if "item" in t["pattern"]} == {("max-urls-per-pattern", 375)}
 
 
+def test_a_crawl_cut_by_max_pages_still_fetches_the_tasks_examples(redis_url, site, tmp_path):
+    """As in one process (tests/test_examples_fetched.py): the tasks' examples that a crawl cut by max_pages
+    did not reach are fetched at its end by the workers, found_via "example", each once; one reached by the
+    crawl is not fetched again, an off-site one not at all. The merged run equals the crawl in one process."""
+    o = site.server.url
+    tasks = (f'[[tasks]]\nid = "a"\nname = "A"\ndescription = "Task A"\nkeywords = ["a"]\n'
+             f'examples = ["{o}/p1", "{o}/p4/b/deep"]\n'
+             f'[[tasks]]\nid = "b"\nname = "B"\ndescription = "Task B"\nkeywords = ["b"]\n'
+             f'examples = ["{o}/o15", "http://127.0.0.2:9/elsewhere"]\n')
+    runs, fetched, summaries = {}, {}, {}
+    for name, args in (("one", ()), ("two", ("--workers", "2", "--redis", redis_url))):
+        config = write_config(tmp_path / f"{name}.toml", {"start_urls": [o + "/"], "concurrency": 4, "max_pages": 5},
+                              tasks)
+        before = len(site.server.log)
+        proc = longneck("crawl", config, "--out", tmp_path / name, "-q", *args)
+        assert "incomplete" in proc.stdout
+        runs[name] = comparable(tmp_path / name)
+        fetched[name] = Counter(p for p in site.server.log[before:] if p not in ("/robots.txt", "/sitemap.xml")
+                                and not p.endswith(".xml"))
+        summaries[name] = json.loads((tmp_path / name / "crawl.json").read_text())
+    examples = {u for u, r in runs["two"].items() if r["found_via"] == "example"}
+    assert examples == {"/p4/b/deep", "/o15"} == {u for u, r in runs["one"].items() if r["found_via"] == "example"}
+    assert runs["two"]["/p1"]["found_via"] == "link"
+    same_records(runs["two"], runs["one"])
+    assert len(runs["two"]) == 7 and fetched["two"] == fetched["one"] and max(fetched["two"].values()) == 1
+    assert summaries["two"]["skipped"] == summaries["one"]["skipped"] and summaries["two"]["skipped"]["max_pages"]
+    assert not summaries["two"]["complete"]
+
+
 def test_a_worker_joining_needs_a_run_and_the_same_site(tmp_path, redis_url):
     import redis
 
