@@ -378,7 +378,10 @@ class Collector:
         self._vectorizer = None
         # anchor text of links whose target may turn out broken: {target url: [(source row, text)]},
         # dropped as soon as the target answers 2xx (most do), so memory holds the doubtful ones only
-        self.anchors: dict[str, list] = {}
+        # (per target, the source rows and the anchor texts' numbers, as two int arrays: a million pages
+        # whose menu links to a page not crawled held some 10 million tuples, 1 GB)
+        self.anchors: dict[str, tuple] = {}
+        self._anchor_texts: dict[str, int] = {}
         self.broken_links = None  # the Broken links table, made by finish()
 
     def add(self, record: dict) -> None:
@@ -451,7 +454,12 @@ class Collector:
                 if status == 200:
                     known = index.get(target)
                     if known is None or not _fine(known_status[known]):
-                        anchors.setdefault(target, []).append((source, _anchor(link.get("text"))))
+                        found = anchors.get(target)
+                        if found is None:
+                            found = anchors[target] = (array("q"), array("q"))
+                        found[0].append(source)
+                        text = _anchor(link.get("text"))
+                        found[1].append(self._anchor_texts.setdefault(text, len(self._anchor_texts)))
         self._links.extend(targets)
         self._starts.append(len(self._links))
         text = record.get("main_text") or ""
@@ -526,17 +534,18 @@ class Collector:
         index, urls = self.index, table["url"].tolist()
         status, error = table["status"].tolist(), table["error"].tolist()
         rows = []
-        for target, found in self.anchors.items():
+        texts = list(self._anchor_texts)  # by number
+        for target, (sources, numbers) in self.anchors.items():
             t = index.get(target)
             if t is None or not broken(t):
                 continue
             j = finals[t] if finals[t] is not None else t
             answer = status[j] if status[j] is not None else (error[j] or "no response")
             via = f" (redirects to {urls[j]})" if j != t else ""
-            for source, text in dict.fromkeys(found):
-                rows.append({"source": urls[source], "target": target, "anchor": text, "target_status": answer,
-                             "note": via.strip(" ()") or None})
-        self.anchors = {}
+            for source, number in dict.fromkeys(zip(sources, numbers)):
+                rows.append({"source": urls[source], "target": target, "anchor": texts[number],
+                             "target_status": answer, "note": via.strip(" ()") or None})
+        self.anchors, self._anchor_texts = {}, {}
         rows.sort(key=lambda r: (r["target"], r["source"]))
         return pd.DataFrame(rows, columns=["source", "target", "anchor", "target_status", "note"])
 
