@@ -192,9 +192,27 @@ _SHAPE_LIST: list = []
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
+_PACKED: dict = {}  # the trees packed last, by their whole marshalled form (which tells 1 from 1.0 and True)
+
+
 def _pack(tree: tuple):
     """The tree as bytes: its shape's number and its values, marshalled (the tree itself when a value is
-    not a plain str, int, float, bool or None: marshal would write a numpy number as its bytes)."""
+    not a plain str, int, float, bool or None: marshal would write a numpy number as its bytes). The
+    trees packed last are remembered: a reason is packed, read back and packed again inside a larger one
+    as the rules run (a third of their time), and equal reasons then share their bytes."""
+    try:
+        key = marshal.dumps(tree)
+    except ValueError:  # an object marshal cannot write: not plain
+        return tree
+    packed = _PACKED.get(key)
+    if packed is None:
+        if len(_PACKED) >= 8192:
+            _PACKED.clear()
+        packed = _PACKED[key] = _pack_new(tree)
+    return packed
+
+
+def _pack_new(tree: tuple):
     values: list = []
     shape = _shape(tree, values)
     if not all(type(v) in _PLAIN for v in values):
@@ -219,6 +237,7 @@ def _shape(tree: tuple, values: list) -> tuple:
     return ("t", tree[1], tree[2], tuple(out))
 
 
+@lru_cache(maxsize=8192)  # the rules read a reason's tree several times in a row
 def _unpack(data: bytes) -> tuple:
     number, values = marshal.loads(data)
     return _fill(_SHAPE_LIST[number], iter(values))

@@ -303,6 +303,9 @@ def test_a_packed_message_reads_back_whole_and_crosses_processes(tmp_path):
                                  ("t", "{n} broken internal link", True, ("n", 3)), ("t", "keep", True, ())))))
     assert why._m == tree and isinstance(why._t, bytes) and b"evidence" not in why._t  # values only
     assert why.params["why"].parts[2].params == {"n": 3}
+    # equal values of other types stay apart (the packed trees are remembered by their exact form)
+    assert [M("{n} pages", n=v)._m[3][1] for v in (1, 1.0, True, 1)] == [1, 1.0, True, 1]
+    assert [type(M("{n} pages", n=v)._m[3][1]) for v in (1, 1.0, True)] == [int, float, bool]
     numpy_valued = M("{share:.0%} similar", share=np.float64(0.5))
     assert numpy_valued._m == ("t", "{share:.0%} similar", True, ("share", np.float64(0.5)))
     assert numpy_valued.render("nl") == M("{share:.0%} similar", share=0.5).render("nl")
