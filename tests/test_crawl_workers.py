@@ -327,7 +327,10 @@ def test_ctrl_c_then_resume_fetches_no_recorded_page_again(site, clean, tmp_path
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "audit.cli", "crawl", str(config), "--out", str(out), "-q",
                              "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            cwd=ROOT, start_new_session=True)
+                            cwd=ROOT, start_new_session=True,
+                            # as in a terminal, whatever started the tests (a shell's background job
+                            # ignores SIGINT, and its children inherit that)
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         site.server.wait_for_new(held, asked, proc)
         os.killpg(proc.pid, signal.SIGINT)
