@@ -309,8 +309,7 @@ def siblings(pages: Pages, window: int = 3) -> dict:
                 runs += 1
     pairs = None
     if runs:
-        m = np.frombuffer(members, dtype=np.int32)
-        g = np.frombuffer(group, dtype=np.int32)
+        m, g = _view(members, np.int32), _view(group, np.int32)
         size = np.bincount(g)
         long = size[g] > 2 * window + 1  # in a long list, the pages within ``window`` places
         a, b = [], []
@@ -329,9 +328,7 @@ def siblings(pages: Pages, window: int = 3) -> dict:
         listed = {j for j, _ in pages.listings[h] if j != h}
         if listed:
             rows.extend(listed); cols.extend([h] * len(listed)); vals.extend([1.0 / len(listed)] * len(listed))
-    P = sparse.csr_matrix((np.frombuffer(vals) if vals else np.zeros(0),
-                           (np.frombuffer(rows, dtype=np.int32) if rows else np.zeros(0, np.int32),
-                            np.frombuffer(cols, dtype=np.int32) if cols else np.zeros(0, np.int32))), shape=(n, n))
+    P = sparse.csr_matrix((_view(vals, np.float64), (_view(rows, np.int32), _view(cols, np.int32))), shape=(n, n))
     out["parent"] = _row_normalised(P)
     out["children"] = _row_normalised((P.T > 0).astype(float).tocsr())
     # folders and trails: a group number per page (-1: none), the mean over the group taken later
@@ -339,6 +336,11 @@ def siblings(pages: Pages, window: int = 3) -> dict:
         numbers: dict = {}
         out[name] = np.array([-1 if key is None else numbers.setdefault(key, len(numbers)) for key in keys])
     return out
+
+
+def _view(buffer: array, dtype) -> np.ndarray:
+    """An array.array as a numpy array, without a copy (and an empty one as an empty array)."""
+    return np.frombuffer(buffer, dtype=dtype) if len(buffer) else np.zeros(0, dtype=dtype)
 
 
 def _flat(lists, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -387,9 +389,9 @@ def structure_graph(pages: Pages, nav_weight: float = 0.05, folder_weight: float
             edge(i, node(("trail", trail)), 1.0)
             for k in range(len(trail) - 1, 1, -1):
                 edge(node(("trail", trail[:k + 1])), node(("trail", trail[:k])), 0.5)
-    sources.append(np.frombuffer(rows, dtype=np.int32) if rows else np.zeros(0, np.int32))
-    targets.append(np.frombuffer(cols, dtype=np.int32) if cols else np.zeros(0, np.int32))
-    values.append(np.frombuffer(vals, dtype=np.float64) if vals else np.zeros(0))
+    sources.append(_view(rows, np.int32))
+    targets.append(_view(cols, np.int32))
+    values.append(_view(vals, np.float64))
     a, b, w = np.concatenate(sources), np.concatenate(targets), np.concatenate(values)
     size = n + len(virtual)
     W = sparse.csr_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))),

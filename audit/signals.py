@@ -202,17 +202,16 @@ def text_matrix(blocks, n: int, rows_per_norm: int = 50_000):
                             for a in range(0, X.shape[0], rows_per_norm)] or [np.zeros(0, dtype=np.float32)])
     norms[norms == 0] = 1
     scale = (1 / norms).astype(np.float32)
-    for a in range(0, X.shape[0], rows_per_norm):
-        start, stop = X.indptr[a], X.indptr[min(a + rows_per_norm, X.shape[0])]
-        X.data[start:stop] *= np.repeat(scale[a:a + rows_per_norm], np.diff(X.indptr[a:a + rows_per_norm + 1]))
-    # each row's entries in the order a product with a diagonal matrix leaves them (the order this matrix
-    # has always had: sums over a row, and so the cosines, come out the same to the last bit)
+    # each row scaled to unit length, its entries in the order a product with a diagonal matrix leaves them
+    # (the order this matrix has always had: sums over a row, and so the cosines, come out the same to the
+    # last bit); in blocks of rows, in place
     for a in range(0, X.shape[0], rows_per_norm):
         start, stop = X.indptr[a], X.indptr[min(a + rows_per_norm, X.shape[0])]
         if stop == start:
             continue
         ptr = X.indptr[a:a + rows_per_norm + 1] - start
         lengths = np.diff(ptr)
+        X.data[start:stop] *= np.repeat(scale[a:a + rows_per_norm], lengths)
         # the entry at p of a row [s, s + length) takes the one at s + (s + length - 1 - p)
         reverse = 2 * np.repeat(ptr[:-1], lengths) + np.repeat(lengths, lengths) - 1 - np.arange(stop - start)
         X.data[start:stop] = X.data[start:stop][reverse]
@@ -376,10 +375,9 @@ class Collector:
         self._texts: list = []   # (row, main text) waiting to be hashed, in batches
         self._blocks = _Spill()  # hashed term counts, one sparse block per batch, rows in order (on disk)
         self._vectorizer = None
-        # anchor text of links whose target may turn out broken: {target url: [(source row, text)]},
-        # dropped as soon as the target answers 2xx (most do), so memory holds the doubtful ones only
-        # (per target, the source rows and the anchor texts' numbers, as two int arrays: a million pages
-        # whose menu links to a page not crawled held some 10 million tuples, 1 GB)
+        # anchor text of links whose target may turn out broken: {target url: (source rows, anchor text
+        # numbers in _anchor_texts)}, two int arrays (a tuple per link was 1 GB at a million pages whose
+        # menu links to a page not crawled), dropped as soon as the target answers 2xx (most do)
         self.anchors: dict[str, tuple] = {}
         self._anchor_texts: dict[str, int] = {}
         self.broken_links = None  # the Broken links table, made by finish()
@@ -516,7 +514,7 @@ class Collector:
             table[name] = counts[name]
         body, nav, crumb = counts["inlinks_body"], counts["inlinks_nav"], counts["inlinks_crumb"]
         table["orphan"] = table["in_sitemap"] & (body + nav + crumb == 0) & (table["found_via"] != "start")
-        self.index, self.anchors, self._shared = {}, {}, {}  # the table has them now (1M URLs: some 100 MB)
+        self.index, self._shared = {}, {}  # the table has them now (1M URLs: some 100 MB)
         return table, hashes
 
     def _row_of_met(self) -> np.ndarray:
