@@ -233,24 +233,29 @@ def _parallel(run_dir, parallel) -> bool:
         return False
 
 
+HANDOVER = "classification.pickle.partial"  # the classifier process's result, in the run directory
+
+
 def _classify_apart(run_dir, config, corrected) -> str:
     """classify_run in a process of its own, reading pages.jsonl itself: the Result without its matrices
-    and the label queue, pickled to a temporary file whose name it returns (read back as a stream: through
-    the pool's pipe the whole pickle is one bytes object on each side, 0.6 GB at a million pages)."""
+    and the label queue, pickled to HANDOVER in the run directory, whose path it returns (read back as a
+    stream: through the pool's pipe the whole pickle is one bytes object on each side, 0.6 GB at a million
+    pages; in the run directory rather than the temp directory, which may be memory, and where the next
+    audit removes it if this one is killed before reading it)."""
     import pickle
-    import tempfile
 
     from .classify import classify_run
 
     result, queue, _ = classify_run(run_dir, config, extra_labels=corrected, release=True)
     result.features = result.views = None
-    with tempfile.NamedTemporaryFile("wb", prefix="longneck-classified-", suffix=".pickle", delete=False) as fh:
-        try:
+    path = Path(run_dir) / HANDOVER
+    try:
+        with open(path, "wb") as fh:
             pickle.dump((result, queue), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:
-            os.unlink(fh.name)
-            raise
-    return fh.name
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return str(path)
 
 
 def _received(path: str):
@@ -312,19 +317,23 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
                 timings["signals pass"] += clock() - read
                 yield record
 
-        for name in ("classification.csv", "label_queue.csv"):  # left by an audit killed while writing them
-            (Path(run_dir) / (name + ".partial")).unlink(missing_ok=True)
+        # left by an audit killed while writing them
+        for name in ("classification.csv.partial", "label_queue.csv.partial", HANDOVER):
+            (Path(run_dir) / name).unlink(missing_ok=True)
         if _parallel(run_dir, parallel):  # a large crawl: the classifier reads it in a process of its own
             from concurrent.futures import ProcessPoolExecutor
             from multiprocessing import get_context
 
-            with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
-                future = pool.submit(_classify_apart, run_dir, config, corrected)
-                for _ in records():
-                    pass
-                stage("_pass")  # read + signals, counted there
-                del timings["_pass"]
-                result, queue = _received(future.result())
+            try:
+                with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+                    future = pool.submit(_classify_apart, run_dir, config, corrected)
+                    for _ in records():
+                        pass
+                    stage("_pass")  # read + signals, counted there
+                    del timings["_pass"]
+                    result, queue = _received(future.result())
+            finally:  # interrupted while the classifier ran: the pool waited for it, its file is not wanted
+                (Path(run_dir) / HANDOVER).unlink(missing_ok=True)
             stage("classify: the result received from its process")
             child = resource.getrusage(resource.RUSAGE_CHILDREN)
             timings["classify, in its own process (CPU of that process)"] = (child.ru_utime + child.ru_stime

@@ -241,11 +241,15 @@ def test_classifying_in_a_second_process_gives_the_same_audit(tmp_path):
     from audit.pipeline import audit_run
     from audit.runs import run_config
 
+    from audit.pipeline import HANDOVER
+
     write_crawl(tmp_path, 1500)
     config = run_config(tmp_path)
     one = audit_run(tmp_path, config, history=False, parallel=False)
+    (tmp_path / HANDOVER).write_bytes(b"left by an audit killed before it read the classifier's result")
     two = audit_run(tmp_path, config, history=False, parallel=True)
     assert "classify, in its own process (CPU of that process)" in two.timings
+    assert not (tmp_path / HANDOVER).exists()  # read, then removed; the stale one did not stand in for it
     columns = ["url", "task", "confidence", "runner_up", "why", "recommendation", "reasons", "redirect_to",
                "redirect_status", "cluster", "inlinks_body", "section"]
     assert one.pages[columns].equals(two.pages[columns])
