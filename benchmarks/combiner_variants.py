@@ -1,0 +1,125 @@
+"""Variants of the combiner's features measured and not shipped (docs/classifier.md, History), runnable again.
+
+    .venv/bin/python benchmarks/combiner_variants.py --keep /tmp/corpus VARIANT [VARIANT ...] [--l2 X]
+
+Each variant adds features to the first stage (``audit.combine.task_features`` / ``none_features``,
+patched for this process only) and is scored as ``classify_accuracy.py --fast`` scores the shipped
+ones: leave one family out, macro-F1 with the examples only and with the random labels the combiner is
+fitted with; it prints each site, then the median, the worst and the mean. ``base`` is the shipped
+feature set. Variants:
+
+    base       the shipped features
+    words      the owner's words as such: each task's similarity and whether it is the page's closest
+    words_top  only whether the task's words are the page's closest
+    trusted    words_top times the words view's accuracy on the site's own seed pages
+    inter      7 task and 12 none features times the site's structure (shares of pages the folders
+               and the lists place; the graph's trust)
+    pairs      products of pairs of six task features (text, nearest, words, graph, folder, hub)
+    hub_text   the hub vote times how far the list's other pages' text agrees with it
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import audit.combine as C  # noqa: E402
+from benchmarks.classify_accuracy import MIN_SCORED, Loaded, evaluate_fast, fit_without, prepare  # noqa: E402
+from benchmarks.corpus import load_all  # noqa: E402
+
+SHIPPED = (C.task_features, C.none_features, list(C.TASK_FEATURES), list(C.NONE_FEATURES))
+
+
+def _structure(ev) -> list:
+    """The site's shape: the share of pages its folders place, its lists place, and the graph's trust."""
+    folder = ev.folder.max(axis=1) if ev.folder.size else np.zeros(len(ev.text))
+    hub = ev.hub.max(axis=1) if ev.hub.size else np.zeros(len(ev.text))
+    return [float(np.mean(folder > 0.3)), float(np.mean(hub > 0.3)), ev.graph_trust]
+
+
+def _seed_accuracy(view: np.ndarray, seeds: np.ndarray) -> float:
+    rows = np.flatnonzero((seeds >= 0) & (seeds < view.shape[1]))
+    return float(np.mean(view[rows].argmax(axis=1) == seeds[rows])) if len(rows) else 0.0
+
+
+def _mates_text(ev) -> np.ndarray:
+    M = ev.siblings.get("list")
+    return np.zeros_like(ev.text) if M is None else np.asarray(M @ ev.text) * ev.text.shape[1]
+
+
+# variant -> (extra task features of (ev, rows), their names, extra none features of ev, their names)
+VARIANTS = {
+    "base": (None, [], None, []),
+    "words": (lambda ev, r: [ev.words[r], C._top(ev.words)[r]], ["words_abs", "words_top"], None, []),
+    "words_top": (lambda ev, r: [C._top(ev.words)[r]], ["words_top"], None, []),
+    "trusted": (lambda ev, r: [C._top(ev.words)[r] * _seed_accuracy(ev.words, ev.seeds)], ["words_top_trusted"],
+                None, []),
+    "inter": (lambda ev, r: [f for x in _structure(ev) for f in np.moveaxis(SHIPPED[0](ev, r)[:, :, :7] * x, 2, 0)],
+              [f"{f}*{s}" for s in ("folders", "lists", "trust") for f in SHIPPED[2][:7]],
+              lambda ev: [f for x in _structure(ev) for f in (SHIPPED[1](ev)[:, 1:13] * x).T],
+              [f"{f}*{s}" for s in ("folders", "lists", "trust") for f in SHIPPED[3][1:13]]),
+    "pairs": (lambda ev, r: [SHIPPED[0](ev, r)[:, :, a] * SHIPPED[0](ev, r)[:, :, b]
+                             for k, a in enumerate((0, 3, 6, 7, 10, 11)) for b in (0, 3, 6, 7, 10, 11)[k + 1:]],
+              [f"pair{k}" for k in range(15)], None, []),
+    "hub_text": (lambda ev, r: [ev.hub[r] * np.minimum(_mates_text(ev)[r], 2)], ["hub_text"], None, []),
+}
+
+
+def use(variant: str) -> None:
+    """Patch audit.combine's features to ``variant``'s (this process only)."""
+    task_extra, task_names, none_extra, none_names = VARIANTS[variant]
+
+    def task_features(ev, rows=slice(None)):
+        base = SHIPPED[0](ev, rows)
+        return base if task_extra is None else np.concatenate([base] + [f[:, :, None] for f in task_extra(ev, rows)],
+                                                              axis=2)
+
+    def none_features(ev):
+        base = SHIPPED[1](ev)
+        return base if none_extra is None else np.column_stack([base] + none_extra(ev))
+
+    C.task_features, C.none_features = task_features, none_features
+    C.TASK_FEATURES[:] = SHIPPED[2] + task_names
+    C.NONE_FEATURES[:] = SHIPPED[3] + none_names
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    keep = Path(args[args.index("--keep") + 1]) if "--keep" in args else None
+    l2 = float(args[args.index("--l2") + 1]) if "--l2" in args else 1.0
+    variants = [a for a in args if a in VARIANTS] or ["base"]
+    unknown = [a for a in args if not a.startswith("--") and a not in VARIANTS and a not in (str(keep), str(l2))]
+    if unknown:
+        sys.exit(f"unknown variant(s): {', '.join(unknown)}; known: {', '.join(VARIANTS)}")
+    corpus = load_all()
+    with tempfile.TemporaryDirectory() as tmp:
+        sites = []
+        for name, site in corpus.items():
+            if site.available():
+                run, truth = prepare(site, (keep or Path(tmp)) / name)
+                sites.append(Loaded(name, run, truth, site.family))
+        for variant in variants:
+            use(variant)
+            results = {}
+            for family in sorted({s.family for s in sites}):
+                combiner = fit_without(sites, {family}, l2=l2)
+                for site in (s for s in sites if s.family == family):
+                    results[site.name] = evaluate_fast(site, combiner)
+            counted = {n: (z["f1"], o["f1"]) for n, (z, o) in results.items() if z["pages"] >= MIN_SCORED}
+            zeros, ones = np.array(list(counted.values())).T
+            print(" ".join(f"{n}={z:.3f}/{o:.3f}" for n, (z, o) in counted.items()))
+            print(f"{variant} (l2 {l2}): median {np.median(zeros):.3f} / {np.median(ones):.3f}  worst "
+                  f"{zeros.min():.3f} ({min(counted, key=lambda n: counted[n][0])}) / {ones.min():.3f}  "
+                  f"mean {zeros.mean():.3f} / {ones.mean():.3f}  (no labels / random labels)", flush=True)
+
+
+if __name__ == "__main__":
+    if {"-h", "--help"} & set(sys.argv[1:]):  # the docstring is the usage
+        print(__doc__)
+        sys.exit(0)
+    main()
