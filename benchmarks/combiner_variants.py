@@ -1,12 +1,14 @@
 """Variants of the combiner's features measured and not shipped (docs/classifier.md, History), runnable again.
 
-    .venv/bin/python benchmarks/combiner_variants.py --keep /tmp/corpus VARIANT [VARIANT ...] [--l2 X]
+    .venv/bin/python benchmarks/combiner_variants.py --keep /tmp/corpus VARIANT [VARIANT ...] [--l2 X] [--pick]
 
 Each variant adds features to the first stage (``audit.combine.task_features`` / ``none_features``,
 patched for this process only) and is scored as ``classify_accuracy.py --fast`` scores the shipped
 ones: leave one family out, macro-F1 with the examples only and with the random labels the combiner is
 fitted with; it prints each site, then the median, the worst and the mean. ``base`` is the shipped
-feature set. Variants:
+feature set. ``--pick`` then chooses, per site, among the variants listed (the first listed wins exact ties):
+the one whose answers *without* the labels got the most labels right (then the highest likelihood of
+them), and prints the after-labels figures of the variants chosen. Variants:
 
     base       the shipped features
     words      the owner's words as such: each task's similarity and whether it is the page's closest
@@ -103,6 +105,7 @@ def main() -> None:
             if site.available():
                 run, truth = prepare(site, (keep or Path(tmp)) / name)
                 sites.append(Loaded(name, run, truth, site.family))
+        picks: dict = {}  # site -> [(labels right, their mean log-likelihood, after-labels F1, variant)]
         for variant in variants:
             use(variant)
             results = {}
@@ -110,12 +113,35 @@ def main() -> None:
                 combiner = fit_without(sites, {family}, l2=l2)
                 for site in (s for s in sites if s.family == family):
                     results[site.name] = evaluate_fast(site, combiner)
+                    picks.setdefault(site.name, []).append((*_labels_foretold(site, combiner),
+                                                            results[site.name][1]["f1"], variant))
             counted = {n: (z["f1"], o["f1"]) for n, (z, o) in results.items() if z["pages"] >= MIN_SCORED}
             zeros, ones = np.array(list(counted.values())).T
             print(" ".join(f"{n}={z:.3f}/{o:.3f}" for n, (z, o) in counted.items()))
             print(f"{variant} (l2 {l2}): median {np.median(zeros):.3f} / {np.median(ones):.3f}  worst "
                   f"{zeros.min():.3f} ({min(counted, key=lambda n: counted[n][0])}) / {ones.min():.3f}  "
                   f"mean {zeros.mean():.3f} / {ones.mean():.3f}  (no labels / random labels)", flush=True)
+
+        if "--pick" in args:
+            counted = [n for n in picks if results[n][0]["pages"] >= MIN_SCORED]
+            chosen = {n: max(picks[n], key=lambda p: (p[0], p[1])) for n in counted}
+            for n in counted:
+                print(f"{n:<18} " + "  ".join(f"{v}: {right:.2f} right, after {f1:.3f}" for right, _, f1, v in picks[n])
+                      + f"  -> {chosen[n][3]}")
+            first = np.array([picks[n][0][2] for n in counted])
+            got = np.array([chosen[n][2] for n in counted])
+            print(f"after random labels: {variants[0]} median {np.median(first):.3f} mean {first.mean():.3f} worst "
+                  f"{first.min():.3f}; chosen per site median {np.median(got):.3f} mean {got.mean():.3f} worst {got.min():.3f}")
+
+
+def _labels_foretold(site, combiner) -> tuple:
+    """How well the combiner's answers without the labels foretold them: (share right, mean log-likelihood)."""
+    ev, _, _ = site.evidence({})
+    p = combiner.predict(ev)
+    index = {u: i for i, u in enumerate(site.pages.urls)}
+    labels = {index[u]: site.classes.index(t) for u, t in site.random_labels().items() if u in index}
+    rows, y = np.array(list(labels), dtype=int), np.array(list(labels.values()), dtype=int)
+    return float(np.mean(p[rows].argmax(axis=1) == y)), float(np.mean(np.log(p[rows, y] + 1e-9)))
 
 
 if __name__ == "__main__":
