@@ -847,22 +847,23 @@ class _PageRows:
                 yield {k: _scalar(v) for k, v in row.items()}
 
 
-def _slipped(row) -> str | None:
-    """Why a task looks worse than last time, or None."""
+def _slipped(row) -> M | None:
+    """Why a task looks worse than last time, or None. A Message: said in the workbook's language."""
     why = []
     if row.get("best_depth_then") is not None and row.get("best_depth") is not None and row["best_depth"] > row["best_depth_then"]:
-        why.append(f"best page deeper ({row['best_depth_then']} -> {row['best_depth']} clicks)")
+        why.append(M("best page deeper ({then} -> {now} clicks)", then=row["best_depth_then"], now=row["best_depth"]))
     if row.get("pages_then") and row.get("pages") is not None and row["pages"] < row["pages_then"] and row["task"] != NONE:
-        why.append(f"fewer pages ({row['pages_then']} -> {row['pages']})")
+        why.append(M("fewer pages ({then} -> {now})", then=row["pages_then"], now=row["pages"]))
     if row.get("stale_share_then") is not None and row.get("stale_share") is not None and \
             row["stale_share"] > row["stale_share_then"] + 0.05:
-        why.append(f"more stale ({row['stale_share_then']:.0%} -> {row['stale_share']:.0%})")
+        why.append(M("more stale ({then:.0%} -> {now:.0%})", then=row["stale_share_then"], now=row["stale_share"]))
     if isinstance(row.get("best_page_then"), str) and isinstance(row.get("best_page"), str) and \
             row["best_page"] != row["best_page_then"]:
-        why.append("another best page")
+        why.append(M("another best page"))
     if row.get("competing_then") is not None and (row.get("competing_duplicates") or 0) > row["competing_then"]:
-        why.append(f"more competing duplicates ({row['competing_then']} -> {row['competing_duplicates']})")
-    return "; ".join(why) or None
+        why.append(M("more competing duplicates ({then} -> {now})", then=row["competing_then"],
+                     now=row["competing_duplicates"]))
+    return M.join("; ", why) if why else None
 
 
 def _scalar(value):
