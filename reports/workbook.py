@@ -399,7 +399,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     (name, value) list settings and the list of notes, and optionally ``language`` (a shipped language of
     :mod:`reports.i18n`: sheet names, headers, Decision values and the Summary in it; default English).
     ``max_rows``: rows per sheet (header included)."""
-    from .i18n import translator
+    from .i18n import Message as M
+    from .i18n import renderer, translator
 
     path = Path(path)
     wb = Workbook(write_only=True)
@@ -412,12 +413,14 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     parts = max(1, math.ceil(len(pages) / per_sheet))
     notes = list(audit.notes)
     if parts > 1:
-        notes.insert(0, f"{len(pages):,} URLs: more than Excel's {per_sheet:,} rows per sheet, so the Pages sheet "
-                        f"is split into {parts} sheets (Pages, " + ", ".join(f"Pages {k}" for k in range(2, parts + 1)) + ")")
+        sheets = M.join(", ", [M("Pages"), *[M.plain("{pages} {k}", pages=M("Pages"), k=k) for k in range(2, parts + 1)]])
+        notes.insert(0, M("{n:,} URLs: more than Excel's {rows:,} rows per sheet, so the Pages sheet is split into "
+                          "{parts} sheets ({sheets})", n=len(pages), rows=per_sheet, parts=parts, sheets=sheets))
     if min(len(pages), per_sheet) > MAX_HYPERLINKS:
-        notes.append(f"URLs are clickable in the first {MAX_HYPERLINKS:,} rows of each Pages sheet "
-                     "(Excel allows 65,530 links per sheet)")
-    _summary_sheet(wb, audit, notes, tr)
+        notes.append(M("URLs are clickable in the first {n:,} rows of each Pages sheet (Excel allows 65,530 links "
+                       "per sheet)", n=MAX_HYPERLINKS))
+    say = renderer(language)  # the notes are Messages where the audit wrote them so: said in the language
+    _summary_sheet(wb, audit, [say(note) for note in notes], tr)
 
     task_ids = tasks["task"].tolist()
     widths = {h: w for h, (_, w, _) in PAGES_COLUMNS.items()}
