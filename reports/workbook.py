@@ -413,7 +413,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     parts = max(1, math.ceil(len(pages) / per_sheet))
     notes = list(audit.notes)
     if parts > 1:
-        sheets = M.join(", ", [M("Pages"), *[M.plain("{pages} {k}", pages=M("Pages"), k=k) for k in range(2, parts + 1)]])
+        sheets = M.join(", ", [M("Pages"), *[M.plain("{pages} {k}", pages=M("Pages"), k=k)
+                                             for k in range(2, parts + 1)]])
         notes.insert(0, M("{n:,} URLs: more than Excel's {rows:,} rows per sheet, so the Pages sheet is split into "
                           "{parts} sheets ({sheets})", n=len(pages), rows=per_sheet, parts=parts, sheets=sheets))
     if min(len(pages), per_sheet) > MAX_HYPERLINKS:
