@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from reports.i18n import Message as M
+
 from .config import ConfigError
 
 # format: (columns that identify it, URL column, {our metric: its column})
@@ -140,7 +142,8 @@ def join(table, files) -> list[str]:
             column = totals.setdefault(metric, np.zeros(len(keys)))
             column += [data[k][metric] if k in data else 0.0 for k in keys]
         matched = len(set(keys) & set(data))
-        notes.append(f"{Path(path).name} ({name}): {matched} of {len(data)} exported pages matched a crawled URL")
+        notes.append(M("{file} ({name}): {matched} of {total} exported pages matched a crawled URL",
+                       file=Path(path).name, name=name, matched=matched, total=len(data)))
     for metric in METRICS:
         table[metric] = totals[metric] if metric in totals else None
     return notes

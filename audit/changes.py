@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports.i18n import Message as M
+
 CHANGE_COLUMNS = ["url", "change", "cause", "task_then", "task_now", "recommendation_then", "recommendation_now",
                   "status_then", "status_now"]
+# what caused a change (the Cause column, ", "-separated): words the workbook says in its language
+CAUSES = ("site", "decision", "classifier", "traffic", "settings", "crawl")
 
 
 def compare_runs(store, run_a: int, run_b: int):
@@ -73,7 +77,7 @@ def compare_runs(store, run_a: int, run_b: int):
                 if "classifier" in cause and (run_then.get("complete") is False or run_now.get("complete") is False):
                     cause.append("crawl")  # a crawl cut short gives the classifier less of the site to go on
         if change:
-            rows.append({"url": url, "change": ", ".join(change), "cause": ", ".join(cause),
+            rows.append({"url": url, "change": ", ".join(change), "cause": M.join(", ", map(M, cause)),
                          "task_then": a and a["task"], "task_now": b and b["task"],
                          "recommendation_then": a and a["recommendation"], "recommendation_now": b and b["recommendation"],
                          "status_then": a and a["status"], "status_now": b and b["status"]})

@@ -472,10 +472,13 @@ class TaskClassifier:
         for url, task, kind in given:
             key = norm(url) or url
             i = index.get(key, pages.aliases.get(key))
-            if task not in classes:
-                notes.append(f"{kind} {url}: unknown task '{task}' (ignored)")
+            if task not in classes:  # Messages (the Summary's notes): said in the workbook's language
+                notes.append(M("example {url}: unknown task '{task}' (ignored)" if kind == "example" else
+                               "label {url}: unknown task '{task}' (ignored)", url=url, task=task))
             elif i is None:
-                notes.append(f"{kind} {url}: not among the crawled pages with content (ignored)")
+                notes.append(M("example {url}: not among the crawled pages with content (ignored)"
+                               if kind == "example" else
+                               "label {url}: not among the crawled pages with content (ignored)", url=url))
             else:
                 seeds[i] = task  # a label given later overrides an example
         return seeds, notes
@@ -772,11 +775,11 @@ class TaskClassifier:
             empty = pd.DataFrame(columns=["url", "task", "confidence", "raw_confidence", "runner_up",
                                           "runner_up_confidence", "why", "seed"])
             if not task_ids:
-                return Result(empty, classes, np.zeros((0, k)), notes + ["nothing to classify"])
-            why = (f"too few pages to classify: the crawl found {n} page(s) with content (status 200 and text), "
-                   f"the classifier needs at least {MIN_PAGES}; no page has a task. A site that answers 403 to "
-                   "crawlers, a start URL behind a long redirect chain or a login page looks like this: see the "
-                   "Status and Redirect columns of the Pages sheet")
+                return Result(empty, classes, np.zeros((0, k)), notes + [M("nothing to classify")])
+            why = M("too few pages to classify: the crawl found {n} page(s) with content (status 200 and text), the "
+                    "classifier needs at least {min_pages}; no page has a task. A site that answers 403 to crawlers, "
+                    "a start URL behind a long redirect chain or a login page looks like this: see the Status and "
+                    "Redirect columns of the Pages sheet", n=n, min_pages=MIN_PAGES)
             return Result(empty, classes, np.zeros((0, k)), [why], too_few=n)
         ev, aux = self.views(pages, seeds)
         if release:

@@ -383,27 +383,29 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
             notes += result.warnings
         if not complete:
             cut = (crawl.get("skipped") or {}).get("max_pages", 0)
-            notes.insert(0, f"the crawl is incomplete: it stopped at site.max_pages = {config.site['max_pages']:,}"
-                            f" and {cut:,} URLs were not fetched; pages it did not reach are not in this audit, and "
-                            "follow-through says 'not checked' for them")
+            notes.insert(0, M("the crawl is incomplete: it stopped at site.max_pages = {max_pages:,} and {cut:,} URLs "
+                              "were not fetched; pages it did not reach are not in this audit, and follow-through "
+                              "says 'not checked' for them", max_pages=config.site["max_pages"], cut=cut))
         notes += moved
         if corrected:
-            notes.append(f"{len(corrected)} corrected task(s) from earlier reviews used as training labels")
+            notes.append(M("{n} corrected task(s) from earlier reviews used as training labels", n=len(corrected)))
         parts = {"changes": None, "follow_through": _follow_through_table(table, decisions, complete), "trend": [],
                  "run_id": None}
         follow = parts["follow_through"]
         if len(follow):
             done = int((follow["done"] == "done").sum())
             unchecked = int((follow["done"] == "not checked").sum())
-            notes.insert(0, f"earlier decisions carried out: {done} of {len(follow)} (see Follow-through)"
-                            + (f"; {unchecked} not checked (the crawl did not reach them)" if unchecked else ""))
+            notes.insert(0, M("earlier decisions carried out: {done} of {total} (see Follow-through); {unchecked} not "
+                              "checked (the crawl did not reach them)" if unchecked else
+                              "earlier decisions carried out: {done} of {total} (see Follow-through)",
+                              done=done, total=len(follow), unchecked=unchecked))
         asked = int(table["basis_change"].notna().sum())
         if asked:
-            notes.append(f"{asked} earlier decision(s) to look at again: what they rested on changed (see the "
-                         "Review column)")
+            notes.append(M("{n} earlier decision(s) to look at again: what they rested on changed (see the Review "
+                           "column)", n=asked))
         if store is not None and too_few is not None:
-            notes.insert(1, "this audit is not recorded in the history: the next audit compares with the last one "
-                            "that had pages to classify")
+            notes.insert(1, M("this audit is not recorded in the history: the next audit compares with the last one "
+                              "that had pages to classify"))
         elif store is not None:
             from .history import without_password
 
@@ -415,7 +417,7 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
     finally:
         if store is not None:
             store.close()
-    notes.append(f"audit took {time.time() - started:.1f} s")
+    notes.append(M("audit took {seconds:.1f} s", seconds=time.time() - started))
     costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
     audit = Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
                   costs, **parts, broken_links=collector.broken_links,
@@ -461,8 +463,8 @@ def _decisions(store, site: str, origin: str) -> tuple[dict, list]:
     for d in decisions.values():
         if d.get("origin") and d["origin"] != origin:
             moved[d["origin"]] = moved.get(d["origin"], 0) + 1
-    notes = [f"{count} earlier decision(s) were made when the site was at {then}; matched to {origin} by path"
-             for then, count in moved.items()]
+    notes = [M("{n} earlier decision(s) were made when the site was at {then}; matched to {origin} by path",
+               n=count, then=then, origin=origin) for then, count in moved.items()]
     return decisions, notes
 
 
@@ -847,22 +849,23 @@ class _PageRows:
                 yield {k: _scalar(v) for k, v in row.items()}
 
 
-def _slipped(row) -> str | None:
-    """Why a task looks worse than last time, or None."""
+def _slipped(row) -> M | None:
+    """Why a task looks worse than last time, or None. A Message: said in the workbook's language."""
     why = []
     if row.get("best_depth_then") is not None and row.get("best_depth") is not None and row["best_depth"] > row["best_depth_then"]:
-        why.append(f"best page deeper ({row['best_depth_then']} -> {row['best_depth']} clicks)")
+        why.append(M("best page deeper ({then} -> {now} clicks)", then=row["best_depth_then"], now=row["best_depth"]))
     if row.get("pages_then") and row.get("pages") is not None and row["pages"] < row["pages_then"] and row["task"] != NONE:
-        why.append(f"fewer pages ({row['pages_then']} -> {row['pages']})")
+        why.append(M("fewer pages ({then} -> {now})", then=row["pages_then"], now=row["pages"]))
     if row.get("stale_share_then") is not None and row.get("stale_share") is not None and \
             row["stale_share"] > row["stale_share_then"] + 0.05:
-        why.append(f"more stale ({row['stale_share_then']:.0%} -> {row['stale_share']:.0%})")
+        why.append(M("more stale ({then:.0%} -> {now:.0%})", then=row["stale_share_then"], now=row["stale_share"]))
     if isinstance(row.get("best_page_then"), str) and isinstance(row.get("best_page"), str) and \
             row["best_page"] != row["best_page_then"]:
-        why.append("another best page")
+        why.append(M("another best page"))
     if row.get("competing_then") is not None and (row.get("competing_duplicates") or 0) > row["competing_then"]:
-        why.append(f"more competing duplicates ({row['competing_then']} -> {row['competing_duplicates']})")
-    return "; ".join(why) or None
+        why.append(M("more competing duplicates ({then} -> {now})", then=row["competing_then"],
+                     now=row["competing_duplicates"]))
+    return M.join("; ", why) if why else None
 
 
 def _scalar(value):
@@ -1099,13 +1102,14 @@ def write_audit(run_dir, audit: Audit, path=None) -> Path:
         if state is None:
             aside = path.with_name(f"{path.stem}-unreadable-{stamp}{path.suffix}")
             path.replace(aside)
-            audit.notes.append(f"{path.name} could not be read as a workbook (damaged?); it was kept as {aside.name} "
-                               "and replaced by this audit")
+            audit.notes.append(M("{name} could not be read as a workbook (damaged?); it was kept as {aside} and "
+                                 "replaced by this audit", name=path.name, aside=aside.name))
         elif state:
             kept = path
             path = path.with_name(f"{path.stem}-{stamp}{path.suffix}")
             partial = path.with_name(path.name + ".partial")
-            audit.notes.append(f"{kept} holds a review, so it was left alone; this audit is {path.name}")
+            audit.notes.append(M("{kept} holds a review, so it was left alone; this audit is {name}", kept=str(kept),
+                                 name=path.name))
     try:
         with open(partial, "wb"):  # can it be written at all? (before openpyxl starts its sheet writers)
             pass

@@ -169,7 +169,7 @@ def _said(frame, fields, language):
 
 
 # the columns whose texts the audit writes as Messages (said in the workbook's language)
-SAID = ("reason_summary", "reasons", "review_status", "why", "slipped", "now", "follow_detail")
+SAID = ("reason_summary", "reasons", "review_status", "why", "slipped", "now", "follow_detail", "cause")
 
 
 def _sheet_ref(name: str) -> str:
@@ -399,7 +399,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     (name, value) list settings and the list of notes, and optionally ``language`` (a shipped language of
     :mod:`reports.i18n`: sheet names, headers, Decision values and the Summary in it; default English).
     ``max_rows``: rows per sheet (header included)."""
-    from .i18n import translator
+    from .i18n import Message as M
+    from .i18n import renderer, translator
 
     path = Path(path)
     wb = Workbook(write_only=True)
@@ -412,12 +413,15 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     parts = max(1, math.ceil(len(pages) / per_sheet))
     notes = list(audit.notes)
     if parts > 1:
-        notes.insert(0, f"{len(pages):,} URLs: more than Excel's {per_sheet:,} rows per sheet, so the Pages sheet "
-                        f"is split into {parts} sheets (Pages, " + ", ".join(f"Pages {k}" for k in range(2, parts + 1)) + ")")
+        sheets = M.join(", ", [M("Pages"), *[M.plain("{pages} {k}", pages=M("Pages"), k=k)
+                                             for k in range(2, parts + 1)]])
+        notes.insert(0, M("{n:,} URLs: more than Excel's {rows:,} rows per sheet, so the Pages sheet is split into "
+                          "{parts} sheets ({sheets})", n=len(pages), rows=per_sheet, parts=parts, sheets=sheets))
     if min(len(pages), per_sheet) > MAX_HYPERLINKS:
-        notes.append(f"URLs are clickable in the first {MAX_HYPERLINKS:,} rows of each Pages sheet "
-                     "(Excel allows 65,530 links per sheet)")
-    _summary_sheet(wb, audit, notes, tr)
+        notes.append(M("URLs are clickable in the first {n:,} rows of each Pages sheet (Excel allows 65,530 links "
+                       "per sheet)", n=MAX_HYPERLINKS))
+    say = renderer(language)  # the notes are Messages where the audit wrote them so: said in the language
+    _summary_sheet(wb, audit, [say(note) for note in notes], tr)
 
     task_ids = tasks["task"].tolist()
     widths = {h: w for h, (_, w, _) in PAGES_COLUMNS.items()}
@@ -489,7 +493,7 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
             sheet.ws.data_validations.append(label)
         sheet.close()
 
-    _changes_sheet(wb, audit, tr, words)
+    _changes_sheet(wb, audit, tr, words, language)
     follow = _said(_translated(getattr(audit, "follow_through", None), ("decision",), words), SAID, language)
     sheet = _Sheet(wb, "Follow-through", list(FOLLOW_COLUMNS), {"URL": 60, "Agreed target": 50, "Now": 50, "Notes": 40},
                    links=["URL"], tr=tr, urls=["Agreed target"])
@@ -661,9 +665,10 @@ def _sections_sheet(wb, pages, tr=_same) -> None:
     sheet.close()
 
 
-def _changes_sheet(wb, audit, tr=_same, words=None) -> None:
+def _changes_sheet(wb, audit, tr=_same, words=None, language=None) -> None:
     """The site across all runs (a chart of its size and no-task share), pages per task then and now,
-    and every page that is new, gone or changed since the previous run (with its own filter)."""
+    and every page that is new, gone or changed since the previous run (with its own filter). Slipped and
+    Cause are said in ``language``."""
     ws = wb.create_sheet(tr("Changes"))
     for column, width in zip("ABCDEFGH", (60, 26, 18, 18, 20, 20, 12, 12)):
         ws.column_dimensions[column].width = width
@@ -702,7 +707,7 @@ def _changes_sheet(wb, audit, tr=_same, words=None) -> None:
         chart.width, chart.height = 18, 8
         ws.add_chart(chart, "J2")
     put()
-    tasks = audit.tasks
+    tasks = _said(audit.tasks, SAID, language)
     put(tr("Pages per task, then and now"), bold=True)
     put(*map(tr, ("Task", "Pages then", "Pages now", "Best page then", "Best page now", "Slipped")), bold=True)
     for t in tasks.to_dict("records"):
@@ -712,7 +717,7 @@ def _changes_sheet(wb, audit, tr=_same, words=None) -> None:
     if changes is None:
         put(tr("First audit of this site in the history: nothing to compare yet."))
         return
-    changes = _translated(changes, ("recommendation_then", "recommendation_now"), words)
+    changes = _said(_translated(changes, ("recommendation_then", "recommendation_now"), words), SAID, language)
     put(tr("Pages new, gone or changed since the previous run: {count}").format(count=len(changes)), bold=True)
     header_row = row + 1
     put(*map(tr, CHANGES_COLUMNS), bold=True)

@@ -12,6 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from audit.changes import CAUSES
 from audit.demo.server import SiteServer
 from audit.history import History, database_url
 from audit.pipeline import workbook_language
@@ -217,13 +218,14 @@ def test_a_review_typed_in_romanian_then_in_chinese_lands_as_english_recommendat
 
 # ---- the audit's reason texts (Why, Reasons, Review, Why task) in the workbook's language ----
 
-AUDIT_MODULES = ("audit/rules.py", "audit/review.py", "audit/pipeline.py", "audit/classify.py")
+AUDIT_MODULES = ("audit/rules.py", "audit/review.py", "audit/pipeline.py", "audit/classify.py", "audit/changes.py",
+                 "audit/analytics.py", "reports/workbook.py")
 
 
 def said_messages() -> list[str]:
     """Every template the audit writes as a Message (``M("...")``, either branch of ``M("a" if x else "b")``),
-    and the words it passes to M() from tables: plain reasons, page kinds, counts, traffic bands."""
-    from audit import pipeline, review, rules
+    and the words it passes to M() from tables: plain reasons, page kinds, counts, traffic bands, causes."""
+    from audit import changes, pipeline, review, rules
 
     def strings(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -240,7 +242,7 @@ def said_messages() -> list[str]:
                 found += strings(node.args[0])
     found += list(pipeline.PLAIN_REASONS.values()) + list(rules.KIND_LABELS.values())
     found += [m for pair in rules.COUNTS.values() for m in pair] + ["low", "normal", "high", review.ASK_AGAIN]
-    found += list(RECOMMENDATIONS) + [r.capitalize() for r in RECOMMENDATIONS]
+    found += list(RECOMMENDATIONS) + [r.capitalize() for r in RECOMMENDATIONS] + list(changes.CAUSES)
     return list(dict.fromkeys(found))
 
 
@@ -378,3 +380,120 @@ def test_the_english_workbook_keeps_its_texts(rules_run):
     rows = {r["URL"].split("/", 3)[-1]: r for r in columns(rules_run / "audit.xlsx", ["URL", "Why", "Reasons"])}
     assert rows["bins/"]["Why"] == "Improve: thin content (19 words)" and rows["bins/"]["Reasons"] == "thin: 19 words"
     assert rows[""]["Reasons"].startswith("home: a start URL of the crawl; hub: links to 5 top-task pages")
+
+
+# ---- what a re-audit adds (Slipped, Cause, the Summary's notes) in the workbook's language ----
+
+@pytest.fixture(scope="module")
+def slipped_run(tmp_path_factory):
+    """Two audits of the rules site with the history: between them a bins page (a task example) answers
+    410, so the second run has a slipped task (fewer pages), a Changes row caused by the site and notes
+    (the example not crawled, the time the audit took). The second run's workbook is English; the same run
+    is audited again in other languages by the tests."""
+    root = tmp_path_factory.mktemp("slipped")
+    www = root / "www"
+    rules_site.build(www)
+    with SiteServer(www) as server:
+        origin = server.url
+        config = rules_site.write_config(root, origin)
+        longneck("run", config, "--out", root / "q1", "-q")
+        server.httpd.rules = {"redirects": rules_site.SERVER["redirects"], "gone": ["/bins/missed"]}
+        longneck("run", config, "--out", root / "q2", "-q")
+    return {"run": root / "q2", "origin": origin}
+
+
+def said_texts(path, language) -> dict:
+    """The texts a re-audit adds, as the workbook shows them: the Tasks sheet's Slipped, the Changes sheet's
+    per-task Slipped and each changed page's Cause ({path: cause}), and the Summary's notes."""
+    tr = i18n.translator(language)
+    book = openpyxl.load_workbook(path)
+    tasks = list(book[tr("Tasks")].iter_rows(values_only=True))
+    column = tasks[0].index(tr("Slipped"))
+    slipped = {}
+    for row in tasks[1:]:
+        if not row[0]:  # the notes below the table
+            break
+        slipped[row[0]] = row[column]
+    changes = [list(row) for row in book[tr("Changes")].iter_rows(values_only=True)]
+    at = next(i for i, row in enumerate(changes) if row[:2] == [tr("Task"), tr("Pages then")])
+    per_task = {}
+    for row in changes[at + 1:]:
+        if not row[0]:
+            break
+        per_task[row[0]] = row[5]
+    at = next(i for i, row in enumerate(changes) if row[:3] == [tr("URL"), tr("Change"), tr("Cause")])
+    causes = {row[0]: row[2] for row in changes[at + 1:] if row[0]}
+    summary = [row[0] for row in book[tr("Summary")].iter_rows(values_only=True)]
+    notes = [n for n in summary[summary.index(tr("Notes")) + 1:] if n]
+    return {"slipped": slipped, "per_task": per_task, "causes": causes, "notes": notes}
+
+
+def test_the_english_re_audit_keeps_its_texts(slipped_run):
+    """Slipped, Cause and the notes of an English workbook are the English texts, as the history and
+    ``longneck compare`` keep them."""
+    said = said_texts(slipped_run["run"] / "audit.xlsx", "en")
+    assert re.fullmatch(r"fewer pages \(\d+ -> \d+\)", said["slipped"]["bins"]), said["slipped"]
+    assert said["per_task"]["bins"] == said["slipped"]["bins"]
+    causes = {u[len(slipped_run["origin"]):]: c for u, c in said["causes"].items()}
+    assert causes["/bins/"] == "site" and "site" in causes["/bins/missed"].split(", ")
+    assert set(", ".join(causes.values()).split(", ")) <= set(CAUSES)
+    assert f"example {slipped_run['origin']}/bins/missed: not among the crawled pages with content (ignored)" \
+        in said["notes"]
+    assert re.fullmatch(r"audit took \d+\.\d s", said["notes"][-1])
+
+
+# English words of Slipped, Cause and the notes ("site" and "crawl" are Romanian and Dutch too)
+ENGLISH_NOTES = re.compile(r"\b(audit took|example|not among the crawled|ignored|fewer pages|best page|more stale|"
+                           r"competing|classifier|decision|traffic|settings)\b")
+
+
+@pytest.mark.parametrize("language, fewer, site, took", [
+    ("ro", "mai puține pagini", "site-ul", "auditul a durat"),
+    ("zh_Hans", "页面减少", "网站", "审计用时")])
+def test_slipped_cause_and_notes_read_back_in_the_workbooks_language(slipped_run, tmp_path, language, fewer, site,
+                                                                     took):
+    english = said_texts(slipped_run["run"] / "audit.xlsx", "en")
+    out = tmp_path / f"{language}.xlsx"
+    longneck("audit", slipped_run["run"], "--set", f"report.language={language}", "--output", out)
+    said = said_texts(out, language)
+    assert said["slipped"]["bins"].startswith(fewer) and said["per_task"]["bins"] == said["slipped"]["bins"]
+    assert said["slipped"].keys() == english["slipped"].keys()
+    for task, text in said["slipped"].items():
+        if english["slipped"][task]:
+            assert text != english["slipped"][task] and not ENGLISH_NOTES.search(text), text
+    assert said["causes"].keys() == english["causes"].keys()
+    assert said["causes"][slipped_run["origin"] + "/bins/"] == site
+    tr = i18n.translator(language)
+    for url, cause in said["causes"].items():  # each cause said in the language, in the same order
+        assert cause == ", ".join(tr(c) for c in english["causes"][url].split(", ")), (url, cause)
+        assert set(cause.split(", ")).isdisjoint(CAUSES), (url, cause)
+    assert len(said["notes"]) == len(english["notes"]) >= 2
+    for note in said["notes"]:
+        assert not ENGLISH_NOTES.search(note.replace(slipped_run["origin"], "")) and "{" not in note, note
+    assert said["notes"][-1].startswith(took)
+    assert any(slipped_run["origin"] + "/bins/missed" in note for note in said["notes"])
+
+
+def test_slipped_and_the_writers_own_notes_keep_their_english_and_are_said_in_the_language(tmp_path):
+    from audit.pipeline import _slipped
+
+    slipped = _slipped({"task": "bins", "best_depth_then": 1, "best_depth": 3, "pages_then": 12, "pages": 9,
+                        "stale_share_then": 0.1, "stale_share": 0.25, "best_page_then": "/a", "best_page": "/b",
+                        "competing_then": 0, "competing_duplicates": 2})
+    assert slipped == ("best page deeper (1 -> 3 clicks); fewer pages (12 -> 9); more stale (10% -> 25%); "
+                       "another best page; more competing duplicates (0 -> 2)")
+    assert slipped.render("ru") == ("лучшая страница глубже (кликов: 1 -> 3); меньше страниц (12 -> 9); выше доля "
+                                    "устаревших (10\xa0% -> 25\xa0%); сменилась лучшая страница; больше конкурирующих "
+                                    "дубликатов (0 -> 2)")
+    assert _slipped({"task": "bins", "pages_then": 3, "pages": 3}) is None
+
+    def notes(language):
+        tables_ = tables(25)
+        tables_.language = language
+        book = openpyxl.load_workbook(write_workbook(tmp_path / f"{language}.xlsx", tables_, max_rows=11))
+        return [row[0] for row in book[i18n.translator(language)("Summary")].iter_rows(values_only=True) if row[0]]
+
+    assert "25 URLs: more than Excel's 10 rows per sheet, so the Pages sheet is split into 3 sheets (Pages, Pages 2, " \
+           "Pages 3)" in notes("en")
+    assert "25 URL's: meer dan de 10 rijen per blad die Excel toestaat, dus het blad Pagina's is gesplitst in 3 " \
+           "bladen (Pagina's, Pagina's 2, Pagina's 3)" in notes("nl")
