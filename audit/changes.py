@@ -57,7 +57,8 @@ def compare_runs(store, run_a: int, run_b: int):
             if a["status"] != b["status"]:
                 change.append("status")
             if change:
-                corrected = task and decision.get("corrected_task") == b["task"]
+                # a reviewer's corrected task, now the page's (not a page that lost its task: a 410 has none)
+                corrected = task and bool(decision.get("corrected_task")) and decision["corrected_task"] == b["task"]
                 by_decision = corrected or ("recommendation" in change and (_upheld(b) or _upheld(a)))
                 if by_decision:
                     cause.append("decision")
