@@ -517,7 +517,7 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     sheet.append([tr("Shares are of the classified pages; thin and stale shares of each task's live pages.")])
     if tasks["views"].notna().any():
         sheet.append([tr("At stake is an estimate: the task's visits x (phone cost - web cost), the cost if those "
-                         "visitors had to call instead ({costs}).").format(costs=audit.costs)])
+                         "visitors had to call instead ({costs}).").format(costs=say(audit.costs))])
     else:
         sheet.append([tr("Visits and At stake need analytics: list your exports in [audit] analytics.")])
     sheet.close()
@@ -530,7 +530,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
                                        {k: tr(k) for k in DUPLICATE_KINDS if tr(k) != k}), DUPLICATES_COLUMNS, ["URL", "Best page"], {"URL": 60, "Best page": 60}),
             ("Redirects", _said(_translated(audit.redirects, ("recommendation",), words), SAID, language),
              REDIRECTS_COLUMNS, [], {"From": 60, "To": 60, "Reasons": 70}),
-            ("Broken links", broken, BROKEN_COLUMNS, ["Source page", "Target URL"],
+            ("Broken links", _said(broken, ("target_status", "note"), language), BROKEN_COLUMNS,
+             ["Source page", "Target URL"],
              {"Source page": 60, "Target URL": 60, "Anchor text": 40, "Target status": 14, "Note": 40}),
             ("Label queue", audit.label_queue, QUEUE_COLUMNS, ["URL"], {"URL": 70, "Task now": 20, "Runner-up": 20})):
         sheet = _Sheet(wb, title, list(columns), wide, links=links, wrap=["Reasons"] if title == "Redirects" else (),
