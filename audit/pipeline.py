@@ -37,7 +37,7 @@ class Audit:
     summary: dict
     settings: list         # (name, value) rows
     notes: list = field(default_factory=list)
-    costs: str = ""        # the channel costs behind the Tasks sheet's estimate, as text
+    costs: str = ""        # the channel costs behind the Tasks sheet's estimate, as text (a Message)
     changes: "object" = None        # pages new, gone or changed since the previous run (None: no previous run)
     follow_through: "object" = None  # past decisions and whether they were carried out
     trend: list = field(default_factory=list)  # per run of the site: date, URLs, pages, no-task pages
@@ -418,7 +418,7 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
         if store is not None:
             store.close()
     notes.append(M("audit took {seconds:.1f} s", seconds=time.time() - started))
-    costs = ", ".join(f"{name} EUR {config.audit['cost_' + name]:g}" for name in ("web", "phone", "email", "counter"))
+    costs = channel_costs(config.audit)
     audit = Audit(table, tasks, duplicates, redirects.reset_index(drop=True), queue, summary, settings_rows, notes,
                   costs, **parts, broken_links=collector.broken_links,
                   history_url=store.url if store is not None else None,
@@ -801,6 +801,15 @@ def _follow_through_table(table, decisions: dict, complete: bool = True):
                      "agreed_target": (d.get("target") or d.get("redirect_to")) if d["decision"] in ("remove", "merge") else None,
                      "done": state, "now": detail, "notes": d.get("notes")})
     return pd.DataFrame(rows, columns=["url", "decision", "decided_on", "agreed_target", "done", "now", "notes"])
+
+
+def channel_costs(settings: dict) -> M:
+    """The channel costs behind the Tasks sheet's At stake estimate, 'web EUR 1, phone EUR 7, email EUR 20,
+    counter EUR 50' ([audit] cost_*): a Message, said in the workbook's language."""
+    return M.join(", ", [M("web EUR {cost:g}", cost=settings["cost_web"]),
+                         M("phone EUR {cost:g}", cost=settings["cost_phone"]),
+                         M("email EUR {cost:g}", cost=settings["cost_email"]),
+                         M("counter EUR {cost:g}", cost=settings["cost_counter"])])
 
 
 def _record(store, run_dir, config, table, tasks, summary) -> dict:

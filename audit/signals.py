@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 
 from crawler.words import words as _words
+from reports.i18n import Message as M
 
 from .text import fold, page_kind
 
@@ -538,11 +539,12 @@ class Collector:
             if t is None or not broken(t):
                 continue
             j = finals[t] if finals[t] is not None else t
-            answer = status[j] if status[j] is not None else (error[j] or "no response")
-            via = f" (redirects to {urls[j]})" if j != t else ""
+            # Messages: the English text here, said in the workbook's language when the cell is written
+            answer = status[j] if status[j] is not None else (error[j] or M("no response"))
+            via = M("redirects to {url}", url=urls[j]) if j != t else None
             for source, number in dict.fromkeys(zip(sources, numbers)):
                 rows.append({"source": urls[source], "target": target, "anchor": texts[number],
-                             "target_status": answer, "note": via.strip(" ()") or None})
+                             "target_status": answer, "note": via})
         self.anchors, self._anchor_texts = {}, {}
         rows.sort(key=lambda r: (r["target"], r["source"]))
         return pd.DataFrame(rows, columns=["source", "target", "anchor", "target_status", "note"])

@@ -336,6 +336,8 @@ def _number(value, spec: str, locale: str) -> str:
         if not decimals:  # the locale's own way: '97 %' in Romanian and Russian, '97%' in Chinese
             return format_percent(value, locale=_babel_locale(locale))
         return format_percent(value, format=f"#,##0{fraction}%", locale=_babel_locale(locale))
+    if spec == "g":  # as short as the number allows: 7, 0.4 ('0,4' in Romanian)
+        return format_decimal(value, locale=_babel_locale(locale))
     if spec.endswith("f") or "," in spec:
         pattern = f"#,##0{fraction}" if "," in spec else f"0{fraction}"
         return format_decimal(value, format=pattern, locale=_babel_locale(locale))

@@ -118,6 +118,14 @@ DUPLICATES_COLUMNS = {"Cluster": "cluster", "Kind": "kind", "URL": "url", "Best 
                       "Is best": "is_best", "Similarity": "similarity", "Task": "task", "Words": "words",
                       "Recommendation": "recommendation"}
 DUPLICATE_KINDS = ("exact", "near", "similar")  # the Duplicates sheet's Kind, said in the workbook's language
+# short values said in the workbook's language when the cell is written (the tables keep them in English:
+# the history, the CSV files, `longneck compare` and the follow-through checks read them)
+CHANGE_KINDS = ("new", "gone", "task", "recommendation", "content", "status")  # Changes: Change (", "-joined)
+FOLLOW_STATES = ("done", "not done", "not checked")  # Follow-through: Done
+FOUND_VIA = ("start", "link", "redirect", "sitemap", "example")  # Pages: Found via (as the crawl offered it)
+LAST_RESORT = "HTTP Last-Modified (last resort: no date on the page)"  # audit.signals.LAST_RESORT
+# Pages: Newest date source, the parts said (with "{kind} properties": PDF, DOCX ... properties)
+DATE_SOURCES = ("meta tag", "text", "document properties", "sitemap lastmod", LAST_RESORT)
 REDIRECTS_COLUMNS = {"From": "from", "To": "to", "Status": "status", "Recommendation": "recommendation",
                      "Reasons": "reasons"}
 BROKEN_COLUMNS = {"Source page": "source", "Target URL": "target", "Anchor text": "anchor",
@@ -144,13 +152,53 @@ def _same(text: str) -> str:
 def _translated(frame, fields, values: dict):
     """``frame`` with the recommendation words of ``fields`` in the workbook's language (the frame itself
     in English: nothing is copied)."""
-    if frame is None or not values or not any(f in frame for f in fields):
+    return _worded(frame, {f: values for f in fields})
+
+
+def _worded(frame, words: dict):
+    """``frame`` with the values of each field of ``words`` ({field: {English value: said}}) said in the
+    workbook's language, copied once (the frame itself when there is nothing to say: English). Only the
+    cells change: the audit's tables, the history and the CSV files keep the English values."""
+    words = {f: values for f, values in words.items() if values and frame is not None and f in frame}
+    if not words:
         return frame
     frame = frame.copy()
-    for f in fields:
-        if f in frame:
-            frame[f] = frame[f].map(lambda v: values.get(v, v) if isinstance(v, str) else v)
+    for f, values in words.items():
+        frame[f] = frame[f].map(lambda v: values.get(v, v) if isinstance(v, str) else v)
     return frame
+
+
+def _vocabulary(tr, values) -> dict:
+    """{English value: said} of a closed list of short values (English: {}, nothing to say)."""
+    return {v: tr(v) for v in values if tr(v) != v}
+
+
+def _change_words(frame, field, tr) -> dict:
+    """{value: said} of the Changes sheet's Change values ("task, recommendation": each word said)."""
+    if frame is None or field not in frame or not _vocabulary(tr, CHANGE_KINDS):
+        return {}
+    return {v: ", ".join(tr(w) if w in CHANGE_KINDS else w for w in v.split(", "))
+            for v in set(frame[field].dropna().tolist()) if isinstance(v, str)}
+
+
+def _date_source(value: str, tr) -> str:
+    """The Pages sheet's Newest date source said in the workbook's language: 'sitemap lastmod', 'text',
+    'PDF properties' and the last resort are said; what names markup or a header (``<meta
+    dcterms.modified>``, ``JSON-LD dateModified``) stays as it is, as do the words quoted from the page
+    (``text: «Publicat: 05.06.2012»`` keeps «Publicat: 05.06.2012»)."""
+    head, sep, quoted = value.partition(": «")
+    kind = re.fullmatch(r"([A-Z0-9]+) properties", head)
+    if head in DATE_SOURCES:
+        head = tr(head)
+    elif kind:
+        head = tr("{kind} properties").format(kind=kind.group(1))
+    return head + sep + quoted
+
+
+def _date_source_words(frame, tr) -> dict:
+    if frame is None or "newest_date_source" not in frame or not _vocabulary(tr, DATE_SOURCES):
+        return {}
+    return {v: _date_source(v, tr) for v in set(frame["newest_date_source"].dropna().tolist()) if isinstance(v, str)}
 
 
 def _said(frame, fields, language):
@@ -407,7 +455,9 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     tr = translator(getattr(audit, "language", None))
     words = {r: tr(r) for r in RECOMMENDATIONS if tr(r) != r}  # {} in English: the tables are written as they are
     language = getattr(audit, "language", None)
-    pages = _said(_translated(audit.pages, ("recommendation", "decision"), words), SAID, language)
+    pages = _said(_worded(audit.pages, {"recommendation": words, "decision": words,
+                                        "found_via": _vocabulary(tr, FOUND_VIA),
+                                        "newest_date_source": _date_source_words(audit.pages, tr)}), SAID, language)
     tasks = _said(audit.tasks, SAID, language)
     per_sheet = max_rows - 1
     parts = max(1, math.ceil(len(pages) / per_sheet))
@@ -467,7 +517,7 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     sheet.append([tr("Shares are of the classified pages; thin and stale shares of each task's live pages.")])
     if tasks["views"].notna().any():
         sheet.append([tr("At stake is an estimate: the task's visits x (phone cost - web cost), the cost if those "
-                         "visitors had to call instead ({costs}).").format(costs=audit.costs)])
+                         "visitors had to call instead ({costs}).").format(costs=say(audit.costs))])
     else:
         sheet.append([tr("Visits and At stake need analytics: list your exports in [audit] analytics.")])
     sheet.close()
@@ -480,7 +530,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
                                        {k: tr(k) for k in DUPLICATE_KINDS if tr(k) != k}), DUPLICATES_COLUMNS, ["URL", "Best page"], {"URL": 60, "Best page": 60}),
             ("Redirects", _said(_translated(audit.redirects, ("recommendation",), words), SAID, language),
              REDIRECTS_COLUMNS, [], {"From": 60, "To": 60, "Reasons": 70}),
-            ("Broken links", broken, BROKEN_COLUMNS, ["Source page", "Target URL"],
+            ("Broken links", _said(broken, ("target_status", "note"), language), BROKEN_COLUMNS,
+             ["Source page", "Target URL"],
              {"Source page": 60, "Target URL": 60, "Anchor text": 40, "Target status": 14, "Note": 40}),
             ("Label queue", audit.label_queue, QUEUE_COLUMNS, ["URL"], {"URL": 70, "Task now": 20, "Runner-up": 20})):
         sheet = _Sheet(wb, title, list(columns), wide, links=links, wrap=["Reasons"] if title == "Redirects" else (),
@@ -494,7 +545,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
         sheet.close()
 
     _changes_sheet(wb, audit, tr, words, language)
-    follow = _said(_translated(getattr(audit, "follow_through", None), ("decision",), words), SAID, language)
+    follow = _said(_worded(getattr(audit, "follow_through", None),
+                           {"decision": words, "done": _vocabulary(tr, FOLLOW_STATES)}), SAID, language)
     sheet = _Sheet(wb, "Follow-through", list(FOLLOW_COLUMNS), {"URL": 60, "Agreed target": 50, "Now": 50, "Notes": 40},
                    links=["URL"], tr=tr, urls=["Agreed target"])
     if follow is not None:
@@ -667,8 +719,8 @@ def _sections_sheet(wb, pages, tr=_same) -> None:
 
 def _changes_sheet(wb, audit, tr=_same, words=None, language=None) -> None:
     """The site across all runs (a chart of its size and no-task share), pages per task then and now,
-    and every page that is new, gone or changed since the previous run (with its own filter). Slipped and
-    Cause are said in ``language``."""
+    and every page that is new, gone or changed since the previous run (with its own filter). Slipped,
+    Change and Cause are said in ``language``."""
     ws = wb.create_sheet(tr("Changes"))
     for column, width in zip("ABCDEFGH", (60, 26, 18, 18, 20, 20, 12, 12)):
         ws.column_dimensions[column].width = width
@@ -717,7 +769,8 @@ def _changes_sheet(wb, audit, tr=_same, words=None, language=None) -> None:
     if changes is None:
         put(tr("First audit of this site in the history: nothing to compare yet."))
         return
-    changes = _said(_translated(changes, ("recommendation_then", "recommendation_now"), words), SAID, language)
+    changes = _said(_worded(changes, {"recommendation_then": words, "recommendation_now": words,
+                                      "change": _change_words(changes, "change", tr)}), SAID, language)
     put(tr("Pages new, gone or changed since the previous run: {count}").format(count=len(changes)), bold=True)
     header_row = row + 1
     put(*map(tr, CHANGES_COLUMNS), bold=True)

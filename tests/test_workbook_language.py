@@ -36,7 +36,8 @@ TRANSLATED = [name for name in i18n.languages() if name != "en"]
 
 def code_messages() -> list[str]:
     """Every English text the workbook writer passes through the translator."""
-    found = list(SHEETS) + ["Setting", "Value", *RECOMMENDATIONS]
+    found = list(SHEETS) + ["Setting", "Value", *RECOMMENDATIONS, *wb.DUPLICATE_KINDS, *wb.CHANGE_KINDS,
+                            *wb.FOLLOW_STATES, *wb.FOUND_VIA, *wb.DATE_SOURCES]
     for columns in COLUMN_SETS.values():
         found += list(columns)
     tree = ast.parse(Path(wb.__file__).read_text(encoding="utf-8"))
@@ -219,7 +220,7 @@ def test_a_review_typed_in_romanian_then_in_chinese_lands_as_english_recommendat
 # ---- the audit's reason texts (Why, Reasons, Review, Why task) in the workbook's language ----
 
 AUDIT_MODULES = ("audit/rules.py", "audit/review.py", "audit/pipeline.py", "audit/classify.py", "audit/changes.py",
-                 "audit/analytics.py", "reports/workbook.py")
+                 "audit/analytics.py", "audit/signals.py", "reports/workbook.py")
 
 
 def said_messages() -> list[str]:
@@ -338,7 +339,7 @@ def columns(path, names) -> list[dict]:
     tr = i18n.translator(next(lang for lang in i18n.languages() if i18n.translator(lang)("Pages") == book.sheetnames[1]))
     rows = list(book[book.sheetnames[1]].iter_rows(values_only=True))
     where = {name: rows[0].index(tr(name)) for name in names}
-    return [{name: row[i] for name, i in where.items()} for row in rows[1:]]
+    return [{name: row[i] if i < len(row) else None for name, i in where.items()} for row in rows[1:]]
 
 
 CODES = re.compile(r"(?:^|; )([a-z-]+): ")
@@ -423,9 +424,13 @@ def said_texts(path, language) -> dict:
         per_task[row[0]] = row[5]
     at = next(i for i, row in enumerate(changes) if row[:3] == [tr("URL"), tr("Change"), tr("Cause")])
     causes = {row[0]: row[2] for row in changes[at + 1:] if row[0]}
+    change = {row[0]: row[1] for row in changes[at + 1:] if row[0]}
     summary = [row[0] for row in book[tr("Summary")].iter_rows(values_only=True)]
     notes = [n for n in summary[summary.index(tr("Notes")) + 1:] if n]
-    return {"slipped": slipped, "per_task": per_task, "causes": causes, "notes": notes}
+    pages = columns(path, ["URL", "Found via", "Newest date source"])
+    return {"slipped": slipped, "per_task": per_task, "causes": causes, "notes": notes, "change": change,
+            "found_via": {r["URL"]: r["Found via"] for r in pages},
+            "date_source": {r["URL"]: r["Newest date source"] for r in pages}}
 
 
 def test_the_english_re_audit_keeps_its_texts(slipped_run):
@@ -441,6 +446,13 @@ def test_the_english_re_audit_keeps_its_texts(slipped_run):
     assert f"example {slipped_run['origin']}/bins/missed: not among the crawled pages with content (ignored)" \
         in said["notes"]
     assert re.fullmatch(r"audit took \d+\.\d s", said["notes"][-1])
+    change = {u[len(slipped_run["origin"]):]: c for u, c in said["change"].items()}
+    assert change["/bins/missed"] == "task, recommendation, status"  # the Changes sheet's Change, as compared
+    assert set(", ".join(change.values()).split(", ")) <= set(wb.CHANGE_KINDS)
+    assert set(said["found_via"].values()) == {"start", "link", "sitemap", "redirect"}
+    sources = {u[len(slipped_run["origin"]):]: s for u, s in said["date_source"].items()}
+    assert sources["/parking/fines-2015"] == "<meta dcterms.modified>"
+    assert sources["/bins/"] == "HTTP Last-Modified (last resort: no date on the page)"
 
 
 # English words of Slipped, Cause and the notes ("site" and "crawl" are Romanian and Dutch too)
@@ -473,6 +485,18 @@ def test_slipped_cause_and_notes_read_back_in_the_workbooks_language(slipped_run
         assert not ENGLISH_NOTES.search(note.replace(slipped_run["origin"], "")) and "{" not in note, note
     assert said["notes"][-1].startswith(took)
     assert any(slipped_run["origin"] + "/bins/missed" in note for note in said["notes"])
+    # the Changes sheet's Change, the Pages sheet's Found via and Newest date source: each value said
+    assert said["change"].keys() == english["change"].keys()
+    for url, change in said["change"].items():
+        assert change == ", ".join(tr(c) for c in english["change"][url].split(", ")), (url, change)
+        assert set(change.split(", ")).isdisjoint(wb.CHANGE_KINDS), (url, change)
+    assert said["found_via"] == {u: tr(v) for u, v in english["found_via"].items()}
+    assert set(said["found_via"].values()).isdisjoint({"start", "redirect", "example"})
+    assert said["date_source"].keys() == english["date_source"].keys()
+    for url, source in said["date_source"].items():
+        then = english["date_source"][url]
+        assert source == then if then is None or then.startswith("<meta") else source != then, (url, source)
+    assert tr(wb.LAST_RESORT) in said["date_source"].values()
 
 
 def test_slipped_and_the_writers_own_notes_keep_their_english_and_are_said_in_the_language(tmp_path):
@@ -498,3 +522,146 @@ def test_slipped_and_the_writers_own_notes_keep_their_english_and_are_said_in_th
            "Pages 3)" in notes("en")
     assert "25 URL's: meer dan de 10 rijen per blad die Excel toestaat, dus het blad Pagina's is gesplitst in 3 " \
            "bladen (Pagina's, Pagina's 2, Pagina's 3)" in notes("nl")
+
+
+# ---- short values (Change, Done, Found via, Newest date source, the Broken links sheet's Note and Target
+# status) and the At stake note's costs: said when the cell is written, kept in English in the tables ----
+
+O = "https://example.org"
+DATED = {"fetched_at": "2026-09-01T00:00:00Z"}
+CRAWLED = [  # pages.jsonl records as the crawl writes them: every Found via, every kind of date source
+    {"url": O + "/", "status": 200, "found_via": "start", "title": "Home",
+     "dates": {"sitemap_lastmod": "2026-01-02"}, "date_sources": {"sitemap_lastmod": "sitemap lastmod"},
+     "outlinks": [{"url": O + "/moved", "internal": True, "region": "body", "text": "moved"},
+                  {"url": O + "/silent", "internal": True, "region": "body", "text": "silent"},
+                  {"url": O + "/missing", "internal": True, "region": "body", "text": "missing"}]},
+    {"url": O + "/a", "status": 200, "found_via": "link", "title": "A",
+     "dates": {"text_modified": "2012-06-05"}, "date_sources": {"text_modified": "text: «Publicat: 05.06.2012»"}},
+    {"url": O + "/b.pdf", "status": 200, "found_via": "sitemap", "title": "B",
+     "dates": {"pdf_modified": "2020-01-01"}, "date_sources": {"pdf_modified": "PDF properties"}},
+    {"url": O + "/c", "status": 200, "found_via": "example", "title": "C",
+     "dates": {"http_last_modified": "2020-01-01"}},
+    {"url": O + "/d", "status": 200, "found_via": "link", "title": "D",
+     "dates": {"meta_modified": "2020-01-01"}, "date_sources": {"meta_modified": "<meta dcterms.modified>"}},
+    {"url": O + "/e.docx", "status": 200, "found_via": "link", "title": "E",
+     "dates": {"office_modified": "2020-01-01"}},
+    {"url": O + "/f", "status": 200, "found_via": "link", "title": "F", "dates": {"meta_published": "2020-01-01"}},
+    {"url": O + "/moved", "status": 301, "found_via": "link", "final_url": O + "/missing"},
+    {"url": O + "/missing", "status": 404, "found_via": "redirect"},
+    {"url": O + "/silent", "status": None, "found_via": "link"},
+]
+SHORT = {  # sheet: {English column: the English values the tables hold}
+    "Pages": {"Found via": {"start", "link", "sitemap", "example", "redirect"},
+              "Newest date source": {"sitemap lastmod", "text: «Publicat: 05.06.2012»", "PDF properties",
+                                     "HTTP Last-Modified (last resort: no date on the page)",
+                                     "<meta dcterms.modified>", "document properties", "meta tag"}},
+    "Follow-through": {"Done": {"done", "not done", "not checked"}},
+    "Broken links": {"Note": {f"redirects to {O}/missing"}, "Target status": {404, "no response"}},
+    "Changes": {"Change": {"new", "gone", "task, recommendation", "content, status"}},
+}
+
+
+def short_value_tables(language):
+    """The tables of an audit, their short values made by the code that makes them in an audit: the signals
+    (Found via, Newest date source, the broken links), the follow-through check (Done), the channel costs."""
+    from audit.pipeline import _follow_through_table, channel_costs
+    from audit.signals import Collector
+    from reports.i18n import Message as M
+
+    collector = Collector()
+    for record in CRAWLED:
+        collector.add({**DATED, "content_type": "text/html", **record})
+    table, _ = collector.finish()
+    tables_ = tables(len(table))
+    tables_.language = language
+    tables_.pages = table[["url", "status", "title", "found_via", "newest_date_source"]].assign(
+        task="a", recommendation="keep", reasons="")
+    tables_.broken_links = collector.broken_links
+    checked = pd.DataFrame({"url": [O + "/a", O + "/b.pdf", O + "/c"], "followed": [True, False, None],
+                            "follow_detail": [M("answers {status}", status="410"), M("still answers {status}",
+                                              status="200"), None]})
+    decisions = {url: {"decision": decision, "audited_at": "2026-06-01"}
+                 for url, decision in ((O + "/a", "remove"), (O + "/b.pdf", "improve"), (O + "/gone", "demote"))}
+    tables_.follow_through = _follow_through_table(checked, decisions, complete=False)
+    tables_.changes = pd.DataFrame({"url": [O + "/a", O + "/b.pdf", O + "/c", O + "/d"],
+                                    "change": ["new", "gone", "task, recommendation", "content, status"],
+                                    "cause": ["site"] * 4})
+    tables_.tasks = tables_.tasks.assign(views=[100, 5])
+    tables_.costs = channel_costs({"cost_web": 0.4, "cost_phone": 7.0, "cost_email": 20.0, "cost_counter": 50.0})
+    return tables_
+
+
+def short_values(path, language) -> dict:
+    """{sheet: {English column: set of values}} of SHORT's columns, and the Tasks sheet's notes under "notes"."""
+    tr = i18n.translator(language)
+    book = openpyxl.load_workbook(path)
+    found = {}
+    for sheet, names in SHORT.items():
+        rows = [list(r) for r in book[tr(sheet)].iter_rows(values_only=True)]
+        if sheet == "Changes":  # the changed pages' table, below the runs and the tasks
+            rows = rows[next(i for i, r in enumerate(rows) if r[:2] == [tr("URL"), tr("Change")]):]
+        found[sheet] = {name: {r[rows[0].index(tr(name))] for r in rows[1:] if r[0]} - {None} for name in names}
+    found["notes"] = [r[0] for r in book[tr("Tasks")].iter_rows(values_only=True) if r[0] and r[1] is None]
+    return found
+
+
+def test_the_short_values_of_an_english_workbook_are_the_tables_own(tmp_path):
+    """English: the values exactly as the audit's tables hold them (and as the history, the CSV files and
+    `longneck compare` keep them), the costs as they always read."""
+    from audit import signals
+
+    # the workbook says the date sources the audit names (it imports no audit module: the names are its own)
+    assert wb.LAST_RESORT == signals.LAST_RESORT
+    assert all(name in wb.DATE_SOURCES or re.fullmatch(r"[A-Z]+ properties", name)
+               for name in signals.DATE_SOURCE_NAMES.values() if not name.startswith("JSON-LD"))
+    tables_ = short_value_tables("en")
+    assert set(tables_.pages["found_via"]) == SHORT["Pages"]["Found via"]
+    assert str(tables_.costs) == "web EUR 0.4, phone EUR 7, email EUR 20, counter EUR 50"
+    assert set(tables_.follow_through["done"]) == SHORT["Follow-through"]["Done"]
+    said = short_values(write_workbook(tmp_path / "en.xlsx", tables_), "en")
+    assert {sheet: said[sheet] for sheet in SHORT} == SHORT
+    assert any(note.endswith("instead (web EUR 0.4, phone EUR 7, email EUR 20, counter EUR 50).")
+               for note in said["notes"]), said["notes"]
+
+
+# English words that must not be left in a translated cell (URLs and the quoted page text taken out)
+ENGLISH_SHORT = re.compile(r"\b(start|example|redirect|redirects|properties|last resort|no date|meta tag|done|not|"
+                           r"checked|new|gone|task|recommendation|content|no response|phone|email|counter)\b")
+
+
+@pytest.mark.parametrize("language, expect", [
+    ("nl", {"Found via": "voorbeeld", "Newest date source": "PDF-eigenschappen", "Done": "niet gecontroleerd",
+            "Note": f"verwijst door naar {O}/missing", "Change": "taak, advies", "costs": "balie EUR 50"}),
+    ("ro", {"Found via": "pornire", "Newest date source": "textul paginii: «Publicat: 05.06.2012»",
+            "Done": "nerealizată", "Note": f"redirecționează către {O}/missing", "Change": "conținut, stare",
+            "costs": "web 0,4 EUR"}),
+    ("ru", {"Found via": "карта сайта", "Newest date source": "lastmod в карте сайта", "Done": "выполнено",
+            "Note": f"перенаправляет на {O}/missing", "Change": "исчезла", "costs": "сайт 0,4 EUR"}),
+    ("el", {"Found via": "ανακατεύθυνση", "Newest date source": "ιδιότητες εγγράφου", "Done": "δεν ελέγχθηκε",
+            "Note": f"ανακατευθύνει στο {O}/missing", "Change": "νέα", "costs": "τηλέφωνο 7 EUR"}),
+    ("zh_Hans", {"Found via": "示例", "Newest date source": "HTTP Last-Modified（最后手段：页面上没有日期）",
+                 "Done": "未落实", "Note": f"重定向到 {O}/missing", "Change": "任务, 建议", "costs": "柜台 50 欧元"})])
+def test_the_short_values_are_said_in_the_workbooks_language(tmp_path, language, expect):
+    tables_ = short_value_tables(language)
+    said = short_values(write_workbook(tmp_path / f"{language}.xlsx", tables_), language)
+    tr = i18n.translator(language)
+    for sheet, names in SHORT.items():
+        for name, english in names.items():
+            values = said[sheet][name]
+            assert len(values) == len(english), (sheet, name, values)
+            assert name not in expect or expect[name] in values, (name, expect[name], values)
+            for value in values:
+                if value == 404 or (value in english and tr(value) == value):  # 'link', 'sitemap' in Dutch
+                    continue
+                assert value not in english, (name, value)
+                text = str(value).replace(O + "/missing", "").split("«")[0]
+                assert not ENGLISH_SHORT.search(text.replace("HTTP Last-Modified", "")), (name, value)
+    assert said["Broken links"]["Target status"] == {404, tr("no response")}
+    # what names markup or a header stays as it is
+    assert "<meta dcterms.modified>" in said["Pages"]["Newest date source"]
+    costs = next(note for note in said["notes"] if tr("phone EUR {cost:g}").split(" ")[0] in note)
+    assert expect["costs"] in costs and "{" not in costs and not ENGLISH_SHORT.search(costs), costs
+    # the tables the workbook was written from still hold the English values
+    assert set(tables_.follow_through["done"]) == SHORT["Follow-through"]["Done"]
+    assert set(tables_.pages["found_via"]) == SHORT["Pages"]["Found via"]
+    assert str(tables_.costs) == "web EUR 0.4, phone EUR 7, email EUR 20, counter EUR 50"
