@@ -982,7 +982,8 @@ def _task_table(table, config, has_traffic: bool):
 
     audit = config.audit
     cols = {c: table[c].tolist() for c in ("url", "task", "depth", "inlinks_body", "inlinks_nav", "views", "status",
-                                            "content_type", "word_count", "age_days", "recommendation", "found_via")}
+                                            "content_type", "word_count", "age_days", "recommendation", "found_via",
+                                            "confidence")}
     members_of: dict = {}
     for i, task in enumerate(cols["task"]):
         if isinstance(task, str):
@@ -993,7 +994,10 @@ def _task_table(table, config, has_traffic: bool):
     for task_id in [t["id"] for t in config.tasks] + [NONE]:
         members = members_of.get(task_id, [])
         live = [i for i in members if cols["status"][i] == 200]
-        best = _best_of(cols, live, has_traffic) if live and task_id != NONE else None
+        # the best page is one the classifier is sure serves the task, when there is one: an audience hub
+        # in the menu (/residents/) has the most inlinks but is the task's only in doubt
+        sure = [i for i in live if (cols["confidence"][i] or 0) >= audit["low_confidence"]]
+        best = _best_of(cols, sure or live, has_traffic) if live and task_id != NONE else None
         views = float(sum(cols["views"][i] or 0 for i in members)) if has_traffic else None
         html = [i for i in live if cols["content_type"][i] == "text/html"]
         rows.append({

@@ -243,3 +243,27 @@ def test_the_task_name_stands_beside_its_id(site):
     assert pages["/parking/pay"]["Task"] == "parking" and pages["/parking/pay"]["Task name"] == "Pay a parking fine"
     assert pages["/news/old-story"]["Task name"] == "serves no top task"
     assert pages["/parking/missing"]["Task name"] is None  # no content, no task
+
+
+def test_a_tasks_best_page_is_one_the_classifier_is_sure_of():
+    """An audience hub in the menu has the most inlinks, but is the task's only in doubt: the task's own
+    page is its best page. With no page it is sure of, the best of the others."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from audit.pipeline import _task_table
+
+    def table(hub_confidence, page_confidence):
+        rows = [("/residents/", hub_confidence, 200, 5), ("/residents/planning/apply", page_confidence, 3, 0)]
+        return pd.DataFrame([{"url": url, "task": "permit", "confidence": confidence, "depth": 1, "inlinks_body": body,
+                              "inlinks_nav": nav, "views": 100, "status": 200, "content_type": "text/html",
+                              "word_count": 300, "age_days": 10, "recommendation": "keep", "found_via": "link"}
+                             for url, confidence, nav, body in rows])
+
+    config = SimpleNamespace(audit={"low_confidence": 0.7, "thin_words": 100, "stale_days": 730, "cost_phone": 7,
+                                    "cost_web": 1}, tasks=[{"id": "permit", "name": "Apply for a permit"}])
+    best = lambda t: _task_table(t, config, False).set_index("task").loc["permit", "best_page"]  # noqa: E731
+    assert best(table(0.48, 0.97)) == "/residents/planning/apply"
+    assert best(table(0.48, 0.55)) == "/residents/"  # nothing sure: the most linked-to, as before
+    assert best(table(0.9, 0.97)) == "/residents/"  # both sure: the most linked-to
