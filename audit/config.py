@@ -42,10 +42,16 @@ class Key:
     minimum: float | None = None
 
 
+URL_LIMIT = 2083  # Scrapy's URLLENGTH_LIMIT, which the crawler keeps: a longer URL is never fetched
+
+
 def _http_url(value: str) -> str | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "an absolute http:// or https:// URL"
+    if len(value) > URL_LIMIT:  # a start URL or example the crawl could never fetch
+        return (f"a URL of at most {URL_LIMIT:,} characters, what browsers and servers accept (this one has "
+                f"{len(value):,})")
     return None
 
 
@@ -295,7 +301,8 @@ def _check_value(where: str, key: Key, value: Any) -> Any:
         if key.check and isinstance(item, str):
             problem = key.check(item)
             if problem:
-                raise ConfigError(f"{label}: expected {problem}, found {item!r}")
+                shown = item if len(item) <= 200 else item[:200] + "..."
+                raise ConfigError(f"{label}: expected {problem}, found {shown!r}")
     if key.type == "str" and key.required and not value.strip():
         raise ConfigError(f"{where}: must not be empty")
     if key.type == "list[str]" and key.required and not value:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.config import SCHEMA, ConfigError, load_config, parse_config
+from audit.config import SCHEMA, URL_LIMIT, ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = {"site": {"name": "x", "start_urls": ["https://www.example.org/"]}}
@@ -37,6 +37,8 @@ def test_unknown_section_is_rejected_with_suggestion():
     ("obey_robots_txt", "yes", r"site\.obey_robots_txt: expected true or false, found 'yes'"),
     ("start_urls", ["ftp://x/"], r"site\.start_urls\[0\]: expected an absolute http:// or https:// URL, found 'ftp://x/'"),
     ("start_urls", "https://x/", r"site\.start_urls: expected a list of strings, found 'https://x/'"),
+    ("start_urls", ["https://x/" + "a" * 2074], r"site\.start_urls\[0\]: expected a URL of at most 2,083 characters, "
+     r"what browsers and servers accept \(this one has 2,084\), found 'https://x/a{190}\.\.\.'$"),
     ("exclude", ["(unclosed"], r"site\.exclude\[0\]: expected a valid regular expression"),
     ("concurrency", True, r"site\.concurrency: expected a number, found True"),
 ])
@@ -62,6 +64,10 @@ def test_tasks_are_validated():
         parse({**MINIMAL, "tasks": [{**{k: v for k, v in task.items() if k != "examples"}, "example": []}]})
     with pytest.raises(ConfigError, match=r"written as \[\[tasks\]\]"):
         parse({**MINIMAL, "tasks": task})
+    long = "https://x.org/" + "p" * (URL_LIMIT - len("https://x.org/"))  # the longest URL the crawler fetches
+    assert parse({**MINIMAL, "tasks": [{**task, "examples": [long]}]}).tasks[0]["examples"] == [long]
+    with pytest.raises(ConfigError, match=r"tasks\[0\]\.examples\[0\]: expected a URL of at most 2,083 characters"):
+        parse({**MINIMAL, "tasks": [{**task, "examples": [long + "p"]}]})
 
 
 def test_overrides_are_validated_like_the_file():
