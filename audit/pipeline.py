@@ -351,7 +351,7 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
         result.table = result.table.iloc[:0]  # joined into the signals table (at a million pages, 150 MB)
         stage("signals table")
         names = {t["id"]: t["name"] for t in config.tasks}
-        names[NONE] = "serves no top task"
+        names[NONE] = M("serves no top task")  # said in the workbook's language (a task's name is the owner's)
         table["task_name"] = pd.Series([names.get(t) if isinstance(t, str) else None for t in table["task"]],
                                        dtype=object)
         has_traffic = settings["analytics"]
@@ -600,7 +600,7 @@ PLAIN_REASONS = {"error": "the URL fails", "redirect": "redirects", "noindex": "
                  "no-task": "serves no top task", "low-confidence": "its task is uncertain",
                  "low-traffic": "little traffic", "broken-links": "broken links", "thin": "thin content",
                  "stale": "out of date", "deep": "hard to reach", "orphan": "no page links to it",
-                 "current": "current news"}
+                 "current": "current news", "upcoming": "still to come", "high-traffic": "much visited"}
 
 
 def _code_detail(entry) -> tuple:
@@ -1001,7 +1001,7 @@ def _task_table(table, config, has_traffic: bool):
         views = float(sum(cols["views"][i] or 0 for i in members)) if has_traffic else None
         html = [i for i in live if cols["content_type"][i] == "text/html"]
         rows.append({
-            "task": task_id, "name": names.get(task_id, "serves no top task"), "pages": len(members),
+            "task": task_id, "name": names.get(task_id, M("serves no top task")), "pages": len(members),
             "share": round(len(members) / max(1, classified), 4),
             "best_page": cols["url"][best] if best is not None else None,
             "best_depth": cols["depth"][best] if best is not None else None,

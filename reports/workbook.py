@@ -217,7 +217,8 @@ def _said(frame, fields, language):
 
 
 # the columns whose texts the audit writes as Messages (said in the workbook's language)
-SAID = ("reason_summary", "reasons", "review_status", "why", "slipped", "now", "follow_detail", "cause")
+SAID = ("reason_summary", "reasons", "review_status", "why", "slipped", "now", "follow_detail", "cause", "task_name",
+        "name")
 
 
 def _sheet_ref(name: str) -> str:

@@ -352,7 +352,7 @@ CODES = re.compile(r"(?:^|; )([a-z-]+): ")
     ("zh", r"thin: \d+ 字", "目录 /", "given as example")])
 def test_why_reasons_and_why_task_read_back_in_the_workbooks_language(rules_run, tmp_path, language, thin, folder,
                                                                         english):
-    names = ["URL", "Why", "Reasons", "Why task"]
+    names = ["URL", "Why", "Reasons", "Why task", "Task", "Task name"]
     en = columns(rules_run / "audit.xlsx", names)
     out = tmp_path / f"{language}.xlsx"
     longneck("audit", rules_run, "--set", f"report.language={language}", "--output", out, "--no-history")
@@ -370,6 +370,8 @@ def test_why_reasons_and_why_task_read_back_in_the_workbooks_language(rules_run,
             assert row["Why task"] != then["Why task"] and folder in row["Why task"]
     reasons = " ".join(r["Reasons"] or "" for r in said)
     assert re.search(thin, reasons) and english not in reasons + " ".join(r["Why"] for r in said)
+    no_task = {r["Task name"] for r in said if r["Task"] == "none"}  # the owner's task names stay as written
+    assert no_task == {i18n.translator(language)("serves no top task")} != {"serves no top task"}
     book = openpyxl.load_workbook(out, read_only=True)
     tr = i18n.translator(language)
     kinds = [row[1] for row in book[tr("Duplicates")].iter_rows(min_row=2, values_only=True)]
@@ -665,3 +667,10 @@ def test_the_short_values_are_said_in_the_workbooks_language(tmp_path, language,
     assert set(tables_.follow_through["done"]) == SHORT["Follow-through"]["Done"]
     assert set(tables_.pages["found_via"]) == SHORT["Pages"]["Found via"]
     assert str(tables_.costs) == "web EUR 0.4, phone EUR 7, email EUR 20, counter EUR 50"
+
+
+def test_every_reason_code_has_plain_words_for_the_why_column():
+    """The Why column says the deciding reason in plain words ("Keep: much visited (...)"), never its code."""
+    from audit import pipeline, rules
+
+    assert set(rules.REASONS) <= set(pipeline.PLAIN_REASONS), set(rules.REASONS) - set(pipeline.PLAIN_REASONS)
