@@ -768,7 +768,9 @@ def _changes_sheet(wb, audit, tr=_same, words=None, language=None) -> None:
     put()
     changes = getattr(audit, "changes", None)
     if changes is None:
-        put(tr("First audit of this site in the history: nothing to compare yet."))
+        put(tr("First audit of this site in the history: nothing to compare yet.") if getattr(audit, "run_id", None)
+            is not None else tr("This audit is not recorded in the history (--no-history, or too few pages to "
+                                "classify): nothing to compare with."))
         return
     changes = _said(_worded(changes, {"recommendation_then": words, "recommendation_now": words,
                                       "change": _change_words(changes, "change", tr)}), SAID, language)

@@ -674,3 +674,21 @@ def test_every_reason_code_has_plain_words_for_the_why_column():
     from audit import pipeline, rules
 
     assert set(rules.REASONS) <= set(pipeline.PLAIN_REASONS), set(rules.REASONS) - set(pipeline.PLAIN_REASONS)
+
+
+def test_the_changes_sheet_says_whether_the_audit_is_in_the_history(rules_run, tmp_path):
+    """Without the history there is nothing to compare with, and the Changes sheet says why (not "first
+    audit ... in the history", which it is not); the first recorded audit says that it is the first."""
+    def said(path):
+        return [row[0] for row in openpyxl.load_workbook(path, read_only=True)["Changes"].iter_rows(values_only=True)
+                if row and isinstance(row[0], str) and "nothing to compare" in row[0]]
+
+    assert said(rules_run / "audit.xlsx") == [
+        "This audit is not recorded in the history (--no-history, or too few pages to classify): nothing to "
+        "compare with."]
+    import shutil
+
+    run = tmp_path / "site" / "run"
+    shutil.copytree(rules_run, run, ignore=shutil.ignore_patterns("audit*.xlsx"))
+    longneck("audit", run, "--output", tmp_path / "first.xlsx")
+    assert said(tmp_path / "first.xlsx") == ["First audit of this site in the history: nothing to compare yet."]
