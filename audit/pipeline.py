@@ -248,25 +248,18 @@ def _classify_apart(run_dir, config, corrected) -> str:
 
     result, queue, _ = classify_run(run_dir, config, extra_labels=corrected, release=True)
     result.features = result.views = None
-    path = Path(run_dir) / HANDOVER
-    try:
-        with open(path, "wb") as fh:
-            pickle.dump((result, queue), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    path = Path(run_dir) / HANDOVER  # removed by the audit, read or not (audit_run)
+    with open(path, "wb") as fh:
+        pickle.dump((result, queue), fh, protocol=pickle.HIGHEST_PROTOCOL)
     return str(path)
 
 
 def _received(path: str):
-    """(Result, queue) from the file _classify_apart wrote; the file is removed."""
+    """(Result, queue) from the file _classify_apart wrote."""
     import pickle
 
-    try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
-    finally:
-        os.unlink(path)
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
 
 
 def audit_run(run_dir, config, history: bool = True, parallel: bool | None = None) -> Audit:
@@ -332,7 +325,7 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
                     stage("_pass")  # read + signals, counted there
                     del timings["_pass"]
                     result, queue = _received(future.result())
-            finally:  # interrupted while the classifier ran: the pool waited for it, its file is not wanted
+            finally:  # read, or not wanted any more (interrupted, or the classifier failed while writing it)
                 (Path(run_dir) / HANDOVER).unlink(missing_ok=True)
             stage("classify: the result received from its process")
             child = resource.getrusage(resource.RUSAGE_CHILDREN)
