@@ -173,12 +173,17 @@ def _vocabulary(tr, values) -> dict:
     return {v: tr(v) for v in values if tr(v) != v}
 
 
-def _change_words(frame, field, tr) -> dict:
-    """{value: said} of the Changes sheet's Change values ("task, recommendation": each word said)."""
-    if frame is None or field not in frame or not _vocabulary(tr, CHANGE_KINDS):
+def _column_words(frame, field, vocabulary, tr, say) -> dict:
+    """{value: say(value, tr)} of the distinct values of ``frame[field]`` ({} when the language says none
+    of ``vocabulary`` otherwise: English)."""
+    if frame is None or field not in frame or not _vocabulary(tr, vocabulary):
         return {}
-    return {v: ", ".join(tr(w) if w in CHANGE_KINDS else w for w in v.split(", "))
-            for v in set(frame[field].dropna().tolist()) if isinstance(v, str)}
+    return {v: say(v, tr) for v in set(frame[field].dropna().tolist()) if isinstance(v, str)}
+
+
+def _change(value: str, tr) -> str:
+    """The Changes sheet's Change ("task, recommendation") said in the workbook's language, word by word."""
+    return ", ".join(tr(w) if w in CHANGE_KINDS else w for w in value.split(", "))
 
 
 def _date_source(value: str, tr) -> str:
@@ -194,11 +199,6 @@ def _date_source(value: str, tr) -> str:
         head = tr("{kind} properties").format(kind=kind.group(1))
     return head + sep + quoted
 
-
-def _date_source_words(frame, tr) -> dict:
-    if frame is None or "newest_date_source" not in frame or not _vocabulary(tr, DATE_SOURCES):
-        return {}
-    return {v: _date_source(v, tr) for v in set(frame["newest_date_source"].dropna().tolist()) if isinstance(v, str)}
 
 
 def _said(frame, fields, language):
@@ -458,7 +458,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     language = getattr(audit, "language", None)
     pages = _said(_worded(audit.pages, {"recommendation": words, "decision": words,
                                         "found_via": _vocabulary(tr, FOUND_VIA),
-                                        "newest_date_source": _date_source_words(audit.pages, tr)}), SAID, language)
+                                        "newest_date_source": _column_words(audit.pages, "newest_date_source",
+                                                                          DATE_SOURCES, tr, _date_source)}), SAID, language)
     tasks = _said(audit.tasks, SAID, language)
     per_sheet = max_rows - 1
     parts = max(1, math.ceil(len(pages) / per_sheet))
@@ -545,7 +546,7 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
             sheet.ws.data_validations.append(label)
         sheet.close()
 
-    _changes_sheet(wb, audit, tr, words, language)
+    _changes_sheet(wb, audit, tasks, tr, words, language)
     follow = _said(_worded(getattr(audit, "follow_through", None),
                            {"decision": words, "done": _vocabulary(tr, FOLLOW_STATES)}), SAID, language)
     sheet = _Sheet(wb, "Follow-through", list(FOLLOW_COLUMNS), {"URL": 60, "Agreed target": 50, "Now": 50, "Notes": 40},
@@ -718,10 +719,10 @@ def _sections_sheet(wb, pages, tr=_same) -> None:
     sheet.close()
 
 
-def _changes_sheet(wb, audit, tr=_same, words=None, language=None) -> None:
+def _changes_sheet(wb, audit, tasks, tr=_same, words=None, language=None) -> None:
     """The site across all runs (a chart of its size and no-task share), pages per task then and now,
-    and every page that is new, gone or changed since the previous run (with its own filter). Slipped,
-    Change and Cause are said in ``language``."""
+    and every page that is new, gone or changed since the previous run (with its own filter). ``tasks``:
+    the Tasks table, its texts already said in ``language`` (Slipped); Change and Cause are said here."""
     ws = wb.create_sheet(tr("Changes"))
     for column, width in zip("ABCDEFGH", (60, 26, 18, 18, 20, 20, 12, 12)):
         ws.column_dimensions[column].width = width
@@ -760,7 +761,6 @@ def _changes_sheet(wb, audit, tr=_same, words=None, language=None) -> None:
         chart.width, chart.height = 18, 8
         ws.add_chart(chart, "J2")
     put()
-    tasks = _said(audit.tasks, SAID, language)
     put(tr("Pages per task, then and now"), bold=True)
     put(*map(tr, ("Task", "Pages then", "Pages now", "Best page then", "Best page now", "Slipped")), bold=True)
     for t in tasks.to_dict("records"):
@@ -773,7 +773,7 @@ def _changes_sheet(wb, audit, tr=_same, words=None, language=None) -> None:
                                 "classify): nothing to compare with."))
         return
     changes = _said(_worded(changes, {"recommendation_then": words, "recommendation_now": words,
-                                      "change": _change_words(changes, "change", tr)}), SAID, language)
+                                      "change": _column_words(changes, "change", CHANGE_KINDS, tr, _change)}), SAID, language)
     put(tr("Pages new, gone or changed since the previous run: {count}").format(count=len(changes)), bold=True)
     header_row = row + 1
     put(*map(tr, CHANGES_COLUMNS), bold=True)
