@@ -91,11 +91,16 @@ def use(variant: str) -> None:
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    keep = Path(args[args.index("--keep") + 1]) if "--keep" in args else None
-    l2 = float(args[args.index("--l2") + 1]) if "--l2" in args else 1.0
-    variants = [a for a in args if a in VARIANTS] or ["base"]
-    unknown = [a for a in args if not a.startswith("--") and a not in VARIANTS and a not in (str(keep), str(l2))]
+    import argparse
+
+    parser = argparse.ArgumentParser(add_help=False)  # --help prints the docstring (below)
+    parser.add_argument("variants", nargs="*", default=["base"])
+    parser.add_argument("--keep", type=Path)
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--pick", action="store_true")
+    args = parser.parse_args()
+    keep, l2, variants = args.keep, args.l2, args.variants
+    unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         sys.exit(f"unknown variant(s): {', '.join(unknown)}; known: {', '.join(VARIANTS)}")
     corpus = load_all()
@@ -122,7 +127,7 @@ def main() -> None:
                   f"{zeros.min():.3f} ({min(counted, key=lambda n: counted[n][0])}) / {ones.min():.3f}  "
                   f"mean {zeros.mean():.3f} / {ones.mean():.3f}  (no labels / random labels)", flush=True)
 
-        if "--pick" in args:
+        if args.pick:
             counted = [n for n in picks if results[n][0]["pages"] >= MIN_SCORED]
             chosen = {n: max(picks[n], key=lambda p: (p[0], p[1])) for n in counted}
             for n in counted:
