@@ -50,7 +50,7 @@ PAGES_COLUMNS: dict[str, tuple[str | None, int, str]] = {
     "Notes": ("notes", 30, "For the reviewer; pre-filled from an earlier review."),
     "Review": ("review_status", 24, "Where the row's review stands, to filter on: e.g. 'keep on 2026-08-30, carried "
                                     "forward' or 'ask again: task changed'; empty when never reviewed."),
-    "Recommendation": ("recommendation", 16, "keep, improve, merge, demote, noindex, remove or fix: the first deciding rule that fired."),
+    "Recommendation": ("recommendation", 18, "keep, improve, merge, demote, noindex, remove or fix: the first deciding rule that fired."),
     "Why": ("reason_summary", 45, "The deciding reason in plain words (all reasons: Reasons)."),
     "Task": ("task", 20, "The top task the page serves, or none; empty for URLs without content (errors, redirects)."),
     "Task name": ("task_name", 28, "Task's name as the config gives it (in the site's language), beside its id."),
@@ -336,12 +336,18 @@ class _Sheet:
         self.headers = list(headers)
         for i, header in enumerate(self.headers, 1):
             self.ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(header, max(10, len(header) + 2))
+        if not print_area:  # every sheet prints landscape with its header row on each page; one page wide,
+            # or two with the first column repeated when one would shrink the text below reading size
+            total = sum(self.ws.column_dimensions[get_column_letter(i)].width for i in range(1, len(self.headers) + 1))
+            _print_setup(self.ws, title_rows="1:1", wide=1 if total <= PRINT_WIDTH else 2,
+                         title_cols=None if total <= PRINT_WIDTH else "A:A")
         self.ws.freeze_panes = freeze
         self.links = {self.headers.index(h) for h in links}
         self.urls = {self.headers.index(h) for h in urls if h in self.headers} - self.links  # shown decoded
         self.formats = {self.headers.index(h): f for h, f in (formats or {}).items()}
         self.wrap = {self.headers.index(h) for h in wrap if h in self.headers}
-        self.wrap_chars = {i: max(8, int(((widths or {}).get(self.headers[i]) or 10) * 1.15)) for i in self.wrap}
+        # about a character per unit of width, less what word wrap leaves at the ends of lines
+        self.wrap_chars = {i: max(8, int((widths or {}).get(self.headers[i]) or 10)) for i in self.wrap}
         self.dates = {self.headers.index(h) for h in dates if h in self.headers}
         self.link_count = 0
         self.rows = 0
@@ -509,7 +515,7 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
 
     _sections_sheet(wb, audit.pages, tr)
 
-    sheet = _Sheet(wb, "Tasks", list(TASKS_COLUMNS), {"Name": 32, "Best page": 50, "At stake (estimate, EUR)": 24},
+    sheet = _Sheet(wb, "Tasks", list(TASKS_COLUMNS), {"Task": 24, "Name": 32, "Best page": 50, "At stake (estimate, EUR)": 24},
                    links=["Best page"], filter=False,
                    formats={"Share": "0.0%", "Thin share": "0.0%", "Stale share": "0.0%", "Visits": "#,##0",
                             "At stake (estimate, EUR)": "#,##0", "Stale share then": "0.0%"}, tr=tr)
@@ -567,6 +573,9 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     wb.save(partial)
     partial.replace(path)
     return path
+
+
+PRINT_WIDTH = 190  # characters of column width that print legibly across one landscape A4 page
 
 
 def _print_setup(ws, landscape=True, title_rows=None, area=None, wide=1, title_cols=None) -> None:
@@ -726,6 +735,7 @@ def _changes_sheet(wb, audit, tasks, tr=_same, words=None, language=None) -> Non
     ws = wb.create_sheet(tr("Changes"))
     for column, width in zip("ABCDEFGH", (60, 26, 18, 18, 20, 20, 12, 12)):
         ws.column_dimensions[column].width = width
+    _print_setup(ws, landscape=True)  # blocks of rows, no one header row: one landscape page wide
     row = 0
 
     def put(*values, bold=False):

@@ -265,3 +265,18 @@ def test_label_queue_leaves_an_audited_runs_files_alone(site):  # noqa: F811
     written = sorted(out.glob("label_queue-*.csv"))
     assert len(written) == 1 and written[0].read_text().startswith("url,")
     written[0].unlink()
+
+
+def test_every_sheet_prints_landscape_with_its_header_row_on_each_page(site):  # noqa: F811
+    book = site["book"]
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title
+        if ws.title in ("Summary", "Changes"):
+            continue  # blocks of rows, no one header row to repeat
+        assert ws.print_title_rows == "$1:$1", ws.title
+        if int(ws.page_setup.fitToWidth) > 1:  # wider than a page: the first column (the URL) on every page
+            assert ws.print_title_cols == "$A:$A", ws.title
+    assert book["Redirects"].print_title_cols == "$A:$A"  # From on every page, beside its To, then its Reasons
+    assert int(book["Tasks"].page_setup.fitToWidth) == 2 and book["Tasks"].print_title_cols == "$A:$A"
+    assert book["Tasks"].column_dimensions["A"].width >= 24  # task ids are not cut in print
