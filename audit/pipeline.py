@@ -976,7 +976,7 @@ def _task_table(table, config, has_traffic: bool):
     audit = config.audit
     cols = {c: table[c].tolist() for c in ("url", "task", "depth", "inlinks_body", "inlinks_nav", "views", "status",
                                             "content_type", "word_count", "age_days", "recommendation", "found_via",
-                                            "confidence")}
+                                            "confidence", "duplicate_of")}
     members_of: dict = {}
     for i, task in enumerate(cols["task"]):
         if isinstance(task, str):
@@ -991,16 +991,25 @@ def _task_table(table, config, has_traffic: bool):
         # in the menu (/residents/) has the most inlinks but is the task's only in doubt
         sure = [i for i in live if (cols["confidence"][i] or 0) >= audit["low_confidence"]]
         best = _best_of(cols, sure or live, has_traffic) if live and task_id != NONE else None
-        views = float(sum(cols["views"][i] or 0 for i in members)) if has_traffic else None
-        html = [i for i in live if cols["content_type"][i] == "text/html"]
+        # what the task's pages weigh is read from the pages that serve it: not the home page (the way in to
+        # every task) nor, when the classifier is sure of some, the pages in doubt (an audience hub, a stub)
+        own = [i for i in members if cols["found_via"][i] != "start" and task_id != NONE]
+        sure_members = [i for i in own if (cols["confidence"][i] or 0) >= audit["low_confidence"]]
+        weighed = (sure_members or own) if task_id != NONE else members
+        views = float(sum(cols["views"][i] or 0 for i in weighed)) if has_traffic else None
+        weighed_live = set(weighed)
+        html = [i for i in live if cols["content_type"][i] == "text/html" and i in weighed_live]
+        live_weighed = [i for i in live if i in weighed_live]
         rows.append({
             "task": task_id, "name": names.get(task_id, M("serves no top task")), "pages": len(members),
             "share": round(len(members) / max(1, classified), 4),
             "best_page": cols["url"][best] if best is not None else None,
             "best_depth": cols["depth"][best] if best is not None else None,
-            "competing_duplicates": sum(1 for i in members if cols["recommendation"][i] == MERGE),
+            # copies to merge into the cluster's best page; a page a reviewer decided to merge is not a copy
+            "competing_duplicates": sum(1 for i in members if cols["recommendation"][i] == MERGE and isinstance(cols["duplicate_of"][i], str)),
+            "in_doubt": sum(1 for i in members if (cols["confidence"][i] or 0) < audit["low_confidence"]) if task_id != NONE else None,
             "thin_share": round(sum(cols["word_count"][i] < audit["thin_words"] for i in html) / len(html), 4) if html else None,
-            "stale_share": round(sum((cols["age_days"][i] or 0) > audit["stale_days"] for i in live) / len(live), 4) if live else None,
+            "stale_share": round(sum((cols["age_days"][i] or 0) > audit["stale_days"] for i in live_weighed) / len(live_weighed), 4) if live_weighed else None,
             "views": views,
             "at_stake": round(views * (audit["cost_phone"] - audit["cost_web"]), 2) if has_traffic and task_id != NONE else None,
         })

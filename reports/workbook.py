@@ -103,7 +103,7 @@ PAGES_DATES = ("Newest date",)
 WRAP_MAX_LINES = 3  # a wrapped row grows to at most this many lines (the cell holds the rest)
 PAGES_PRINT_LAST = "Confidence"  # printing the Pages sheet prints URL to this column, two pages wide
 
-TASKS_COLUMNS = {"Task": "task", "Name": "name", "Pages": "pages", "Share": "share", "Best page": "best_page",
+TASKS_COLUMNS = {"Task": "task", "Name": "name", "Pages": "pages", "In doubt": "in_doubt", "Share": "share", "Best page": "best_page",
                  "Best page depth": "best_depth", "Competing duplicates": "competing_duplicates",
                  "Thin share": "thin_share", "Stale share": "stale_share", "Visits": "views",
                  "At stake (estimate, EUR)": "at_stake", "Pages then": "pages_then", "Best page then": "best_page_then",
@@ -523,6 +523,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
         sheet.append(row)
     sheet.append([])
     sheet.append([tr("Shares are of the classified pages; thin and stale shares of each task's live pages.")])
+    sheet.append([tr("Thin share, Stale share and Visits count only the pages the "
+                     "classifier is sure serve the task (In doubt: the others), and never the home page.")])
     if tasks["views"].notna().any():
         sheet.append([tr("At stake is an estimate: the task's visits x (phone cost - web cost), the cost if those "
                          "visitors had to call instead ({costs}).").format(costs=say(audit.costs))])

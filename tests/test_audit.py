@@ -258,7 +258,8 @@ def test_a_tasks_best_page_is_one_the_classifier_is_sure_of():
         rows = [("/residents/", hub_confidence, 200, 5), ("/residents/planning/apply", page_confidence, 3, 0)]
         return pd.DataFrame([{"url": url, "task": "permit", "confidence": confidence, "depth": 1, "inlinks_body": body,
                               "inlinks_nav": nav, "views": 100, "status": 200, "content_type": "text/html",
-                              "word_count": 300, "age_days": 10, "recommendation": "keep", "found_via": "link"}
+                              "word_count": 300, "age_days": 10, "recommendation": "keep", "found_via": "link",
+                              "duplicate_of": None}
                              for url, confidence, nav, body in rows])
 
     config = SimpleNamespace(audit={"low_confidence": 0.7, "thin_words": 100, "stale_days": 730, "cost_phone": 7,
@@ -267,3 +268,33 @@ def test_a_tasks_best_page_is_one_the_classifier_is_sure_of():
     assert best(table(0.48, 0.97)) == "/residents/planning/apply"
     assert best(table(0.48, 0.55)) == "/residents/"  # nothing sure: the most linked-to, as before
     assert best(table(0.9, 0.97)) == "/residents/"  # both sure: the most linked-to
+
+
+def test_a_tasks_weight_is_read_from_its_own_pages_not_the_home_page_or_pages_in_doubt():
+    """The home page (the way in to every task) and an audience hub the classifier doubts do not make a
+    task's visits, nor its thin and stale shares; they are counted In doubt. A page merged by a reviewer's
+    decision is not a competing duplicate; a copy is."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from audit.pipeline import _task_table
+
+    rows = [  # url, found_via, confidence, views, words, age, recommendation, duplicate_of
+        ("/", "start", 0.9, 21000, 50, 10, "keep", None),
+        ("/residents/", "link", 0.48, 3000, 20, 10, "keep", None),
+        ("/permits/apply", "link", 0.95, 900, 400, 10, "keep", None),
+        ("/permits/apply-2016", "link", 0.9, 100, 400, 4000, "merge", None),  # a reviewer's merge
+        ("/business/permits/apply", "link", 0.9, 50, 400, 10, "merge", "/permits/apply"),  # a copy
+    ]
+    table = pd.DataFrame([{"url": u, "task": "permit", "confidence": c, "depth": 1, "inlinks_body": 1, "inlinks_nav": 0,
+                           "views": v, "status": 200, "content_type": "text/html", "word_count": w, "age_days": a,
+                           "recommendation": r, "found_via": f, "duplicate_of": d}
+                          for u, f, c, v, w, a, r, d in rows])
+    config = SimpleNamespace(audit={"low_confidence": 0.7, "thin_words": 100, "stale_days": 730, "cost_phone": 7,
+                                    "cost_web": 1}, tasks=[{"id": "permit", "name": "Apply for a permit"}])
+    permit = _task_table(table, config, True).set_index("task").loc["permit"]
+    assert permit["pages"] == 5 and permit["in_doubt"] == 1
+    assert permit["views"] == 1050 and permit["at_stake"] == 1050 * 6
+    assert permit["thin_share"] == 0 and permit["stale_share"] == round(1 / 3, 4)
+    assert permit["competing_duplicates"] == 1
