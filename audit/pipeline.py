@@ -1022,7 +1022,7 @@ def _duplicate_table(table, best_of_cluster):
     import pandas as pd
 
     cols = {c: table[c].tolist() for c in ("url", "cluster", "content_hash", "similarity", "task", "word_count",
-                                            "recommendation")}
+                                            "recommendation", "duplicate_kind")}
     members_of: dict = {}
     for i, c in enumerate(cols["cluster"]):
         if c is not None and c == c:
@@ -1032,7 +1032,9 @@ def _duplicate_table(table, best_of_cluster):
         members, best = members_of[c], best_of_cluster[c]
         exact = all(cols["content_hash"][i] == cols["content_hash"][best] for i in members)
         for i in sorted(members, key=lambda i: (i != best, -(cols["similarity"][i] or 0), cols["url"][i])):
-            rows.append({"cluster": c, "kind": "exact" if exact else "near", "url": cols["url"][i],
+            # each copy's own kind (a cluster can hold an exact copy and a near one); the best page the cluster's
+            kind = (cols["duplicate_kind"][i] if i != best else None) or ("exact" if exact else "near")
+            rows.append({"cluster": c, "kind": kind, "url": cols["url"][i],
                          "best_page": cols["url"][best], "is_best": i == best, "similarity": cols["similarity"][i],
                          "task": cols["task"][i], "words": int(cols["word_count"][i]),
                          "recommendation": cols["recommendation"][i]})

@@ -151,6 +151,8 @@ def test_summary_tasks_duplicates_label_queue_and_settings(site):
     cluster = [d for d in duplicates if d["Best page"] == f"{origin}/parking/pay"]
     assert {d["URL"][len(origin):] for d in cluster} == {"/parking/pay", "/parking/pay-copy", "/parking/pay-business"}
     assert sum(1 for d in cluster if d["Is best"]) == 1
+    kinds = {d["URL"][len(origin):]: d["Kind"] for d in cluster}  # each copy its own kind
+    assert kinds["/parking/pay-copy"] == "exact" and kinds["/parking/pay-business"] in ("near", "similar")
     queue = rows_of(book["Label queue"])
     assert queue and all(q["URL"].startswith(origin) for q in queue)
     settings = {r["Setting"]: r["Value"] for r in rows_of(book["Settings"])}
