@@ -325,8 +325,9 @@ def write(path: str, text: str, files: dict) -> None:
     files[rel] = text
 
 
-def minimal_pdf(title: str, lines: list[str]) -> bytes:
-    """A small valid PDF with real text (so PDF text extraction can be tested)."""
+def minimal_pdf(title: str, lines: list[str], dated: str = "20190301") -> bytes:
+    """A small valid PDF with real text (so PDF text extraction can be tested), created and modified on
+    ``dated`` (YYYYMMDD), as its document properties say."""
     def esc(s):
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
     content = "BT /F1 12 Tf 72 760 Td 16 TL " + " ".join(f"({esc(line)}) '" for line in lines) + " ET"
@@ -336,7 +337,7 @@ def minimal_pdf(title: str, lines: list[str]) -> bytes:
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
         f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        f"<< /Title ({esc(title)}) /ModDate (D:20190301120000) /CreationDate (D:20190301120000) >>",
+        f"<< /Title ({esc(title)}) /ModDate (D:{dated}120000) /CreationDate (D:{dated}120000) >>",
     ]
     out = b"%PDF-1.4\n"
     offsets = []
@@ -510,13 +511,14 @@ def build() -> dict[str, str | bytes]:
         write(path, page(path, title, f"<h1>{html.escape(title)}</h1>{paragraphs(texts)}{extra}", crumbs=[("/", "Home"), ("/about/", "About")]), files)
         sitemap.append((path, "2022-03-10"))
     files["documents/budget-2019.pdf"] = minimal_pdf("Budget report 2019", ["Riverton council budget report 2019.", "Total budget 198 million euro.", "Spending on roads, waste collection and social care."])
-    files["documents/budget-2024.pdf"] = minimal_pdf("Budget report 2024", ["Riverton council budget report 2024.", "Total budget 212 million euro."])
+    files["documents/budget-2024.pdf"] = minimal_pdf("Budget report 2024", ["Riverton council budget report 2024.", "Total budget 212 million euro."], dated="20240215")
     for y in (18, 19):
         for m in (3, 6):
-            files[f"documents/minutes-20{y}-0{m}.pdf"] = minimal_pdf(f"Council minutes 20{y}-0{m}", [f"Minutes of the council meeting, month {m} of 20{y}.", "Present: the mayor and 31 councillors.", "The council agreed the parking strategy."])
+            files[f"documents/minutes-20{y}-0{m}.pdf"] = minimal_pdf(f"Council minutes 20{y}-0{m}", [f"Minutes of the council meeting, month {m} of 20{y}.", "Present: the mayor and 31 councillors.", "The council agreed the parking strategy."],
+                                                                        dated=f"20{y}0{m}28")
     files["documents/parking-permit-application-form.docx"] = docx_form()
     files["documents/bin-collection-calendar-2019.xlsx"] = xlsx_calendar()
-    files["documents/bulky-waste-price-list.pdf"] = minimal_pdf("Bulky waste price list", ["Bulky waste collection: up to five items 35 euro.", "Fridges and freezers 20 euro each."])
+    files["documents/bulky-waste-price-list.pdf"] = minimal_pdf("Bulky waste price list", ["Bulky waste collection: up to five items 35 euro.", "Fridges and freezers 20 euro each."], dated="20230401")
 
     # news: many years of it, most of it old
     news_by_year: dict[int, list] = {}
