@@ -619,13 +619,15 @@ def first_folder(url: str) -> str:
 
 def breadcrumb_section(breadcrumbs, url: str = "") -> str | None:
     """The breadcrumb's first step below the home page ('Residents' of Home > Residents > Parking); None
-    for a page at the root whose trail names only itself (Home > Allotments: a page, not a section)."""
+    for a page whose trail names only itself (Home > Allotments: a page, not a section), at the root or
+    in a folder (/residents/housing/ with Home > Housing: its folder's section, not a section of its own)."""
     from urllib.parse import urlsplit
 
     crumbs = [c for c in (breadcrumbs or ()) if isinstance(c, dict) and (c.get("text") or "").strip()]
     if crumbs and (not crumbs[0].get("url") or urlsplit(crumbs[0]["url"]).path in ("", "/")):
         crumbs = crumbs[1:]  # the home page
-    if len(crumbs) == 1 and url and first_folder(url) == "/":
+    if len(crumbs) == 1 and url and (first_folder(url) == "/" or not crumbs[0].get("url")
+                                     or urlsplit(crumbs[0]["url"]).path.rstrip("/") == urlsplit(url).path.rstrip("/")):
         return None
     return sys.intern(" ".join(crumbs[0]["text"].split())[:80]) if crumbs else None
 

@@ -213,6 +213,10 @@ def test_sections_come_from_config_then_breadcrumb_then_folder():
     home, residents = {"text": "Home", "url": "https://x.org/"}, {"text": "Residents", "url": "https://x.org/a/"}
     assert breadcrumb_section([home, residents, {"text": "Parking"}], "https://x.org/a/p") == "Residents"
     assert breadcrumb_section([home, {"text": "Allotments"}], "https://x.org/allotments") is None  # a page, not a section
+    # a page in a folder whose trail names only itself is its folder's, not a section of one page
+    assert breadcrumb_section([home, {"text": "Housing"}], "https://x.org/a/housing/") is None
+    assert breadcrumb_section([home, {"text": "Housing", "url": "https://x.org/a/housing"}], "https://x.org/a/housing/") is None
+    assert breadcrumb_section([home, residents], "https://x.org/a/housing/") == "Residents"  # a step up is a section
 
 
 def test_summary_states_dates_period_and_stake_in_one_font_and_prints_one_page_wide(tmp_path):
