@@ -692,3 +692,27 @@ def test_the_changes_sheet_says_whether_the_audit_is_in_the_history(rules_run, t
     shutil.copytree(rules_run, run, ignore=shutil.ignore_patterns("audit*.xlsx"))
     longneck("audit", run, "--output", tmp_path / "first.xlsx")
     assert said(tmp_path / "first.xlsx") == ["First audit of this site in the history: nothing to compare yet."]
+
+
+@pytest.mark.parametrize("language", ["en", *TRANSLATED])
+def test_a_runner_up_of_none_says_what_the_task_name_says(tmp_path, language):
+    """Runner-up (Pages and Label queue) names none as Task name does, in the workbook's language; the
+    tables keep the id (the CSV files and the history read it)."""
+    from reports.i18n import Message as M
+
+    tables_ = tables(2)
+    tables_.language = language
+    tables_.pages = tables_.pages.assign(task=["a", "none"], task_name=["Task A", M("serves no top task")],
+                                         runner_up=["none", "a"])
+    tables_.label_queue = pd.DataFrame({"url": ["https://example.org/p0"], "task": ["a"], "runner_up": ["none"],
+                                        "uncertainty": [0.5], "folder_pages": [2]})
+    book = openpyxl.load_workbook(write_workbook(tmp_path / f"{language}.xlsx", tables_))
+    tr = i18n.translator(language)
+    pages = list(book[tr("Pages")].iter_rows(values_only=True))
+    runner, name = pages[0].index(tr("Runner-up")), pages[0].index(tr("Task name"))
+    none_name = pages[2][name]
+    assert none_name == tr("serves no top task")
+    assert [row[runner] for row in pages[1:]] == [none_name, "a"]
+    queue = list(book[tr("Label queue")].iter_rows(values_only=True))
+    assert queue[1][queue[0].index(tr("Runner-up"))] == none_name
+    assert list(tables_.pages["runner_up"]) == ["none", "a"] and list(tables_.label_queue["runner_up"]) == ["none"]
