@@ -612,7 +612,7 @@ def _plain_reason(code: str):
 def _reason_summary(rec: str, reasons: list, entry) -> M:
     """The deciding reason ``entry`` in plain words ("Remove: serves no top task (2 page views ...)"),
     for the Why column; Reasons keeps every rule that fired. A Message: said in the workbook's language."""
-    word = M(rec.capitalize())  # "Keep", "Remove" ...: the Sections sheet's headers, translated there too
+    word = M.capitalized(rec)  # "Remove": the Recommendation column's word, with a capital, in every language
     if not reasons:
         return M("{rec}: no rule found a problem", rec=word)
     if entry is None:  # only explaining rules fired: nothing asks for a change

@@ -706,8 +706,12 @@ def _summary_sheet(wb, audit, notes, tr=_same):
 def _sections_sheet(wb, pages, tr=_same) -> None:
     """Per section (the Pages sheet's Section column): URLs, pages, URLs per recommendation, no-task share
     and page views, largest first, so the workbook can be split between the teams that own the pages."""
+    # the recommendations' columns say the Recommendation column's words, with a capital (Dutch "Niet
+    # indexeren", not the msgid "Noindex", which is the Pages sheet's noindex column)
+    said = {r.capitalize(): tr(r)[:1].upper() + tr(r)[1:] for r in RECOMMENDATIONS}
     sheet = _Sheet(wb, "Sections", SECTIONS_COLUMNS, {"Section": 32},
-                   formats={"No-task share": "0.0%", "Page views": "#,##0", "URLs": "#,##0", "Pages": "#,##0"}, tr=tr)
+                   formats={"No-task share": "0.0%", "Page views": "#,##0", "URLs": "#,##0", "Pages": "#,##0"},
+                   tr=lambda text: said.get(text) or tr(text))
     if len(pages) and "section" in pages:
         frame = pd.DataFrame({"section": pages["section"].fillna("/").astype(str),
                               "status": pages["status"], "task": pages["task"] if "task" in pages else None,

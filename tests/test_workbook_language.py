@@ -243,7 +243,7 @@ def said_messages() -> list[str]:
                 found += strings(node.args[0])
     found += list(pipeline.PLAIN_REASONS.values()) + list(rules.KIND_LABELS.values())
     found += [m for pair in rules.COUNTS.values() for m in pair] + ["low", "normal", "high", review.ASK_AGAIN]
-    found += list(RECOMMENDATIONS) + [r.capitalize() for r in RECOMMENDATIONS] + list(changes.CAUSES)
+    found += list(RECOMMENDATIONS) + list(changes.CAUSES)  # the Why's "Remove": M.capitalized("remove")
     return list(dict.fromkeys(found))
 
 
@@ -352,7 +352,7 @@ CODES = re.compile(r"(?:^|; )([a-z-]+): ")
     ("zh", r"thin: \d+ 字", "目录 /", "given as example")])
 def test_why_reasons_and_why_task_read_back_in_the_workbooks_language(rules_run, tmp_path, language, thin, folder,
                                                                         english):
-    names = ["URL", "Why", "Reasons", "Why task", "Task", "Task name"]
+    names = ["URL", "Why", "Reasons", "Why task", "Task", "Task name", "Recommendation"]
     en = columns(rules_run / "audit.xlsx", names)
     out = tmp_path / f"{language}.xlsx"
     longneck("audit", rules_run, "--set", f"report.language={language}", "--output", out, "--no-history")
@@ -362,6 +362,9 @@ def test_why_reasons_and_why_task_read_back_in_the_workbooks_language(rules_run,
                                r"newest date|confidence|runner-up|in the navigation|evidence)\b")
     for row, then in zip(said, en):
         assert row["Why"] != then["Why"] and not english_words.search(row["Why"]), row
+        # the Why starts with the Recommendation column's word (noindex included)
+        word = row["Recommendation"]
+        assert re.match(re.escape(word[:1].upper() + word[1:]) + "[:：]", row["Why"]), (word, row["Why"])
         assert "{" not in row["Why"] + (row["Reasons"] or "") + (row["Why task"] or ""), row  # placeholders filled
         if then["Reasons"]:  # the reason codes are a contract: the same in every language
             assert CODES.findall(row["Reasons"]) == CODES.findall(then["Reasons"])
@@ -716,3 +719,28 @@ def test_a_runner_up_of_none_says_what_the_task_name_says(tmp_path, language):
     queue = list(book[tr("Label queue")].iter_rows(values_only=True))
     assert queue[1][queue[0].index(tr("Runner-up"))] == none_name
     assert list(tables_.pages["runner_up"]) == ["none", "a"] and list(tables_.label_queue["runner_up"]) == ["none"]
+
+
+@pytest.mark.parametrize("language", ["en", *TRANSLATED])
+def test_the_why_and_the_sections_columns_say_each_recommendation_as_the_recommendation_column(tmp_path, language):
+    """Every recommendation's Why prefix (and Sections column) is the Recommendation column's word with a
+    capital, in every language: Dutch "Niet indexeren: ...", not the Pages sheet's column header "Noindex"."""
+    from audit.pipeline import _reason_summary
+    from reports.i18n import Message as M
+
+    tr = i18n.translator(language)
+    entry = M.plain("{code}: {detail}", code="thin", detail=M("{n} words", n=3))
+    for rec in RECOMMENDATIONS:
+        word = tr(rec)[:1].upper() + tr(rec)[1:]
+        for why in (_reason_summary(rec, [entry], entry), _reason_summary(rec, [entry], None),
+                    _reason_summary(rec, [], None)):
+            assert re.match(re.escape(word) + "[:：]", why.render(language)), (rec, why.render(language))
+            assert str(why).startswith(rec.capitalize())  # the English text, as the history keeps it
+    tables_ = tables(2)
+    tables_.language = language
+    tables_.pages = tables_.pages.assign(section="/", recommendation=["noindex", "keep"])
+    book = openpyxl.load_workbook(write_workbook(tmp_path / f"{language}.xlsx", tables_))
+    sections = list(book[tr("Sections")].iter_rows(values_only=True))
+    said = dict(zip(sections[0], sections[1]))
+    for rec in RECOMMENDATIONS:
+        assert said[tr(rec)[:1].upper() + tr(rec)[1:]] == (1 if rec in ("noindex", "keep") else 0), (rec, said)
