@@ -658,7 +658,7 @@ def _summary_sheet(wb, audit, notes, tr=_same):
         spans = {span for _, span in periods if span}
         when = (tr("{start} to {end}").format(start=min(spans)[0], end=max(spans)[1]) if spans
                 else tr("the analytics period (not stated)"))
-        during = tr(" in {period}").format(period=when)
+        during = tr("in {period}").format(period=when)  # a cell of its own: no leading space
         put(tr("Visits to top-task pages"), cell(s.get("visits"), number_format=whole), during)
         put(tr("At stake (estimate, EUR)"), cell(s["at_stake"], number_format=whole), during)
         put(cell(tr("  = those visits x (phone cost - web cost): their cost as phone calls; per task: Tasks sheet"),

@@ -744,3 +744,18 @@ def test_the_why_and_the_sections_columns_say_each_recommendation_as_the_recomme
     said = dict(zip(sections[0], sections[1]))
     for rec in RECOMMENDATIONS:
         assert said[tr(rec)[:1].upper() + tr(rec)[1:]] == (1 if rec in ("noindex", "keep") else 0), (rec, said)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_summarys_period_cells_start_with_a_word(tmp_path, language):
+    """The period beside Visits and At stake is a cell of its own: no space before its first word."""
+    tables_ = tables(3)
+    tables_.language = language
+    tables_.summary.update(analytics_periods=[("ga4.csv", ("2026-08-01", "2026-10-31"))], at_stake=1200.0,
+                           visits=200.0)
+    tr = i18n.translator(language)
+    book = openpyxl.load_workbook(write_workbook(tmp_path / f"{language}.xlsx", tables_))
+    rows = {row[0]: row for row in book[tr("Summary")].iter_rows(values_only=True) if row[0]}
+    for label in ("Visits to top-task pages", "At stake (estimate, EUR)"):
+        period = rows[tr(label)][2]
+        assert "2026-08-01" in period and period == period.strip(), (label, period)
