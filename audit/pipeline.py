@@ -586,7 +586,7 @@ def _apply_rules(table, rules, settings) -> None:
     table["protected"] = table["protected"].astype(bool) | np.array(kept_protected, dtype=bool)
 
 
-PLAIN_REASONS = {"error": "the URL fails", "redirect": "redirects", "noindex": "noindex",
+PLAIN_REASONS = {"error": "the URL fails", "gone": "already gone", "redirect": "redirects", "noindex": "noindex",
                  "canonicalised": "its canonical is another URL", "reviewed": "a reviewer's decision",
                  "protected": "a protected page", "home": "the home page", "hub": "a route to top tasks",
                  "blocked": "blocked by robots.txt", "duplicate": "a duplicate", "near-duplicate": "a near-duplicate",
