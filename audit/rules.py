@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 from reports.i18n import Message as M
 
 from .config import ConfigError, _suggest
-from .signals import LAST_RESORT
+from .signals import LAST_RESORT, crawl_error
 from .text import is_news
 
 RECOMMENDATIONS = ("keep", "improve", "merge", "demote", "noindex", "remove", "fix")
@@ -159,7 +159,7 @@ def error(p, s):
     if p.status is not None and p.status >= 400:
         return M.plain("HTTP {status}", status=p.status)
     if p.status is None and not p.robots_blocked:
-        return p.error or M("no response")
+        return crawl_error(p.error) or M("no response")  # the crawl's words, said in the workbook's language
     return None
 
 

@@ -226,7 +226,7 @@ AUDIT_MODULES = ("audit/rules.py", "audit/review.py", "audit/pipeline.py", "audi
 def said_messages() -> list[str]:
     """Every template the audit writes as a Message (``M("...")``, either branch of ``M("a" if x else "b")``),
     and the words it passes to M() from tables: plain reasons, page kinds, counts, traffic bands, causes."""
-    from audit import changes, pipeline, review, rules
+    from audit import changes, pipeline, review, rules, signals
 
     def strings(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -241,7 +241,7 @@ def said_messages() -> list[str]:
         for node in ast.walk(ast.parse((root / name).read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "M" and node.args:
                 found += strings(node.args[0])
-    found += list(pipeline.PLAIN_REASONS.values()) + list(rules.KIND_LABELS.values())
+    found += list(pipeline.PLAIN_REASONS.values()) + list(rules.KIND_LABELS.values()) + list(signals.CRAWL_ERRORS)
     found += [m for pair in rules.COUNTS.values() for m in pair] + ["low", "normal", "high", review.ASK_AGAIN]
     found += list(RECOMMENDATIONS) + list(changes.CAUSES)  # the Why's "Remove": M.capitalized("remove")
     return list(dict.fromkeys(found))
@@ -759,3 +759,74 @@ def test_the_summarys_period_cells_start_with_a_word(tmp_path, language):
     for label in ("Visits to top-task pages", "At stake (estimate, EUR)"):
         period = rows[tr(label)][2]
         assert "2026-08-01" in period and period == period.strip(), (label, period)
+
+
+def crawl_failure(exc, url=O + "/x"):
+    """A Twisted Failure of ``exc`` as the spider's errback gets it (with its request)."""
+    from types import SimpleNamespace
+
+    from twisted.python.failure import Failure
+
+    try:
+        raise exc
+    except Exception:  # noqa: BLE001 - any exception: the Failure holds it
+        failure = Failure()
+    failure.request = SimpleNamespace(url=url, headers={})
+    return failure
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_crawls_common_errors_are_said_in_the_workbooks_language(tmp_path, language):
+    """A timeout, a DNS failure, a refused connection ... as the crawl words them: said in the workbook's
+    language in the Broken links sheet's Target status and in the URL's Why and Reasons (the error rule);
+    the tables keep the crawl's English text; an error the crawl words otherwise stays as it is."""
+    from twisted.internet import defer
+    from twisted.internet import error as terr
+
+    from audit.rules import error
+    from audit.signals import Collector, crawl_error
+    from crawler.spider import describe_failure
+    from scrapy.exceptions import DownloadTimeoutError
+
+    said_by_crawler = [describe_failure(crawl_failure(exc, url), 10_000_000) for exc, url in (
+        (DownloadTimeoutError(f"Getting {O}/slow took longer than 30.0 seconds."), O + "/slow"),
+        (terr.DNSLookupError("no results for hostname lookup: example.invalid"), O + "/dns"),
+        (terr.ConnectionRefusedError(), O + "/refused"),
+        (defer.CancelledError(), O + "/huge"),
+        (terr.ConnectionLost("handshake failed"), "https://example.org/tls"))]
+    assert said_by_crawler[:3] == [f"timeout: Getting {O}/slow took longer than 30.0 seconds.",
+                                   "DNS lookup failed: no results for hostname lookup: example.invalid.",
+                                   "connection refused"]
+    errors = said_by_crawler + ["WeirdError: boom"]
+    tr = i18n.translator(language)
+    english = re.compile(r"\b(timeout|Getting|took longer|lookup failed|no results|connection|refused|too large|"
+                         r"response|exceeds|secure|failed)\b")
+    for text in said_by_crawler:
+        said = crawl_error(text)
+        assert str(said) == text and said.render(language) != text, (text, said.render(language))
+        words = said.render(language).replace("max_page_bytes", "")
+        for quoted in said.params.values():  # what a library or server said (a URL, a host) stays as it is
+            words = words.replace(quoted, "")
+        assert not english.search(words), said.render(language)
+    assert crawl_error("WeirdError: boom") == "WeirdError: boom" and crawl_error(None) is None
+    # the error rule: the URL's Why and Reasons
+    page = type("Page", (), {"status": None, "robots_blocked": False, "error": errors[0]})
+    assert error(page, {}).render(language) == crawl_error(errors[0]).render(language)
+    # the Broken links sheet
+    collector = Collector()
+    paths = ["/slow", "/dns", "/refused", "/huge", "/tls", "/odd"]
+    collector.add({**DATED, "url": O + "/", "status": 200, "found_via": "start", "content_type": "text/html",
+                   "outlinks": [{"url": O + p, "internal": True, "region": "body", "text": p} for p in paths]})
+    for path, text in zip(paths, errors):
+        collector.add({**DATED, "url": O + path, "status": None, "found_via": "link", "error": text})
+    table, _ = collector.finish()
+    tables_ = tables(len(table))
+    tables_.language = language
+    tables_.broken_links = collector.broken_links
+    book = openpyxl.load_workbook(write_workbook(tmp_path / f"{language}.xlsx", tables_))
+    rows = list(book[tr("Broken links")].iter_rows(values_only=True))
+    status = {row[1]: row[rows[0].index(tr("Target status"))] for row in rows[1:]}
+    for path, text in zip(paths, errors):
+        assert status[O + path] == (crawl_error(text).render(language) if path != "/odd" else text), path
+    broken = collector.broken_links  # the table keeps the crawl's English
+    assert dict(zip(broken["target"], broken["target_status"])) == {O + p: t for p, t in zip(paths, errors)}
