@@ -586,7 +586,7 @@ def _apply_rules(table, rules, settings) -> None:
     table["protected"] = table["protected"].astype(bool) | np.array(kept_protected, dtype=bool)
 
 
-PLAIN_REASONS = {"error": "the URL fails", "redirect": "redirects", "noindex": "noindex",
+PLAIN_REASONS = {"error": "the URL fails", "gone": "already gone", "redirect": "redirects", "noindex": "noindex",
                  "canonicalised": "its canonical is another URL", "reviewed": "a reviewer's decision",
                  "protected": "a protected page", "home": "the home page", "hub": "a route to top tasks",
                  "blocked": "blocked by robots.txt", "duplicate": "a duplicate", "near-duplicate": "a near-duplicate",
@@ -612,7 +612,7 @@ def _plain_reason(code: str):
 def _reason_summary(rec: str, reasons: list, entry) -> M:
     """The deciding reason ``entry`` in plain words ("Remove: serves no top task (2 page views ...)"),
     for the Why column; Reasons keeps every rule that fired. A Message: said in the workbook's language."""
-    word = M(rec.capitalize())  # "Keep", "Remove" ...: the Sections sheet's headers, translated there too
+    word = M.capitalized(rec)  # "Remove": the Recommendation column's word, with a capital, in every language
     if not reasons:
         return M("{rec}: no rule found a problem", rec=word)
     if entry is None:  # only explaining rules fired: nothing asks for a change

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 from reports.i18n import Message as M
 
 from .config import ConfigError, _suggest
-from .signals import LAST_RESORT
+from .signals import LAST_RESORT, crawl_error
 from .text import is_news
 
 RECOMMENDATIONS = ("keep", "improve", "merge", "demote", "noindex", "remove", "fix")
@@ -30,6 +30,7 @@ NONE = "none"
 # reason code -> what it means (documented in the README; a test checks every code is)
 REASONS = {
     "error": "The URL answers 4xx/5xx or gives no usable response.",
+    "gone": "The URL answers 410 Gone: the site removed it on purpose, so the removal is done; what is left is to take out the links to it and its sitemap listing (nothing, when nothing points at it).",
     "redirect": "The URL redirects (a chain of two or more hops, or a loop, needs fixing).",
     "noindex": "The page carries noindex (a conflict when robots.txt blocks it or it also names a canonical elsewhere).",
     "canonicalised": "The page's canonical URL is another URL.",
@@ -122,13 +123,43 @@ def reviewed_changed(p, s):
     return None
 
 
+def _pointing_at(p) -> int:
+    """Crawled pages that link to the URL (content, navigation or breadcrumb)."""
+    return int(p.inlinks_body + p.inlinks_nav + getattr(p, "inlinks_crumb", 0))
+
+
+def gone(p, s):
+    """410 Gone: the site removed the page on purpose, so the removal is done (a 404 is left to error:
+    nobody can tell whether it was meant). What is left is what still points at it: take the links to it
+    out of the pages that link to it, and take it out of the sitemap."""
+    if p.status != 410:
+        return None
+    linked = _pointing_at(p)
+    if linked and p.in_sitemap:
+        return M("already gone (HTTP 410): remove the links to it from {pages} and take it out of the sitemap",
+                 pages=_count(linked, "page"))
+    if linked:
+        return M("already gone (HTTP 410): remove the links to it from {pages}", pages=_count(linked, "page"))
+    if p.in_sitemap:
+        return M("already gone (HTTP 410): take it out of the sitemap")
+    return None
+
+
+def gone_done(p, s):
+    """410 Gone, and no crawled page links to it and no sitemap lists it: removed on purpose, and nothing
+    points at it any more. Nothing is left to do."""
+    if p.status == 410 and not _pointing_at(p) and not p.in_sitemap:
+        return M("already gone (HTTP 410), nothing links to it: nothing left to do")
+    return None
+
+
 def error(p, s):
     """4xx and 5xx answers and URLs with no usable response (DNS, timeout, size cap) need fixing:
     remove the links to them, restore them, or redirect them."""
     if p.status is not None and p.status >= 400:
         return M.plain("HTTP {status}", status=p.status)
     if p.status is None and not p.robots_blocked:
-        return p.error or M("no response")
+        return crawl_error(p.error) or M("no response")  # the crawl's words, said in the workbook's language
     return None
 
 
@@ -399,6 +430,8 @@ def orphan(p, s):
 RULE_FUNCTIONS: dict[str, tuple[str, Callable]] = {
     "reviewed": ("reviewed", reviewed),
     "reviewed_changed": ("reviewed", reviewed_changed),
+    "gone": ("gone", gone),
+    "gone_done": ("gone", gone_done),
     "error": ("error", error),
     "redirect_chain": ("redirect", redirect_chain),
     "noindex_conflict": ("noindex", noindex_conflict),
@@ -479,7 +512,7 @@ def load_rules(path=None) -> list[Rule]:
 
 # the shipped order (config/rules.toml holds the same list; a test checks they agree)
 DEFAULT_ORDER = [
-    ("reviewed", DECISION), ("reviewed_changed", ""), ("error", "fix"), ("redirect_chain", "fix"), ("noindex_conflict", "fix"), ("protected", "keep"),
+    ("reviewed", DECISION), ("reviewed_changed", ""), ("gone", "fix"), ("gone_done", "keep"), ("error", "fix"), ("redirect_chain", "fix"), ("noindex_conflict", "fix"), ("protected", "keep"),
     ("start_page", "keep"),
     ("redirect", "keep"), ("blocked", "keep"), ("duplicate", "merge"), ("near_duplicate", "merge"),
     ("canonicalised", ""), ("noindex", ""), ("low_confidence", ""), ("low_traffic", ""),

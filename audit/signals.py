@@ -35,6 +35,48 @@ CONTENT_DATES = ("meta_modified", "jsonld_modified", "text_modified", "office_mo
                  "sitemap_lastmod", "meta_published", "jsonld_published", "text_published", "office_created",
                  "pdf_created")
 LAST_RESORT = "HTTP Last-Modified (last resort: no date on the page)"
+# the crawl's own error texts (crawler.spider.describe_failure, too_long_record, crawler.finalize): the
+# common ones, most specific first. crawl_error makes them Messages, the English text exactly as the crawl
+# wrote it (the tables, the history and the CSV files keep it), said in the workbook's language when the
+# cell is written; what a library or server said inside one (a URL, a host, an OpenSSL message) stays as it is.
+CRAWL_ERRORS = (
+    "timeout: Getting {url} took longer than {seconds} seconds.",
+    "timeout: {detail}",
+    "DNS lookup failed: no results for hostname lookup: {host}.",
+    "DNS lookup failed: {detail}",
+    "connection refused",
+    "too large: the response exceeds max_page_bytes ({limit} bytes)",
+    "TLS error: the secure connection failed ({detail})",
+    "connection closed before the response headers ended (the server closed it, or sent a header line longer "
+    "than 16 KB)",
+    "connection closed mid-body: fewer bytes arrived than the response's Content-Length announced",
+    "bad compressed body: the response says Content-Encoding {encoding} but its body does not decode ({detail})",
+    "bad compressed body: the response is compressed but its body does not decode ({detail})",
+    "not fetched: the URL is {length} characters long, over the {limit} that browsers and servers accept "
+    "(URLLENGTH_LIMIT)",
+    "redirect without a Location header",
+    "redirect chain longer than {hops} hops: cut there",
+    "blocked by robots.txt",
+)
+_CRAWL_ERROR_PATTERNS = tuple(
+    (re.compile("".join(re.escape(part) if k % 2 == 0 else f"(?P<{part}>.+?)"
+                        for k, part in enumerate(re.split(r"\{(\w+)\}", template))) + r"\Z", re.DOTALL), template)
+    for template in CRAWL_ERRORS)
+
+
+def crawl_error(text):
+    """A crawl record's error as a Message when it is one of CRAWL_ERRORS (its English text unchanged),
+    else as it is (an error the crawl words otherwise, None, '')."""
+    if not text or not isinstance(text, str) or isinstance(text, M):
+        return text
+    for pattern, template in _CRAWL_ERROR_PATTERNS:
+        found = pattern.match(text)
+        if found:
+            said = M(template, **found.groupdict())
+            return said if str(said) == text else text
+    return text
+
+
 # how the workbook names a date's source when the crawl did not record one (crawls before date_sources)
 DATE_SOURCE_NAMES = {
     "meta_modified": "meta tag", "meta_published": "meta tag", "jsonld_modified": "JSON-LD dateModified",
@@ -540,7 +582,7 @@ class Collector:
                 continue
             j = finals[t] if finals[t] is not None else t
             # Messages: the English text here, said in the workbook's language when the cell is written
-            answer = status[j] if status[j] is not None else (error[j] or M("no response"))
+            answer = status[j] if status[j] is not None else (crawl_error(error[j]) or M("no response"))
             via = M("redirects to {url}", url=urls[j]) if j != t else None
             for source, number in dict.fromkeys(zip(sources, numbers)):
                 rows.append({"source": urls[source], "target": target, "anchor": texts[number],

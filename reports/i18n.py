@@ -105,11 +105,12 @@ class Message(str):
 
     ``Message("kept on {on}, carried forward", on="2026-08-30")``; ``Message("keep")`` (a word of the
     catalog); ``Message.join("; ", parts)`` (joined parts, each rendered on its own);
-    ``Message.plain("{code}: {detail}", ...)`` (a template that is not translated, only its parameters).
+    ``Message.plain("{code}: {detail}", ...)`` (a template that is not translated, only its parameters);
+    ``Message.capitalized("remove")`` (a word of the catalog, its translation with a capital: "Remove").
     Anything that treats it as a str (``split``, ``+``, f-strings) gets the English text back.
 
     Compact, since an audit holds a few per page: one slot, ``_t``, a tree of tuples, ``("t",
-    template, translate, (name, value, name, value ...))`` or ``("j", separator, (part, ...))``; a
+    template, translate, (name, value, name, value ...))`` (translate: True, False or CAPITALIZED) or ``("j", separator, (part, ...))``; a
     Message given as a parameter or part is kept as its tree, not as an object. A tree with parameters
     is kept packed: its shape (templates, names, nesting) once per process in ``_SHAPES``, and per
     Message only the shape's number and the values, marshalled (a page's Why held 1.3 KB as tuples, 1.3 GB
@@ -143,6 +144,13 @@ class Message(str):
     def plain(cls, template: str, /, **params) -> "Message":
         """A template said the same in every language (``"{code}: {detail}"``): only its parameters change."""
         return cls._of(template.format(**params), ("t", template, False, _flat(params)))
+
+    @classmethod
+    def capitalized(cls, word: str) -> "Message":
+        """``word`` (a msgid) said with its first letter upper-cased, in every language: the translation of
+        the word itself, so "Remove" is always the capitalised "remove", never a msgid of its own that could
+        say something else (Dutch "Noindex" is a column header, the recommendation "niet indexeren")."""
+        return cls._of(_upper_first(word), _bare(word, CAPITALIZED))
 
     @classmethod
     def join(cls, sep: str, parts) -> "Message":
@@ -253,8 +261,15 @@ def _fill(shape: tuple, values) -> tuple:
     return ("t", shape[1], shape[2], tuple(out))
 
 
+CAPITALIZED = "capitalized"  # a tree's translate: translated, then its first letter upper-cased
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 @lru_cache(maxsize=4096)
-def _bare(template: str, translate: bool) -> tuple:
+def _bare(template: str, translate) -> tuple:
     return ("t", template, translate, ())  # one tree for every use of a template without parameters
 
 
@@ -296,6 +311,8 @@ def _render(tree, tr, locale) -> str:
     _, template, translate, flat = tree
     if translate:
         template = tr(template)
+        if translate == CAPITALIZED:
+            template = _upper_first(template)
     if not flat:
         return template
     values = {}

@@ -60,7 +60,7 @@ PAGES_COLUMNS: dict[str, tuple[str | None, int, str]] = {
     "Section": ("section", 20, "Who owns the page: an [audit] sections match, else the breadcrumb's first step, else "
                                "the URL's first folder (rolled up in the Sections sheet)."),
     "Reasons": ("reasons", 60, "Every rule that fired, '; '-separated, each 'code: detail'."),
-    "Runner-up": ("runner_up", 20, "The next most likely task."),
+    "Runner-up": ("runner_up", 20, "The next most likely task (none in the Task name's words)."),
     "Duplicate of": ("duplicate_of", 45, "The best page of this page's duplicate cluster."),
     "Redirect to": ("redirect_to", 45, "Where to redirect this URL (merge, remove with a close top-task page, chain fix)."),
     "Redirect status": ("redirect_status", 10, "301 (redirect to Redirect to) or 410 (gone) for the server."),
@@ -440,11 +440,19 @@ def _column(values: list) -> list:
     return [v if v is None or type(v) in (int, bool) else _plain(v) for v in values]
 
 
-def _records(frame, columns: dict):
-    """Rows of ``frame`` as tuples in the order of ``columns`` (header -> field; None = empty column)."""
+def _records(frame, columns: dict, words: dict | None = None):
+    """Rows of ``frame`` as tuples in the order of ``columns`` (header -> field; None = empty column).
+    ``words``: {field: {value: said}}, values said otherwise in those columns' cells only (the frame is
+    not copied: the Pages table of a million pages would be)."""
     n = len(frame)
     empty = [None] * n
-    data = [_column(frame[f].tolist()) if f and f in frame else empty for f in columns.values()]
+    words = words or {}
+
+    def values(f):
+        column = frame[f].tolist()
+        said = words.get(f)
+        return [said.get(v, v) if isinstance(v, str) else v for v in column] if said else column
+    data = [_column(values(f)) if f and f in frame else empty for f in columns.values()]
     return zip(*data) if data else iter(())
 
 
@@ -489,7 +497,9 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     fills = {tr(r): PatternFill("solid", start_color=c, end_color=c) for r, c in FILLS.items()}
     task_list = f"={_sheet_ref(tr('Tasks'))}!$A$2:$A${len(task_ids) + 1}"
     decision_title = tr("Decision")
-    rows = _records(pages, columns)
+    # a Runner-up of none is said as the Task name says none (the tables, the CSV files keep the id)
+    runner_up = {"runner_up": {"none": tr("serves no top task")}}
+    rows = _records(pages, columns, runner_up)
     for part in range(parts):
         sheet = _Sheet(wb, "Pages" if part == 0 else f"{tr('Pages')} {part + 1}", headers, widths, links=["URL"],
                        urls=["Canonical", "Final URL", "Redirect target"], formats=PAGES_FORMATS, wrap=PAGES_WRAP,
@@ -546,7 +556,7 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
             ("Label queue", audit.label_queue, QUEUE_COLUMNS, ["URL"], {"URL": 70, "Task now": 20, "Runner-up": 20})):
         sheet = _Sheet(wb, title, list(columns), wide, links=links, wrap=["Reasons"] if title == "Redirects" else (),
                        tr=tr, urls=["From", "To"] if title == "Redirects" else ())
-        for row in _records(frame, columns):
+        for row in _records(frame, columns, runner_up if title == "Label queue" else None):
             sheet.append(row)
         if title == "Label queue":
             label = DataValidation(type="list", formula1=task_list, allow_blank=True)
@@ -659,7 +669,7 @@ def _summary_sheet(wb, audit, notes, tr=_same):
         spans = {span for _, span in periods if span}
         when = (tr("{start} to {end}").format(start=min(spans)[0], end=max(spans)[1]) if spans
                 else tr("the analytics period (not stated)"))
-        during = tr(" in {period}").format(period=when)
+        during = tr("in {period}").format(period=when)  # a cell of its own: no leading space
         put(tr("Visits to top-task pages"), cell(s.get("visits"), number_format=whole), during)
         put(tr("At stake (estimate, EUR)"), cell(s["at_stake"], number_format=whole), during)
         put(cell(tr("  = those visits x (phone cost - web cost): their cost as phone calls; per task: Tasks sheet"),
@@ -707,8 +717,12 @@ def _summary_sheet(wb, audit, notes, tr=_same):
 def _sections_sheet(wb, pages, tr=_same) -> None:
     """Per section (the Pages sheet's Section column): URLs, pages, URLs per recommendation, no-task share
     and page views, largest first, so the workbook can be split between the teams that own the pages."""
+    # the recommendations' columns say the Recommendation column's words, with a capital (Dutch "Niet
+    # indexeren", not the msgid "Noindex", which is the Pages sheet's noindex column)
+    said = {r.capitalize(): tr(r)[:1].upper() + tr(r)[1:] for r in RECOMMENDATIONS}
     sheet = _Sheet(wb, "Sections", SECTIONS_COLUMNS, {"Section": 32},
-                   formats={"No-task share": "0.0%", "Page views": "#,##0", "URLs": "#,##0", "Pages": "#,##0"}, tr=tr)
+                   formats={"No-task share": "0.0%", "Page views": "#,##0", "URLs": "#,##0", "Pages": "#,##0"},
+                   tr=lambda text: said.get(text) or tr(text))
     if len(pages) and "section" in pages:
         frame = pd.DataFrame({"section": pages["section"].fillna("/").astype(str),
                               "status": pages["status"], "task": pages["task"] if "task" in pages else None,

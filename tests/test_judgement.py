@@ -50,6 +50,40 @@ def test_reasons_name_the_kind_the_traffic_and_the_menu(judged):
     assert business["Similarity"] < 0.9 and "the same words" in business["Reasons"]
     assert "which is removed" in pages["/about/old-logo-copy"]["Reasons"]
     assert "already noindex, yet 5,000 page views" in pages["/about/parking-tariffs-archive"]["Reasons"]
+    gone, missing = pages["/council-tax/paper-form"], pages["/council-tax/old-leaflet"]
+    assert gone["Why"].startswith("Fix: already gone (HTTP 410): remove the links to it from 1 page"), gone["Why"]
+    assert missing["Why"].startswith("Fix: the URL fails (HTTP 404)"), missing["Why"]
+
+
+def test_a_page_gone_on_purpose_names_what_is_left_to_do():
+    """410: already gone; what is left is the links to it and its sitemap listing, else nothing (kept as it
+    is). A 404 stays an error: nobody can tell whether it was meant."""
+    from types import SimpleNamespace
+
+    from audit.rules import decide, load_rules
+
+    rules = load_rules()
+    settings = {"analytics": False, "low_confidence": 0.7, "hub_links": 3, "low_traffic": 10, "thin_words": 200,
+                "stale_days": 730, "deep_clicks": 3, "news_days": 90, "protect_kinds": []}
+    fields = ("url", "status", "error", "robots_blocked", "redirect_hops", "redirect_loop", "final_url", "noindex",
+              "canonicalised", "canonical", "protected", "found_via", "task", "confidence", "seed", "runner_up",
+              "duplicate_of", "duplicate_kind", "similarity", "views", "inlinks_valued", "links_to_tasks",
+              "decision_before", "unchanged", "age_days", "newest_date", "url_month_ahead", "newest_date_source",
+              "content_type", "word_count", "depth", "orphan", "broken_links", "kind")
+
+    def judged(status, body=0, nav=0, sitemap=False):
+        page = SimpleNamespace(**dict.fromkeys(fields), inlinks_body=body, inlinks_nav=nav, inlinks_crumb=0,
+                               in_sitemap=sitemap)
+        page.url, page.status, page.redirect_hops, page.broken_links = "https://x.org/form", status, 0, 0
+        rec, reasons, decided = decide(page, rules, settings)
+        return rec, str(reasons[decided])
+
+    assert judged(410, body=2, nav=1) == ("fix", "gone: already gone (HTTP 410): remove the links to it from 3 pages")
+    assert judged(410, body=1, sitemap=True) == (
+        "fix", "gone: already gone (HTTP 410): remove the links to it from 1 page and take it out of the sitemap")
+    assert judged(410, sitemap=True) == ("fix", "gone: already gone (HTTP 410): take it out of the sitemap")
+    assert judged(410) == ("keep", "gone: already gone (HTTP 410), nothing links to it: nothing left to do")
+    assert judged(404, body=2) == ("fix", "error: HTTP 404")
 
 
 def test_no_redirect_contradicts_the_recommendations(judged):

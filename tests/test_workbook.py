@@ -236,7 +236,8 @@ def test_summary_states_dates_period_and_stake_in_one_font_and_prints_one_page_w
     text = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert "2026-08-01 to 2026-10-31" in text and "not stated in the export" in text
     stake = cells["At stake (estimate, EUR)"]
-    assert stake[1].value == 1148406 and "2026-08-01 to 2026-10-31" in stake[2].value
+    assert stake[1].value == 1148406 and stake[2].value == "in 2026-08-01 to 2026-10-31"  # no leading space
+    assert cells["Visits to top-task pages"][2].value == stake[2].value
     assert "none (serves no top task)" in text  # the long neck's chart includes none, by name
     none_row = next(row[0].row for row in ws.iter_rows() if row[0].value == "none (serves no top task)")
     categories = ws._charts[0].series[0].cat

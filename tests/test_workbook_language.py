@@ -226,7 +226,7 @@ AUDIT_MODULES = ("audit/rules.py", "audit/review.py", "audit/pipeline.py", "audi
 def said_messages() -> list[str]:
     """Every template the audit writes as a Message (``M("...")``, either branch of ``M("a" if x else "b")``),
     and the words it passes to M() from tables: plain reasons, page kinds, counts, traffic bands, causes."""
-    from audit import changes, pipeline, review, rules
+    from audit import changes, pipeline, review, rules, signals
 
     def strings(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -241,9 +241,9 @@ def said_messages() -> list[str]:
         for node in ast.walk(ast.parse((root / name).read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "M" and node.args:
                 found += strings(node.args[0])
-    found += list(pipeline.PLAIN_REASONS.values()) + list(rules.KIND_LABELS.values())
+    found += list(pipeline.PLAIN_REASONS.values()) + list(rules.KIND_LABELS.values()) + list(signals.CRAWL_ERRORS)
     found += [m for pair in rules.COUNTS.values() for m in pair] + ["low", "normal", "high", review.ASK_AGAIN]
-    found += list(RECOMMENDATIONS) + [r.capitalize() for r in RECOMMENDATIONS] + list(changes.CAUSES)
+    found += list(RECOMMENDATIONS) + list(changes.CAUSES)  # the Why's "Remove": M.capitalized("remove")
     return list(dict.fromkeys(found))
 
 
@@ -352,7 +352,7 @@ CODES = re.compile(r"(?:^|; )([a-z-]+): ")
     ("zh", r"thin: \d+ 字", "目录 /", "given as example")])
 def test_why_reasons_and_why_task_read_back_in_the_workbooks_language(rules_run, tmp_path, language, thin, folder,
                                                                         english):
-    names = ["URL", "Why", "Reasons", "Why task", "Task", "Task name"]
+    names = ["URL", "Why", "Reasons", "Why task", "Task", "Task name", "Recommendation"]
     en = columns(rules_run / "audit.xlsx", names)
     out = tmp_path / f"{language}.xlsx"
     longneck("audit", rules_run, "--set", f"report.language={language}", "--output", out, "--no-history")
@@ -362,6 +362,9 @@ def test_why_reasons_and_why_task_read_back_in_the_workbooks_language(rules_run,
                                r"newest date|confidence|runner-up|in the navigation|evidence)\b")
     for row, then in zip(said, en):
         assert row["Why"] != then["Why"] and not english_words.search(row["Why"]), row
+        # the Why starts with the Recommendation column's word (noindex included)
+        word = row["Recommendation"]
+        assert re.match(re.escape(word[:1].upper() + word[1:]) + "[:：]", row["Why"]), (word, row["Why"])
         assert "{" not in row["Why"] + (row["Reasons"] or "") + (row["Why task"] or ""), row  # placeholders filled
         if then["Reasons"]:  # the reason codes are a contract: the same in every language
             assert CODES.findall(row["Reasons"]) == CODES.findall(then["Reasons"])
@@ -692,3 +695,138 @@ def test_the_changes_sheet_says_whether_the_audit_is_in_the_history(rules_run, t
     shutil.copytree(rules_run, run, ignore=shutil.ignore_patterns("audit*.xlsx"))
     longneck("audit", run, "--output", tmp_path / "first.xlsx")
     assert said(tmp_path / "first.xlsx") == ["First audit of this site in the history: nothing to compare yet."]
+
+
+@pytest.mark.parametrize("language", ["en", *TRANSLATED])
+def test_a_runner_up_of_none_says_what_the_task_name_says(tmp_path, language):
+    """Runner-up (Pages and Label queue) names none as Task name does, in the workbook's language; the
+    tables keep the id (the CSV files and the history read it)."""
+    from reports.i18n import Message as M
+
+    tables_ = tables(2)
+    tables_.language = language
+    tables_.pages = tables_.pages.assign(task=["a", "none"], task_name=["Task A", M("serves no top task")],
+                                         runner_up=["none", "a"])
+    tables_.label_queue = pd.DataFrame({"url": ["https://example.org/p0"], "task": ["a"], "runner_up": ["none"],
+                                        "uncertainty": [0.5], "folder_pages": [2]})
+    book = openpyxl.load_workbook(write_workbook(tmp_path / f"{language}.xlsx", tables_))
+    tr = i18n.translator(language)
+    pages = list(book[tr("Pages")].iter_rows(values_only=True))
+    runner, name = pages[0].index(tr("Runner-up")), pages[0].index(tr("Task name"))
+    none_name = pages[2][name]
+    assert none_name == tr("serves no top task")
+    assert [row[runner] for row in pages[1:]] == [none_name, "a"]
+    queue = list(book[tr("Label queue")].iter_rows(values_only=True))
+    assert queue[1][queue[0].index(tr("Runner-up"))] == none_name
+    assert list(tables_.pages["runner_up"]) == ["none", "a"] and list(tables_.label_queue["runner_up"]) == ["none"]
+
+
+@pytest.mark.parametrize("language", ["en", *TRANSLATED])
+def test_the_why_and_the_sections_columns_say_each_recommendation_as_the_recommendation_column(tmp_path, language):
+    """Every recommendation's Why prefix (and Sections column) is the Recommendation column's word with a
+    capital, in every language: Dutch "Niet indexeren: ...", not the Pages sheet's column header "Noindex"."""
+    from audit.pipeline import _reason_summary
+    from reports.i18n import Message as M
+
+    tr = i18n.translator(language)
+    entry = M.plain("{code}: {detail}", code="thin", detail=M("{n} words", n=3))
+    for rec in RECOMMENDATIONS:
+        word = tr(rec)[:1].upper() + tr(rec)[1:]
+        for why in (_reason_summary(rec, [entry], entry), _reason_summary(rec, [entry], None),
+                    _reason_summary(rec, [], None)):
+            assert re.match(re.escape(word) + "[:：]", why.render(language)), (rec, why.render(language))
+            assert str(why).startswith(rec.capitalize())  # the English text, as the history keeps it
+    tables_ = tables(2)
+    tables_.language = language
+    tables_.pages = tables_.pages.assign(section="/", recommendation=["noindex", "keep"])
+    book = openpyxl.load_workbook(write_workbook(tmp_path / f"{language}.xlsx", tables_))
+    sections = list(book[tr("Sections")].iter_rows(values_only=True))
+    said = dict(zip(sections[0], sections[1]))
+    for rec in RECOMMENDATIONS:
+        assert said[tr(rec)[:1].upper() + tr(rec)[1:]] == (1 if rec in ("noindex", "keep") else 0), (rec, said)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_summarys_period_cells_start_with_a_word(tmp_path, language):
+    """The period beside Visits and At stake is a cell of its own: no space before its first word."""
+    tables_ = tables(3)
+    tables_.language = language
+    tables_.summary.update(analytics_periods=[("ga4.csv", ("2026-08-01", "2026-10-31"))], at_stake=1200.0,
+                           visits=200.0)
+    tr = i18n.translator(language)
+    book = openpyxl.load_workbook(write_workbook(tmp_path / f"{language}.xlsx", tables_))
+    rows = {row[0]: row for row in book[tr("Summary")].iter_rows(values_only=True) if row[0]}
+    for label in ("Visits to top-task pages", "At stake (estimate, EUR)"):
+        period = rows[tr(label)][2]
+        assert "2026-08-01" in period and period == period.strip(), (label, period)
+
+
+def crawl_failure(exc, url=O + "/x"):
+    """A Twisted Failure of ``exc`` as the spider's errback gets it (with its request)."""
+    from types import SimpleNamespace
+
+    from twisted.python.failure import Failure
+
+    try:
+        raise exc
+    except Exception:  # noqa: BLE001 - any exception: the Failure holds it
+        failure = Failure()
+    failure.request = SimpleNamespace(url=url, headers={})
+    return failure
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_crawls_common_errors_are_said_in_the_workbooks_language(tmp_path, language):
+    """A timeout, a DNS failure, a refused connection ... as the crawl words them: said in the workbook's
+    language in the Broken links sheet's Target status and in the URL's Why and Reasons (the error rule);
+    the tables keep the crawl's English text; an error the crawl words otherwise stays as it is."""
+    from twisted.internet import defer
+    from twisted.internet import error as terr
+
+    from audit.rules import error
+    from audit.signals import Collector, crawl_error
+    from crawler.spider import describe_failure
+    from scrapy.exceptions import DownloadTimeoutError
+
+    said_by_crawler = [describe_failure(crawl_failure(exc, url), 10_000_000) for exc, url in (
+        (DownloadTimeoutError(f"Getting {O}/slow took longer than 30.0 seconds."), O + "/slow"),
+        (terr.DNSLookupError("no results for hostname lookup: example.invalid"), O + "/dns"),
+        (terr.ConnectionRefusedError(), O + "/refused"),
+        (defer.CancelledError(), O + "/huge"),
+        (terr.ConnectionLost("handshake failed"), "https://example.org/tls"))]
+    assert said_by_crawler[:3] == [f"timeout: Getting {O}/slow took longer than 30.0 seconds.",
+                                   "DNS lookup failed: no results for hostname lookup: example.invalid.",
+                                   "connection refused"]
+    errors = said_by_crawler + ["WeirdError: boom"]
+    tr = i18n.translator(language)
+    english = re.compile(r"\b(timeout|Getting|took longer|lookup failed|no results|connection|refused|too large|"
+                         r"response|exceeds|secure|failed)\b")
+    for text in said_by_crawler:
+        said = crawl_error(text)
+        assert str(said) == text and said.render(language) != text, (text, said.render(language))
+        words = said.render(language).replace("max_page_bytes", "")
+        for quoted in said.params.values():  # what a library or server said (a URL, a host) stays as it is
+            words = words.replace(quoted, "")
+        assert not english.search(words), said.render(language)
+    assert crawl_error("WeirdError: boom") == "WeirdError: boom" and crawl_error(None) is None
+    # the error rule: the URL's Why and Reasons
+    page = type("Page", (), {"status": None, "robots_blocked": False, "error": errors[0]})
+    assert error(page, {}).render(language) == crawl_error(errors[0]).render(language)
+    # the Broken links sheet
+    collector = Collector()
+    paths = ["/slow", "/dns", "/refused", "/huge", "/tls", "/odd"]
+    collector.add({**DATED, "url": O + "/", "status": 200, "found_via": "start", "content_type": "text/html",
+                   "outlinks": [{"url": O + p, "internal": True, "region": "body", "text": p} for p in paths]})
+    for path, text in zip(paths, errors):
+        collector.add({**DATED, "url": O + path, "status": None, "found_via": "link", "error": text})
+    table, _ = collector.finish()
+    tables_ = tables(len(table))
+    tables_.language = language
+    tables_.broken_links = collector.broken_links
+    book = openpyxl.load_workbook(write_workbook(tmp_path / f"{language}.xlsx", tables_))
+    rows = list(book[tr("Broken links")].iter_rows(values_only=True))
+    status = {row[1]: row[rows[0].index(tr("Target status"))] for row in rows[1:]}
+    for path, text in zip(paths, errors):
+        assert status[O + path] == (crawl_error(text).render(language) if path != "/odd" else text), path
+    broken = collector.broken_links  # the table keeps the crawl's English
+    assert dict(zip(broken["target"], broken["target_status"])) == {O + p: t for p, t in zip(paths, errors)}
