@@ -18,12 +18,15 @@ def compare_runs(store, run_a: int, run_b: int):
     caused it: ``site`` (the site changed: content, status, noindex, navigation, pages added or gone),
     ``decision`` (a reviewer's decision or corrected task), ``classifier`` (the task moved while the
     page did not: new labels or retraining), ``traffic``, ``settings`` (another config), or ``crawl``
-    (a crawl cut short by max_pages did not reach the page). A site that moved to another origin
-    (http -> https, host, port) is matched by path."""
+    (a crawl cut short by max_pages did not reach the page, or a trap bound kept only some URLs of the
+    page's kind: a page new since a crawl whose bound capped its pattern, or gone in a crawl whose bound
+    capped it, may be there all along, outside the sample). A site that moved to another origin (http ->
+    https, host, port) is matched by path."""
     from .history import rebase
 
     run_then, run_now = store.run(run_a), store.run(run_b)
     origin_then, origin_now = store.origin(run_then), store.origin(run_now)
+    capped_then, capped_now = capped(store, run_then), capped(store, run_now)
     then = {rebase(u, origin_then, origin_now): p for u, p in store.pages(run_a).items()}
     now = store.pages(run_b)
     reviewed = store.decisions(run_now["site"], before_id=run_b, origin=origin_now) if run_now else {}
@@ -33,9 +36,10 @@ def compare_runs(store, run_a: int, run_b: int):
         a, b = then.get(url), now.get(url)
         decision = reviewed.get(url) or {}
         if a is None:
-            change, cause = ["new"], ["crawl" if run_then.get("complete") is False else "site"]
+            sampled = sampled_by(rebase(url, origin_now, origin_then), capped_then)
+            change, cause = ["new"], ["crawl" if run_then.get("complete") is False or sampled else "site"]
         elif b is None:
-            if run_now.get("complete") is False:
+            if run_now.get("complete") is False or sampled_by(url, capped_now):
                 cause = ["crawl"]
             elif decision.get("decision") in ("remove", "merge"):
                 cause = ["decision"]
@@ -83,6 +87,48 @@ def compare_runs(store, run_a: int, run_b: int):
                          "recommendation_then": a and a["recommendation"], "recommendation_now": b and b["recommendation"],
                          "status_then": a and a["status"], "status_now": b and b["status"]})
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+
+
+def capped(store, run: dict) -> tuple[frozenset, frozenset]:
+    """What the run's crawl kept only a sample of: the URL patterns a trap bound capped (as
+    ``url_pattern`` writes them), and the paths' shapes (the pattern before its ``?``) whose query
+    variants ``max_query_variants`` capped (it counts a path's variants whatever their parameters). From
+    the history; for a run recorded before it kept them (schema 4), from its run folder's ``crawl.json``
+    when that is still there."""
+    rows = store.traps(run["id"])
+    if not rows and (run.get("schema_version") or 0) < 4:
+        rows = _crawl_json_traps(run.get("run_dir"))
+    patterns, shapes = set(), set()
+    for row in rows:
+        if row.get("reason") == "max-query-variants":
+            shapes.add(str(row.get("pattern")).split("?", 1)[0])
+        else:
+            patterns.add(str(row.get("pattern")))
+    return frozenset(patterns), frozenset(shapes)
+
+
+def sampled_by(url: str, capped: tuple) -> bool:
+    """Is ``url`` of a kind the crawl kept only a sample of (see :func:`capped`)?"""
+    patterns, shapes = capped
+    if not patterns and not shapes:
+        return False
+    from crawler.urls import url_pattern
+
+    pattern = url_pattern(url)
+    return pattern in patterns or ("?" in pattern and pattern.split("?", 1)[0] in shapes)
+
+
+def _crawl_json_traps(run_dir) -> list:
+    import json
+    from pathlib import Path
+
+    if not run_dir:
+        return []
+    try:
+        found = json.loads((Path(run_dir) / "crawl.json").read_text(encoding="utf-8")).get("traps")
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [t for t in found if isinstance(t, dict)] if isinstance(found, list) else []
 
 
 def _upheld(page: dict) -> bool:

@@ -13,6 +13,11 @@ one history). Tables (created on first use):
 - ``tasks``: per run and task: pages, best page and its depth, competing duplicates, stale share.
 - ``reviews``: per run and URL: the reviewer's decision, notes and corrected task, when and from
   which workbook they were imported.
+- ``traps``: per run, the trap bounds its crawl hit: reason (``max-query-variants``,
+  ``max-urls-per-pattern``, ``repeated-path-segments``), the URL pattern (as in ``crawl.json``) and the
+  URLs skipped. Where a bound kept only some URLs of a pattern, a page of it that is in one run and not
+  in the other may be the crawl's sample, not the site (see changes.py). Runs recorded before schema 4
+  have no rows.
 
 A review import is one transaction: every row is checked first and nothing is stored unless all are
 valid.
@@ -30,8 +35,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .runs import RunError
 
-SCHEMA_VERSION = 3  # 2: runs.origin/complete/labels, pages.views/canonical, reviews.target/source; 3: runs.pending
-# (all added in place)
+SCHEMA_VERSION = 4  # 2: runs.origin/complete/labels, pages.views/canonical, reviews.target/source; 3: runs.pending
+# (all added in place); 4: the table traps (created beside the others)
 metadata = MetaData()
 
 runs = Table(
@@ -74,6 +79,15 @@ reviews = Table(
     Column("imported_at", String(32), nullable=False), Column("workbook", Text),
     Column("target", Text), Column("source", String(20)),
 )
+
+traps = Table(
+    "traps", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("reason", String(40), primary_key=True),
+    Column("pattern", Text, primary_key=True),
+    Column("skipped", Integer),
+)
+CHILDREN = (reviews, tasks, pages, traps)  # the tables of a run's rows
 
 
 class HistoryError(RunError):
@@ -214,15 +228,16 @@ class History:
     # ---- writing a run ------------------------------------------------------------------------
     @_retrying
     def record_run(self, site: str, run_dir, fingerprint: str, version: str, summary: dict, page_rows,
-                   task_rows: list, pending: bool = False) -> int:
+                   task_rows: list, pending: bool = False, trap_rows: list | None = None) -> int:
         """Store one audit; returns its run id. ``pending``: the workbook is not written yet; the run is
         invisible to every reader until :meth:`finish_run`. Runs of the same folder left pending by an
-        earlier audit that failed (or was killed) before its workbook was in place are deleted."""
+        earlier audit that failed (or was killed) before its workbook was in place are deleted.
+        ``trap_rows``: the crawl's trap report (``crawl.json``'s ``traps``: reason, pattern, skipped)."""
         folder = str(Path(run_dir).resolve())
         with self.engine.begin() as conn:
             abandoned = [r.id for r in conn.execute(select(runs.c.id).where((runs.c.run_dir == folder)
                                                                             & runs.c.pending.is_(True)))]
-            for table in (reviews, tasks, pages, runs):  # children first, whatever the foreign keys do
+            for table in (*CHILDREN, runs):  # children first, whatever the foreign keys do
                 column = table.c.id if table is runs else table.c.run_id
                 if abandoned:
                     conn.execute(table.delete().where(column.in_(abandoned)))
@@ -237,6 +252,13 @@ class History:
                 conn.execute(pages.insert(), batch)
             if task_rows:
                 conn.execute(tasks.insert(), [{**row, "run_id": run_id} for row in task_rows])
+            merged: dict = {}
+            for row in trap_rows or ():  # one row per reason and pattern (a report has each once; merged anyway)
+                key = (str(row["reason"]), str(row["pattern"]))
+                merged[key] = merged.get(key, 0) + int(row.get("skipped") or 0)
+            if merged:
+                conn.execute(traps.insert(), [{"run_id": run_id, "reason": r, "pattern": p, "skipped": n}
+                                              for (r, p), n in merged.items()])
         return int(run_id)
 
     @_retrying
@@ -294,6 +316,14 @@ class History:
     def tasks(self, run_id: int) -> dict[str, dict]:
         with self.engine.connect() as conn:
             return {r.task: dict(r._mapping) for r in conn.execute(select(tasks).where(tasks.c.run_id == run_id))}
+
+    @_retrying
+    def traps(self, run_id: int) -> list[dict]:
+        """The trap bounds the run's crawl hit: [{reason, pattern, skipped}] (none for a run recorded before
+        schema 4)."""
+        with self.engine.connect() as conn:
+            return [{"reason": r.reason, "pattern": r.pattern, "skipped": r.skipped} for r in
+                    conn.execute(select(traps).where(traps.c.run_id == run_id).order_by(traps.c.reason, traps.c.pattern))]
 
     @_retrying
     def decisions(self, site: str, before_id: int | None = None, origin: str | None = None) -> dict[str, dict]:

@@ -403,7 +403,7 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
             from .history import without_password
 
             stage("tables and summary")
-            parts.update(_record(store, run_dir, config, table, tasks, summary))
+            parts.update(_record(store, run_dir, config, table, tasks, summary, crawl.get("traps") or []))
             stage("history")
             settings_rows[1:1] = [("history run id", parts["run_id"]),
                                   ("history database", without_password(store.url))]
@@ -805,8 +805,9 @@ def channel_costs(settings: dict) -> M:
                          M("counter EUR {cost:g}", cost=settings["cost_counter"])])
 
 
-def _record(store, run_dir, config, table, tasks, summary) -> dict:
-    """Record this run in the history; compare it with the site's previous run."""
+def _record(store, run_dir, config, table, tasks, summary, trap_rows=()) -> dict:
+    """Record this run in the history (with the crawl's trap report); compare it with the site's previous
+    run."""
     from .changes import compare_runs
 
     site = config.site["name"]
@@ -821,7 +822,7 @@ def _record(store, run_dir, config, table, tasks, summary) -> dict:
     # pending: no reader sees the run until write_audit has its workbook in place (a kill or an error in
     # between leaves a run the next audit ignores, not one it compares with)
     run_id = store.record_run(site, run_dir, config.fingerprint(), __version__, summary, page_rows, task_rows,
-                              pending=True)
+                              pending=True, trap_rows=list(trap_rows))
     changes = compare_runs(store, previous["id"], run_id) if previous else None
     if previous:
         from .history import rebase

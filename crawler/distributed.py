@@ -14,11 +14,15 @@ written here on redis-py, each decision one Lua script (atomic, one round trip):
   worker's id; ``release`` removes it once its record is written to the worker's part file. A worker
   refreshes its heartbeat key (a TTL) while it runs; the in-flight URLs of a worker whose heartbeat
   expired go back to the queue with their place (``reap``), so a ``kill -9`` loses nothing.
-- ``idle``: called by a worker with nothing to do. The crawl is finished only when the queue is empty
-  and no worker has anything in flight; before that, the URLs only a sitemap named go to the queue (as
-  in one process: links first, then the orphans), then once an ``["e"]`` entry: the worker that leases it
-  offers the tasks' examples the crawl did not reach, exempt from max_pages and max_depth (as
-  :meth:`~crawler.spider.SiteSpider.on_idle` does in one process), then releases it. Workers never delete
+- ``idle``: called by a worker with nothing to do. The crawl goes in rounds, as in one process
+  (:meth:`~crawler.spider.SiteSpider.release_round`): a URL offered is held (``held``, a sorted set by
+  depth, and ``heldinfo``) until the queue is empty and no worker has anything in flight; then the held
+  URLs are admitted, shallowest first and in the order of their URLs within a depth, so the bounds keep
+  the same URLs as in one process whatever order the workers' responses arrive in. The crawl is finished
+  only when nothing is held either; before that, the URLs only a sitemap named are held for a round of
+  their own (as in one process: links first, then the orphans), then once an ``["e"]`` entry: the worker
+  that leases it offers the tasks' examples the crawl did not reach, exempt from max_pages and max_depth
+  (as :meth:`~crawler.spider.SiteSpider.on_idle` does in one process), then releases it. Workers never delete
   shared state; the coordinator (:func:`crawl_with_workers`) removes the run's keys once the run is
   finalized.
 
@@ -45,13 +49,26 @@ SITEMAP_SCORE = -1e15  # robots.txt and sitemaps before any page (priority 100 i
 DEPTH_STRIDE = 1e10  # queue score: depth * stride + sequence: breadth first, FIFO within a depth
 
 # Lua shared by the scripts: offer one URL. Returns 1 queued, 0 seen already, -1 cut by max_pages (first
-# time for this URL), -3 cut again, -2 refused by a trap bound. ``exempt``: not cut by max_pages (an example).
+# time for this URL), -3 cut again, -2 refused by a trap bound, 2 held for the next round. ``exempt``: not
+# cut by max_pages (an example); ``hold``: held for the next round (any URL but a start URL or an example,
+# until release_round admits it), with its least depth, and of equal depths the least way found ('link'
+# before 'redirect' before 'sitemap'), as in one process.
 _OFFER_FN = """
-local function offer(p, maxp, maxpat, maxq, url, depth, via, pat, pk, rep, exempt)
+local function offer(p, maxp, maxpat, maxq, url, depth, via, pat, pk, rep, exempt, hold)
   if redis.call('SISMEMBER', p..'seen', url) == 1 then return 0 end
   if not exempt and tonumber(redis.call('GET', p..'scheduled') or '0') >= maxp then
     if redis.call('SADD', p..'cut', url) == 1 then return -1 end
     return -3
+  end
+  if hold then
+    local known = redis.call('ZSCORE', p..'held', url)
+    local better = not known or depth < tonumber(known)
+    if known and depth == tonumber(known) then better = via < cjson.decode(redis.call('HGET', p..'heldinfo', url))[1] end
+    if better then
+      redis.call('ZADD', p..'held', depth, url)
+      redis.call('HSET', p..'heldinfo', url, cjson.encode({via, pat, pk, rep}))
+    end
+    return 2
   end
   redis.call('SADD', p..'seen', url)
   if rep == '1' then
@@ -74,6 +91,25 @@ local function offer(p, maxp, maxpat, maxq, url, depth, via, pat, pk, rep, exemp
 end
 """ % {"stride": DEPTH_STRIDE}
 
+# Lua shared by the scripts: admit the URLs held since the last round, shallowest first and, within a depth,
+# in the order of their URLs (a sorted set orders equal scores by their bytes, whatever Redis' locale);
+# true when any is queued.
+_ROUND_FN = """
+local function release_round(p, maxp, maxpat, maxq)
+  local held = redis.call('ZRANGE', p..'held', 0, -1, 'WITHSCORES')
+  if #held == 0 then return false end
+  local info = redis.call('HGETALL', p..'heldinfo')
+  redis.call('DEL', p..'held', p..'heldinfo')
+  local about = {}
+  for i = 1, #info, 2 do about[info[i]] = cjson.decode(info[i + 1]) end
+  for i = 1, #held, 2 do
+    local v = about[held[i]]
+    offer(p, maxp, maxpat, maxq, held[i], tonumber(held[i + 1]), v[1], v[2], v[3], v[4], false, false)
+  end
+  return redis.call('ZCARD', p..'queue') > 0
+end
+"""
+
 # ARGV: prefix, max_pages, max_pattern, max_query, then 7 per URL: kind, url, depth, via, pattern, path key,
 # repeated. kind 'q': offer; 'x': offer exempt from max_pages (the tasks' examples); 'k': mark seen and count
 # the reason (in pattern) once per URL; 'c': claim a URL the worker records itself without fetching (too
@@ -88,7 +124,7 @@ for i = 5, #ARGV, 7 do
   local r = 0
   if kind == 'q' or kind == 'x' then
     r = offer(p, maxp, maxpat, maxq, url, tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6],
-              kind == 'x')
+              kind == 'x', kind == 'q' and ARGV[i + 3] ~= 'start')
   elseif kind == 'd' then
     if redis.call('SISMEMBER', p..'seen', url) == 0 then redis.call('HINCRBY', p..'skipped', 'max_depth', 1) end
   elseif redis.call('SADD', p..'seen', url) == 1 then
@@ -157,24 +193,26 @@ REAP = _REAP_FN + "return reap(ARGV[1])"
 
 # ARGV: prefix, max_pages, max_pattern, max_query. 'work': the queue has entries; 'busy': other workers
 # have URLs in flight; 'done': the crawl is finished (and marked so). With nothing queued or in flight,
-# the URLs only a sitemap named are offered first (found_via sitemap, depth 1 as in one process), then,
-# once per run, the entry ["e"]: its worker offers the tasks' examples (kind 'x') before it releases it.
-IDLE = _OFFER_FN + _REAP_FN + """
+# the next round is admitted (the URLs held); when none is, the URLs only a sitemap named are held and
+# admitted (found_via sitemap, depth 1 as in one process), then, once per run, the entry ["e"]: its worker
+# offers the tasks' examples (kind 'x') before it releases it.
+IDLE = _OFFER_FN + _ROUND_FN + _REAP_FN + """
 local p = ARGV[1]
 local maxp, maxpat, maxq = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if redis.call('GET', p..'done') then return 'done' end
 reap(p)
 if redis.call('ZCARD', p..'queue') > 0 then return 'work' end
 if redis.call('HLEN', p..'inflight') > 0 then return 'busy' end
+if release_round(p, maxp, maxpat, maxq) then return 'work' end
 local pending = redis.call('HGETALL', p..'sitemap_pending')
 if #pending > 0 then
   redis.call('DEL', p..'sitemap_pending')
   redis.call('SET', p..'phase', 'sitemap')
   for i = 1, #pending, 2 do
     local v = cjson.decode(pending[i + 1])
-    offer(p, maxp, maxpat, maxq, pending[i], 1, 'sitemap', v[1], v[2], v[3])
+    offer(p, maxp, maxpat, maxq, pending[i], 1, 'sitemap', v[1], v[2], v[3], false, true)
   end
-  if redis.call('ZCARD', p..'queue') > 0 then return 'work' end
+  if release_round(p, maxp, maxpat, maxq) then return 'work' end
 end
 if redis.call('SETNX', p..'examples', '1') == 1 then
   redis.call('ZADD', p..'queue', 0, cjson.encode({'e'}))

@@ -31,12 +31,14 @@ class Progress:
         return ext
 
     def queue_size(self) -> int:
+        """URLs found and not yet fetched: held for the next round, scheduled or in flight."""
         engine = self.crawler.engine
         scheduler = getattr(engine, "scheduler", None) or getattr(getattr(engine, "_slot", None), "scheduler", None)
+        held = len(getattr(self.crawler.spider, "held", None) or ())
         try:
-            return len(scheduler) + len(engine.downloader.active)
+            return len(scheduler) + len(engine.downloader.active) + held
         except TypeError:
-            return 0
+            return held
 
     def spider_opened(self, spider):
         self.started = time.monotonic()

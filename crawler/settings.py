@@ -23,7 +23,8 @@ DEFAULTS = {
     "SPIDER_MODULES": [],
     "ROBOTSTXT_OBEY": True,
     "ROBOTSTXT_USER_AGENT": ROBOTS_AGENT,
-    # breadth first: shallow requests first (priority = -depth), FIFO within a depth
+    # breadth first: shallow requests first (priority = -depth), FIFO within a depth (the spider admits
+    # URLs in rounds: see SiteSpider.release_round)
     "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
     "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
     "DEPTH_LIMIT": 0,

@@ -4,7 +4,13 @@ Every decision about *whether* to fetch a URL is made in :meth:`SiteSpider.reque
 trap bounds, max_pages); every record is built by :meth:`SiteSpider.record_from_response` or
 :meth:`SiteSpider.record_from_failure`. Redirects are not followed transparently: the 3xx is recorded
 and its target scheduled as a URL of its own, so every hop has a record and none is lost to the
-duplicate filter. Breadth-first order comes from the request priority (``-depth``) and FIFO queues.
+duplicate filter.
+
+The crawl goes in rounds, breadth first: the URLs a round's pages lead to are held until the round is
+fetched, then admitted together in the order of their depth and URL (:meth:`SiteSpider.release_round`).
+Every bound that admits only some URLs (``max_pages``, ``max_depth``, ``max_urls_per_pattern``,
+``max_query_variants``) then keeps the same URLs in every crawl of an unchanged site, whatever order
+the responses arrive in.
 """
 
 from __future__ import annotations
@@ -75,6 +81,9 @@ class SiteSpider(scrapy.Spider):
         self.scheduled = 0
         self.skipped: dict[str, int] = {}
         self.cut: set[str] = set()  # URLs not scheduled because max_pages was reached
+        # the URLs found since the last round began, with the least depth and how each was found: admitted
+        # together, in the order of their depth and URL, when the round is fetched (release_round)
+        self.held: dict[str, tuple[int, str]] = {}
         self.frontier: list = []
         # URLs only a sitemap has named so far: fetched when the link crawl runs dry, so that links
         # (breadth first, with their real depth) always come first and max_pages keeps the shallowest
@@ -108,9 +117,11 @@ class SiteSpider(scrapy.Spider):
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     def request_for(self, url: str | None, depth: int, found_via: str, priority: int | None = None,
-                    exempt: bool = False):
-        """A Request for ``url`` when it should be fetched, else None (the reason is counted), or a record
-        of a URL that is refused with a reason the audit must show (a URL too long to fetch)."""
+                    exempt: bool = False, held: bool = False):
+        """A Request for ``url`` when it should be fetched, else None (the reason is counted, or the URL is
+        held for the next round: any URL but a start URL or a task's example), or a record of a URL that is
+        refused with a reason the audit must show (a URL too long to fetch). ``held``: the URL comes out of
+        the held URLs (release_round), to be decided now."""
         if url is None or url in self.seen:
             return None
         reason = self.scope.reason_out(url)
@@ -131,6 +142,11 @@ class SiteSpider(scrapy.Spider):
             if url not in self.cut:  # each URL once, however many pages link to it
                 self.cut.add(url)
                 self._skip("max_pages")
+            return None
+        if not held and not exempt and found_via != "start":
+            known = self.held.get(url)
+            if known is None or (depth, found_via) < known:  # the least depth; of equal ones 'link' first
+                self.held[url] = (depth, found_via)
             return None
         self.seen.add(url)
         if not self.traps.admit(url):
@@ -275,22 +291,38 @@ class SiteSpider(scrapy.Spider):
         yield from requests
 
     def on_idle(self, spider=None):
-        """The link crawl has run dry: fetch what only the sitemaps name (orphans), then carry on."""
+        """A round is fetched: the next one, of the URLs its pages led to; when there are none, what only
+        the sitemaps name (orphans, held for a round of their own); then the tasks' examples the crawl did
+        not reach (the classifier needs them). The crawl carries on while any of them is fetched."""
+        for step in (self.release_round, self.sitemap_only, self.release_round, self.missing_examples):
+            if step():
+                raise scrapy.exceptions.DontCloseSpider
+
+    def release_round(self) -> bool:
+        """Admit the URLs held since the last round, shallowest first and in the order of their URLs within a
+        depth; True when any is scheduled. What a bound keeps then depends only on the site: a round holds
+        every URL the round before it led to, and the bound keeps the first in this order. (Admitted as
+        they arrived, the URLs kept would depend on which responses came back first: two crawls of an
+        unchanged calendar would keep different months, and a page found first by a longer path would
+        lead past max_depth.)"""
+        held, self.held = self.held, {}
+        order = sorted(held, key=lambda url: (held[url][0], url))
+        return self._schedule(self.request_for(url, *held[url], held=True) for url in order)
+
+    def sitemap_only(self) -> bool:
         pending, self.sitemap_pending = self.sitemap_pending, {}
+        return self._schedule(self.request_for(url, 1, "sitemap") for url in pending)
+
+    def missing_examples(self) -> bool:
+        return self._schedule(self.request_for(url, depth, via, exempt=True) for url, depth, via in self.examples())
+
+    def _schedule(self, requests) -> bool:
         scheduled = False
-        for url in pending:
-            request = self.request_for(url, 1, "sitemap")
+        for request in requests:
             if isinstance(request, scrapy.Request):
                 self.crawler.engine.crawl(request)
                 scheduled = True
-        if not scheduled:  # then the tasks' examples the crawl did not reach: the classifier needs them
-            for url, depth, via in self.examples():
-                request = self.request_for(url, depth, via, exempt=True)
-                if isinstance(request, scrapy.Request):
-                    self.crawler.engine.crawl(request)
-                    scheduled = True
-        if scheduled:
-            raise scrapy.exceptions.DontCloseSpider
+        return scheduled
 
     def examples(self) -> list[tuple]:
         """The tasks' examples as the end of the crawl offers them, ``(url, depth, found_via)``, once: exempt

@@ -28,6 +28,9 @@ from .distributed import Frontier, connect
 from .spider import MAX_SITEMAPS, SiteSpider
 
 TICK = 0.1  # seconds between looks at Redis while the worker has nothing to do
+# a URL offered again is sent to Redis only when it is shallower, or as deep and found a less way ('link'
+# before 'redirect' before 'sitemap', the order Redis and one process keep of equal depths)
+VIA_RANK = {"link": 0, "redirect": 1, "sitemap": 2}
 
 
 class WorkerSpider(SiteSpider):
@@ -53,6 +56,7 @@ class WorkerSpider(SiteSpider):
         self.out_dir = Path(settings.get("LONGNECK_OUTPUT_DIR") or ".")
         self.concurrency = settings.getint("CONCURRENT_REQUESTS")
         self.leased: dict[tuple, str] = {}  # (kind, url) -> queue entry, until its work is written
+        self.offered: dict[str, int] = {}  # URL offered to a round -> depth * 4 + VIA_RANK (see follow)
         self.finished = False
         self.loop = None
         self._beat = 0.0
@@ -186,6 +190,10 @@ class WorkerSpider(SiteSpider):
         for url, depth, via in offers:
             if url is None or url in self.seen:
                 continue
+            known = self.offered.get(url)
+            rank = depth * 4 + VIA_RANK.get(via, 3)
+            if known is not None and rank >= known and not exempt:
+                continue  # offered already, no shallower: Redis holds it for the next round
             reason = self.scope.reason_out(url)
             if reason:
                 self.seen.add(url)
@@ -195,10 +203,14 @@ class WorkerSpider(SiteSpider):
             if depth > self.max_depth and not exempt:  # counted in Redis unless another worker has fetched it
                 entries.append(("d", url, depth, via, "", "", False))
                 continue
-            self.seen.add(url)
             if self.url_limit and len(url) > self.url_limit:
+                self.seen.add(url)
                 entries.append(("c", url, depth, via, "url too long", "", False))
             else:
+                if exempt or via == "start":
+                    self.seen.add(url)
+                else:  # held in Redis until the round ends: offered again if this worker finds it shallower
+                    self.offered[url] = rank
                 entries.append(("x" if exempt else "q", url, depth, via, *self.traps.keys(url)))
         for entry, result in zip(entries, self.frontier.offer(entries)):
             if entry[0] == "c" and result == 1:

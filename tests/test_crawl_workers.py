@@ -87,8 +87,8 @@ def test_two_workers_record_what_one_process_records(redis_url, site, clean, tmp
 
 def test_demo_site_with_workers_and_a_private_redis_equals_one_process(demo_server, tmp_path):
     """--workers without --redis: a private redis-server for the run. The demo has redirect chains, a 410,
-    robots.txt rules, an endless calendar and orphans. (Which URLs a trap bound lets through depends on the
-    order pages arrive, in one process too: the trap bound is checked on a site of its own below.)"""
+    robots.txt rules, an endless calendar and orphans. The crawl goes in rounds, so the calendar's months the
+    trap bound keeps are the same as in one process, whatever order the workers' responses arrive in."""
     import shutil
 
     if shutil.which("redis-server") is None:

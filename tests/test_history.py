@@ -259,7 +259,7 @@ def _version_1_history(url: str) -> None:
     engine = create_engine(url)
     meta.create_all(engine)
     with engine.begin() as conn:
-        conn.execute(insert(runs).values(id=1, site="Old", run_dir="/x/q1", audited_at="2026-08-30T06:00:00Z",
+        conn.execute(insert(runs).values(site="Old", run_dir="/x/q1", audited_at="2026-08-30T06:00:00Z",
                                          config_fingerprint="abc", tool_version="0.1", schema_version=1))
         conn.execute(insert(pages).values(run_id=1, url="http://old.example/a", status=200, task="none",
                                           recommendation="remove", content_hash="h"))
@@ -270,8 +270,8 @@ def _version_1_history(url: str) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_history_written_by_the_previous_version_gains_the_new_columns_in_place(backend, tmp_path, request):
-    """Schema 1 (before origins, targets and views): opened by this version, it keeps its rows and can be
-    read and written, on SQLite and on a real PostgreSQL."""
+    """Schema 1 (before origins, targets, views and the traps table): opened by this version, it keeps its
+    rows and can be read and written, on SQLite and on a real PostgreSQL."""
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     else:
@@ -296,6 +296,18 @@ def test_a_history_written_by_the_previous_version_gains_the_new_columns_in_plac
     store.merge_reviews(1, [{"url": "http://old.example/a", "decision": "remove", "notes": None,
                              "corrected_task": None, "target": "http://old.example/b"}], "other.xlsx", replace=True)
     assert store.decisions("Old")["http://old.example/a"]["target"] == "http://old.example/b"
+    # the traps table (schema 4) is created beside the old tables: the old run has no rows, and a new run
+    # with its crawl's trap report compares with it
+    assert store.traps(1) == []
+    new = store.record_run("Old", tmp_path / "q2", "abc", "0.2", {"origin": "http://old.example"},
+                           [{"url": "http://old.example/b?page=2", "status": 200}], [],
+                           trap_rows=[{"reason": "max-query-variants", "pattern": "old.example/b?page", "skipped": 4}])
+    assert store.traps(new) == [{"reason": "max-query-variants", "pattern": "old.example/b?page", "skipped": 4}]
+    from audit.changes import compare_runs
+
+    rows = compare_runs(store, 1, new).set_index("url")
+    assert rows.loc["http://old.example/a", "change"] == "gone"
+    assert rows.loc["http://old.example/b?page=2", "change"] == "new"
     store.close()
 
 
