@@ -835,7 +835,9 @@ def _record(store, run_dir, config, table, tasks, summary, trap_rows=()) -> dict
                                    ("best_depth_then", "best_depth"), ("stale_share_then", "stale_share"),
                                    ("competing_then", "competing_duplicates")):
             tasks[column] = [before.get(t, {}).get(field_name) for t in tasks["task"]]
+        tasks["decided"] = [_decided(changes, t) for t in tasks["task"]]
         tasks["slipped"] = [_slipped(row) for row in tasks.to_dict("records")]
+        tasks.drop(columns="decided", inplace=True)
     return {"changes": changes, "trend": store.series(site, also=run_id), "run_id": run_id}
 
 
@@ -852,12 +854,29 @@ class _PageRows:
                 yield {k: _scalar(v) for k, v in row.items()}
 
 
+def _decided(changes, task: str) -> int:
+    """How many pages a reviewer's decisions took out of ``task`` since the previous run, less those they
+    brought in: a corrected task, or a page removed or merged as decided (Changes: Cause decision)."""
+    if changes is None or not len(changes):
+        return 0
+    net = 0
+    for change, cause, then, now in zip(changes["change"], changes["cause"], changes["task_then"], changes["task_now"]):
+        if "decision" not in str(cause).split(", "):
+            continue
+        moved = "task" in str(change) or "gone" in str(change)
+        net += moved and then == task
+        net -= moved and now == task and then != task
+    return net
+
+
 def _slipped(row) -> M | None:
-    """Why a task looks worse than last time, or None. A Message: said in the workbook's language."""
+    """Why a task looks worse than last time, or None. A Message: said in the workbook's language. Pages
+    a reviewer's decisions took out of the task (``decided``) are not a slip."""
     why = []
     if row.get("best_depth_then") is not None and row.get("best_depth") is not None and row["best_depth"] > row["best_depth_then"]:
         why.append(M("best page deeper ({then} -> {now} clicks)", then=row["best_depth_then"], now=row["best_depth"]))
-    if row.get("pages_then") and row.get("pages") is not None and row["pages"] < row["pages_then"] and row["task"] != NONE:
+    if row.get("pages_then") and row.get("pages") is not None and row["task"] != NONE and \
+            row["pages"] + (row.get("decided") or 0) < row["pages_then"]:
         why.append(M("fewer pages ({then} -> {now})", then=row["pages_then"], now=row["pages"]))
     if row.get("stale_share_then") is not None and row.get("stale_share") is not None and \
             row["stale_share"] > row["stale_share_then"] + 0.05:

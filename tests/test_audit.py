@@ -301,3 +301,23 @@ def test_a_tasks_weight_is_read_from_its_own_pages_not_the_home_page_or_pages_in
     assert permit["views"] == 1050 and permit["at_stake"] == 1050 * 6
     assert permit["thin_share"] == 0 and permit["stale_share"] == round(1 / 3, 4)
     assert permit["competing_duplicates"] == 1
+
+
+def test_pages_a_reviewers_decisions_took_out_of_a_task_are_not_a_slip():
+    """The museum page's task corrected from passport to none, and a fees page removed as decided: passport
+    has two pages fewer, by the reviewer's hand; a page gone from the site (cause site) still is a slip."""
+    import pandas as pd
+
+    from audit.pipeline import _decided, _slipped
+
+    changes = pd.DataFrame([
+        {"url": "/visitors/museum", "change": "task", "cause": "decision", "task_then": "passport", "task_now": "none"},
+        {"url": "/passport-fees-2016", "change": "gone", "cause": "decision", "task_then": "passport", "task_now": None},
+        {"url": "/passport/old-form", "change": "gone", "cause": "site", "task_then": "passport", "task_now": None},
+        {"url": "/bins/x", "change": "task", "cause": "decision", "task_then": "none", "task_now": "bins"},
+    ])
+    assert _decided(changes, "passport") == 2 and _decided(changes, "bins") == -1 and _decided(None, "bins") == 0
+    row = {"task": "passport", "pages_then": 19, "decided": _decided(changes, "passport")}
+    assert _slipped({**row, "pages": 17}) is None
+    assert _slipped({**row, "pages": 16}) == "fewer pages (19 -> 16)"  # the page the site lost
+    assert _slipped({"task": "bins", "pages_then": 5, "pages": 5, "decided": -1})  # one in by review, one lost
