@@ -484,6 +484,9 @@ def _signals(run_dir, result, settings, collector):
     table, hashes = collector.finish(valued)
     if table.empty:
         raise RunError(f"{Path(run_dir) / 'pages.jsonl'} holds no pages: nothing to audit")
+    from .signals import distrust_stamps
+
+    distrust_stamps(table)  # a static server's copy time on most pages is not their age
     cls = result.table.set_index("url")
     for column in ("task", "confidence", "runner_up", "why", "seed"):
         values = table["url"].map(cls[column]) if len(cls) else pd.Series([None] * len(table))

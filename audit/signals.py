@@ -35,6 +35,29 @@ CONTENT_DATES = ("meta_modified", "jsonld_modified", "text_modified", "office_mo
                  "sitemap_lastmod", "meta_published", "jsonld_published", "text_published", "office_created",
                  "pdf_created")
 LAST_RESORT = "HTTP Last-Modified (last resort: no date on the page)"
+# the last resort when most pages that have only it share one date: a copy or clock time, not the pages' own
+STAMPED = "HTTP Last-Modified, the same on most pages (the server's copy or clock time): not used"
+STAMP_SHARE, STAMP_MIN = 0.8, 10  # the share of such pages with the same date, and how many there must be
+
+
+def distrust_stamps(table) -> int:
+    """Drop the Last-Modified dates that say when the server copied its files or what its clock said, not
+    when a page changed: when at least ``STAMP_MIN`` pages are dated by the last resort only and
+    ``STAMP_SHARE`` of them share one date, the pages of that date get no date (age unknown) and the
+    source ``STAMPED``. Pages whose Last-Modified differs keep theirs (a file changed on its own). Returns
+    how many pages lost their date."""
+    last = table["newest_date_source"] == LAST_RESORT
+    if int(last.sum()) < STAMP_MIN:
+        return 0
+    dates = table.loc[last, "newest_date"]
+    counts = dates.value_counts()
+    if counts.empty or counts.iloc[0] < STAMP_SHARE * int(last.sum()):
+        return 0
+    stamped = last & (table["newest_date"] == counts.index[0])
+    table.loc[stamped, "newest_date"] = None
+    table.loc[stamped, "age_days"] = None
+    table.loc[stamped, "newest_date_source"] = STAMPED
+    return int(stamped.sum())
 # the crawl's own error texts (crawler.spider.describe_failure, too_long_record, crawler.finalize): the
 # common ones, most specific first. crawl_error makes them Messages, the English text exactly as the crawl
 # wrote it (the tables, the history and the CSV files keep it), said in the workbook's language when the

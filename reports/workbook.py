@@ -124,8 +124,9 @@ CHANGE_KINDS = ("new", "gone", "task", "recommendation", "content", "status")  #
 FOLLOW_STATES = ("done", "not done", "not checked")  # Follow-through: Done
 FOUND_VIA = ("start", "link", "redirect", "sitemap", "example")  # Pages: Found via (as the crawl offered it)
 LAST_RESORT = "HTTP Last-Modified (last resort: no date on the page)"  # audit.signals.LAST_RESORT
+STAMPED = "HTTP Last-Modified, the same on most pages (the server's copy or clock time): not used"  # audit.signals.STAMPED
 # Pages: Newest date source, the parts said (with "{kind} properties": PDF, DOCX ... properties)
-DATE_SOURCES = ("meta tag", "text", "document properties", "sitemap lastmod", LAST_RESORT)
+DATE_SOURCES = ("meta tag", "text", "document properties", "sitemap lastmod", LAST_RESORT, STAMPED)
 REDIRECTS_COLUMNS = {"From": "from", "To": "to", "Status": "status", "Recommendation": "recommendation",
                      "Reasons": "reasons"}
 BROKEN_COLUMNS = {"Source page": "source", "Target URL": "target", "Anchor text": "anchor",

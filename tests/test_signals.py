@@ -111,3 +111,26 @@ def test_page_kinds_tell_the_page_from_news_about_it(path, title, kind):
     from audit.text import page_kind
 
     assert page_kind(path, title, title) == kind
+
+
+def test_a_last_modified_most_pages_share_is_the_servers_time_not_their_age():
+    """A static server stamps its copy time on every file: when most pages dated only by Last-Modified share
+    one date, those pages' age is unknown (not 0 days); a page whose Last-Modified differs keeps it, and
+    the pages dated by their content are left alone."""
+    import pandas as pd
+
+    from audit.signals import LAST_RESORT, STAMPED, distrust_stamps
+
+    def table(stamped: int, own: int):
+        rows = [("2026-11-30", LAST_RESORT, 0)] * stamped + [("2019-05-01", LAST_RESORT, 2770)] * own
+        rows += [("2015-03-01", "text", 4292)]
+        return pd.DataFrame(rows, columns=["newest_date", "newest_date_source", "age_days"], dtype=object)
+
+    t = table(10, 2)
+    assert distrust_stamps(t) == 10
+    assert list(t["newest_date_source"]) == [STAMPED] * 10 + [LAST_RESORT] * 2 + ["text"]
+    assert t["age_days"].tolist() == [None] * 10 + [2770, 2770, 4292] and t["newest_date"].iloc[0] is None
+    few = table(8, 1)  # too few pages to tell a stamp from a site edited on one day
+    assert distrust_stamps(few) == 0 and few["age_days"].iloc[0] == 0
+    mixed = table(10, 4)  # 71% share the date: files changed on their own
+    assert distrust_stamps(mixed) == 0
