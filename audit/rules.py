@@ -84,6 +84,20 @@ def _views(p) -> float:
     return p.views if isinstance(p.views, (int, float)) and p.views == p.views else 0
 
 
+class Advised:
+    """A rule's detail whose last clause is advice for one recommendation ("take those links out" is how a page
+    is removed): ``full`` (the facts and the advice) when the page's recommendation is one of ``when``, else
+    ``facts`` alone. A page a protect or keep rule decides never carries advice to remove, demote or noindex it."""
+
+    __slots__ = ("facts", "full", "when")
+
+    def __init__(self, facts: M, full: M, when: tuple):
+        self.facts, self.full, self.when = facts, full, when
+
+    def said(self, recommendation: str) -> M:
+        return self.full if recommendation in self.when else self.facts
+
+
 def _decided(p) -> bool:
     return isinstance(p.decision_before, str) and bool(p.decision_before)
 
@@ -354,8 +368,11 @@ def no_task_unused(p, s):
         traffic = _count(_views(p), "page view") if s["analytics"] else M("not in the navigation")
         linked = p.inlinks_body + getattr(p, "inlinks_crumb", 0)
         if linked:
-            return M("serves no top task, {traffic}, no links from top-task pages, yet linked from {pages}: take "
-                     "those links out", traffic=traffic, pages=_count(linked, "page"))
+            pages = _count(linked, "page")
+            return Advised(M("serves no top task, {traffic}, no links from top-task pages, yet linked from {pages}",
+                             traffic=traffic, pages=pages),
+                           M("serves no top task, {traffic}, no links from top-task pages, yet linked from {pages}: "
+                             "take those links out", traffic=traffic, pages=pages), ("remove",))
         return M("serves no top task, {traffic}, no links from top-task pages", traffic=traffic)
     return None
 
@@ -367,12 +384,16 @@ def no_task_in_nav(p, s):
     if _sure_no_task(p, s) and p.inlinks_nav > 0:
         if s["analytics"]:
             views = _count(_views(p), "page view")
-            return M("serves no top task, in the navigation of {n} pages, {views}" if _used(p, s) else
-                     "serves no top task, in the navigation of {n} pages, {views}: demote first, remove in a later "
-                     "run if still unused", n=p.inlinks_nav, views=views)
-        return M("serves no top task, in the navigation of {n} pages" if _used(p, s) else
-                 "serves no top task, in the navigation of {n} pages: demote first, remove in a later run if still "
-                 "unused", n=p.inlinks_nav)
+            facts = M("serves no top task, in the navigation of {n} pages, {views}", n=p.inlinks_nav, views=views)
+            if _used(p, s):
+                return facts
+            return Advised(facts, M("serves no top task, in the navigation of {n} pages, {views}: demote first, "
+                                    "remove in a later run if still unused", n=p.inlinks_nav, views=views), ("demote",))
+        facts = M("serves no top task, in the navigation of {n} pages", n=p.inlinks_nav)
+        if _used(p, s):
+            return facts
+        return Advised(facts, M("serves no top task, in the navigation of {n} pages: demote first, remove in a later "
+                                "run if still unused", n=p.inlinks_nav), ("demote",))
     return None
 
 
@@ -531,22 +552,26 @@ def recommend(page, rules: list[Rule], settings: dict) -> tuple[str, list[str]]:
 
 def decide(page, rules: list[Rule], settings: dict) -> tuple[str, list[str], int | None]:
     """(recommendation, reasons, index in reasons of the one that decided, None when none did)."""
-    decision, reasons, decided = None, [], None
+    decision, fired, decided = None, [], None
     broken = None
     for rule in rules:
         detail = rule.check(page, settings)
         if detail is None:
             continue
-        reasons.append(M.plain("{code}: {detail}", code=rule.code, detail=detail))
+        fired.append((rule.code, detail))
         if rule.name == "broken_links":
-            broken = len(reasons) - 1
+            broken = len(fired) - 1
         if decision is None and rule.recommend:
             decision = page.review_recommends if rule.recommend == DECISION else rule.recommend
-            decided = len(reasons) - 1
+            decided = len(fired) - 1
     if decision in (None, "keep") and page.broken_links and page.status == 200:
         decision = "fix"  # kept (protected, popular, a hub ...) never means leaving its links broken
         decided = broken
-    return decision or "keep", reasons, decided
+    decision = decision or "keep"
+    # advice only for the recommendation given: a kept (protected) page is never told to lose its links
+    reasons = [M.plain("{code}: {detail}", code=code, detail=detail.said(decision) if isinstance(detail, Advised)
+                       else detail) for code, detail in fired]
+    return decision, reasons, decided
 
 
 def rules_toml(order=None) -> str:

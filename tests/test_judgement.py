@@ -111,3 +111,19 @@ def test_the_protected_column_says_what_the_rules_kept(judged):
     for path in ("/council/councillors", "/gemeente/notulen-raadsvergadering", "/about/cookies/"):
         assert judged["pages"][path]["Protected"] is True, path
     assert judged["pages"]["/news/2018/"]["Protected"] is False
+
+
+def test_a_kept_page_carries_no_advice_for_another_recommendation(judged):
+    """A page a protect or keep rule decides keeps the other rules' facts, never their advice: the council's
+    minutes are not to be unlinked ("take those links out" is how a page is removed), nor the cookie page
+    demoted ("demote first, remove in a later run"). Where the rule's own recommendation is given, it is."""
+    pages = judged["pages"]
+    for path in ("/about/cookies/", "/council/councillors", "/gemeente/notulen-raadsvergadering", "/about/budget-2019"):
+        row = pages[path]
+        assert row["Recommendation"] == "keep" and "serves no top task" in row["Reasons"], row["Reasons"]
+        assert "take those links out" not in row["Reasons"] and "demote first" not in row["Reasons"], row["Reasons"]
+    assert "in the navigation of" in pages["/about/cookies/"]["Reasons"]  # the facts stay
+    assert "yet linked from 1 page" in pages["/council/councillors"]["Reasons"]
+    assert "demote first, remove in a later run if still unused" in pages["/news/"]["Reasons"]
+    assert pages["/about/old-logo"]["Why"].startswith("Remove: serves no top task")
+
