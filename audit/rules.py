@@ -400,13 +400,21 @@ def no_task_in_nav(p, s):
 def no_task(p, s):
     """A page that serves no top task (the classifier is sure of it), still used, not in the navigation:
     noindex, so it stays reachable (never block it in robots.txt, or the noindex is never seen) without
-    crowding out the top tasks."""
+    crowding out the top tasks. The reason says so: still read (or still linked from top-task pages), so
+    keep it reachable and take it out of search."""
     if _sure_no_task(p, s) and _used(p, s) and p.inlinks_nav == 0:
         links = _count(p.inlinks_valued, "link")
-        if s["analytics"]:
-            return M("serves no top task, {views}, {links} from top-task pages", views=_count(_views(p), "page view"),
-                     links=links)
-        return M("serves no top task, {links} from top-task pages", links=links)
+        if not s["analytics"]:
+            return Advised(M("serves no top task, {links} from top-task pages", links=links),
+                           M("serves no top task, {links} from top-task pages: still linked, so keep it reachable "
+                             "and take it out of search", links=links), ("noindex",))
+        views = _count(_views(p), "page view")
+        facts = M("serves no top task, {views}, {links} from top-task pages", views=views, links=links)
+        if _views(p) >= s["low_traffic"]:
+            return Advised(facts, M("serves no top task, {views}, {links} from top-task pages: still read, so keep "
+                                    "it reachable and take it out of search", views=views, links=links), ("noindex",))
+        return Advised(facts, M("serves no top task, {views}, {links} from top-task pages: still linked, so keep it "
+                                "reachable and take it out of search", views=views, links=links), ("noindex",))
     return None
 
 

@@ -127,3 +127,10 @@ def test_a_kept_page_carries_no_advice_for_another_recommendation(judged):
     assert "demote first, remove in a later run if still unused" in pages["/news/"]["Reasons"]
     assert pages["/about/old-logo"]["Why"].startswith("Remove: serves no top task")
 
+
+def test_a_noindex_says_why_in_plain_words(judged):
+    """Facts alone ("serves no top task, 150 page views") read like a case for keeping the page: the Why of a
+    noindex ends with the conclusion."""
+    assert judged["pages"]["/news/library-reopens"]["Why"] == (
+        "Noindex: serves no top task, 150 page views, 0 links from top-task pages: still read, so keep it reachable "
+        "and take it out of search")
