@@ -21,7 +21,7 @@ from reports.i18n import Message as M
 
 from .config import ConfigError, _suggest
 from .signals import LAST_RESORT, crawl_error
-from .text import is_news
+from .text import dated_path, is_news
 
 RECOMMENDATIONS = ("keep", "improve", "merge", "demote", "noindex", "remove", "fix")
 DECISION = "decision"  # in a rule list: the reviewer's decision carried forward (see the rule reviewed)
@@ -41,6 +41,7 @@ REASONS = {
     "blocked": "robots.txt disallows the URL, so it was not fetched.",
     "duplicate": "The same main text as the cluster's best page.",
     "near-duplicate": "Main text nearly the same as the cluster's best page (MinHash similarity), or the same top-task page written twice (TF-IDF cosine of the main texts at least [audit] similar_threshold).",
+    "superseded": "A top-task page its task's current page replaces: its title, h1 or URL slug names only past years ([audit] superseded_years; a season such as 2018/19 by the year it ends); merged (301) into the current page. Not records (protect_kinds), news or events.",
     "no-task": "The page serves none of the top tasks.",
     "low-confidence": "The classifier is unsure of the page's task: check it.",
     "low-traffic": "Fewer page views than [audit] low_traffic (with analytics).",
@@ -284,6 +285,43 @@ def near_duplicate(p, s):
     return None
 
 
+def _sure_task(p, s) -> bool:
+    """A top-task page whose task the classifier is sure of (or a label gives)."""
+    return _task_page(p) and (p.seed or (p.confidence is not None and p.confidence >= s["low_confidence"]))
+
+
+def _past_year(p, s) -> bool:
+    """The title, h1 or URL slug names only years at least [audit] superseded_years before the crawl's."""
+    years = s.get("superseded_years", 1)
+    ago = getattr(p, "years_ago", None)
+    return bool(years) and ago is not None and ago == ago and ago >= years
+
+
+def _current_page(p):
+    current = getattr(p, "current_page", None)
+    return current if isinstance(current, str) and current != p.url else None
+
+
+def superseded(p, s):
+    """A top-task page that a current page of its task replaces: its title, h1 or URL slug names only years at
+    least [audit] superseded_years before the crawl's ("Passport fees 2016"; a season such as "2018/19" counts
+    by the year it ends, "since 2015" not at all). Its visitors and links are better served by the current
+    page: merge it (301) into the task's best current page (chosen as the Tasks sheet's Best page, among the
+    task's pages that name no past year). Records (page kinds in [audit] protect_kinds: budgets, annual
+    reports, minutes), news and events are not superseded, and the classifier must be sure of the task."""
+    current = _current_page(p)
+    if current is None or p.status != 200 or p.content_type != "text/html" or not _sure_task(p, s):
+        return None
+    kind = getattr(p, "kind", None)
+    path = unquote(urlsplit(p.url).path)
+    if (isinstance(kind, str) and kind in s.get("protect_kinds", ())) or is_news(path) or dated_path(path):
+        return None
+    if _past_year(p, s):
+        return M("names {year}, a past year: the current page for {task} is {url}", year=p.year_named, task=p.task,
+                 url=current)
+    return None
+
+
 def canonicalised(p, s):
     """The page tells search engines that another URL is the one to show."""
     return M("canonical is {url}", url=p.canonical) if p.canonicalised and not p.noindex else None
@@ -479,6 +517,7 @@ RULE_FUNCTIONS: dict[str, tuple[str, Callable]] = {
     "noindex": ("noindex", noindex),
     "low_confidence": ("low-confidence", low_confidence),
     "uncertain_no_task": ("low-confidence", uncertain_no_task),
+    "superseded": ("superseded", superseded),
     "low_traffic": ("low-traffic", low_traffic),
     "no_task_unused": ("no-task", no_task_unused),
     "no_task_in_nav": ("no-task", no_task_in_nav),
@@ -546,7 +585,7 @@ DEFAULT_ORDER = [
     ("redirect", "keep"), ("blocked", "keep"), ("duplicate", "merge"), ("near_duplicate", "merge"),
     ("canonicalised", ""), ("noindex", ""), ("low_confidence", ""), ("low_traffic", ""),
     ("protected_kind", "keep"), ("hub", "keep"), ("upcoming", "keep"), ("current_news", "keep"), ("high_traffic", "keep"),
-    ("uncertain_no_task", "keep"), ("no_task_unused", "remove"), ("no_task_in_nav", "demote"), ("no_task", "noindex"),
+    ("uncertain_no_task", "keep"), ("superseded", "merge"), ("no_task_unused", "remove"), ("no_task_in_nav", "demote"), ("no_task", "noindex"),
     ("broken_links", "fix"), ("thin", "improve"), ("stale", "improve"), ("deep", "improve"),
     ("orphan", "improve"),
 ]

@@ -97,7 +97,7 @@ def test_no_redirect_contradicts_the_recommendations(judged):
             assert target["Redirect status"] is None, "a redirect to a redirected page"
     for path, row in pages.items():  # nothing is merged into a page that is removed
         if row["Recommendation"] == "merge":
-            assert by_url[row["Duplicate of"]]["Recommendation"] != "remove", path
+            assert by_url[row["Duplicate of"] or row["Redirect to"]]["Recommendation"] != "remove", path
 
 
 def test_the_protected_kinds_are_in_the_settings_sheet(judged):
@@ -134,3 +134,17 @@ def test_a_noindex_says_why_in_plain_words(judged):
     assert judged["pages"]["/news/library-reopens"]["Why"] == (
         "Noindex: serves no top task, 150 page views, 0 links from top-task pages: still read, so keep it reachable "
         "and take it out of search")
+
+
+def test_a_page_naming_a_past_year_is_merged_into_its_tasks_current_page(judged):
+    """"Council tax 2018/19" is superseded by the council tax page: merged (301) into it, with the reason in
+    plain words. A season ending in the crawl's year, "since 2015", a record (an annual report) and news about
+    the task name years too, and are not superseded."""
+    origin, pages = judged["origin"], judged["pages"]
+    row = pages["/council-tax/council-tax-2018-19"]
+    assert row["Why"].startswith(f"Merge: superseded by a current page (names 2018/19, a past year: the current page "
+                                 f"for council-tax is {origin}/council-tax/pay)"), row["Why"]
+    assert row["Duplicate of"] is None
+    for path in judgement_site.NOT_SUPERSEDED:
+        assert "superseded" not in codes(pages[path]["Reasons"]), (path, pages[path]["Reasons"])
+        assert pages[path]["Recommendation"] != "merge", path
