@@ -562,16 +562,18 @@ def _duplicates(table, hashes, settings, has_traffic: bool) -> dict:
 
 
 def _current_pages(table, settings, has_traffic: bool) -> None:
-    """Adds current_page: for each top-task page that names only past years (rules.superseded), its task's
-    best current page, where its visitors are sent: chosen as the Tasks sheet's Best page is (_best_of: most
-    inlinks, then the shallowest ...), among the task's HTML 200 pages the classifier is sure of that are
-    indexable, not a start page, not a copy merged elsewhere and name no past year themselves."""
+    """Adds current_page: for each top-task page that names only past years, or is noindex and out of date
+    (stale, an archive; rules.superseded, rules.noindex), its task's best current page, where its visitors are
+    sent: chosen as the Tasks sheet's Best page is (_best_of: most inlinks, then the shallowest ...), among the
+    task's HTML 200 pages the classifier is sure of that are indexable, not a start page, not a copy merged
+    elsewhere, not an archive, and name no past year themselves."""
     n = len(table)
     current: list = [None] * n
     years = settings.get("superseded_years", 1)
     cols = {c: table[c].tolist() for c in ("url", "task", "depth", "inlinks_body", "inlinks_nav", "views", "found_via",
                                             "status", "content_type", "confidence", "seed", "noindex",
-                                            "canonicalised", "duplicate_of", "years_ago")} if n and years else {}
+                                            "canonicalised", "duplicate_of", "years_ago", "archived",
+                                            "age_days")} if n else {}
     task, ago = cols.get("task"), cols.get("years_ago")
 
     def task_page(i):
@@ -579,15 +581,19 @@ def _current_pages(table, settings, has_traffic: bool) -> None:
                 and cols["content_type"][i] == "text/html")
 
     def past(i):
-        return ago[i] is not None and ago[i] == ago[i] and ago[i] >= years
+        return bool(years) and ago[i] is not None and ago[i] == ago[i] and ago[i] >= years
+
+    def out_of_date(i):
+        age = cols["age_days"][i]
+        return past(i) or cols["archived"][i] or (age is not None and age == age and age > settings["stale_days"])
 
     queries: dict = {}
     for i in range(n if cols else 0):
-        if task_page(i) and past(i):
+        if task_page(i) and (past(i) or (cols["noindex"][i] and out_of_date(i))):
             queries.setdefault(task[i], []).append(i)
     pages: dict = {}
     for i in range(n if queries else 0):
-        if (task[i] in queries and task_page(i) and not past(i) and not cols["noindex"][i]
+        if (task[i] in queries and task_page(i) and not past(i) and not cols["archived"][i] and not cols["noindex"][i]
                 and not cols["canonicalised"][i] and cols["found_via"][i] != "start"
                 and not isinstance(cols["duplicate_of"][i], str)
                 and (cols["seed"][i] or (cols["confidence"][i] or 0) >= settings["low_confidence"])):

@@ -41,7 +41,7 @@ REASONS = {
     "blocked": "robots.txt disallows the URL, so it was not fetched.",
     "duplicate": "The same main text as the cluster's best page.",
     "near-duplicate": "Main text nearly the same as the cluster's best page (MinHash similarity), or the same top-task page written twice (TF-IDF cosine of the main texts at least [audit] similar_threshold).",
-    "superseded": "A top-task page its task's current page replaces: its title, h1 or URL slug names only past years ([audit] superseded_years; a season such as 2018/19 by the year it ends); merged (301) into the current page. Not records (protect_kinds), news or events.",
+    "superseded": "A top-task page its task's current page replaces: its title, h1 or URL slug names only past years ([audit] superseded_years; a season such as 2018/19 by the year it ends), or it is already noindex and out of date (stale, or an archive) yet much visited; merged (301) into the current page. Not records (protect_kinds), news or events.",
     "no-task": "The page serves none of the top tasks.",
     "low-confidence": "The classifier is unsure of the page's task: check it.",
     "low-traffic": "Fewer page views than [audit] low_traffic (with analytics).",
@@ -297,6 +297,12 @@ def _past_year(p, s) -> bool:
     return bool(years) and ago is not None and ago == ago and ago >= years
 
 
+def _out_of_date(p, s) -> bool:
+    """Stale, naming only past years, or an archive by its own account: never to be shown in search again."""
+    return (p.age_days is not None and p.age_days > s["stale_days"]) or _past_year(p, s) \
+        or bool(getattr(p, "archived", False))
+
+
 def _current_page(p):
     current = getattr(p, "current_page", None)
     return current if isinstance(current, str) and current != p.url else None
@@ -305,8 +311,10 @@ def _current_page(p):
 def superseded(p, s):
     """A top-task page that a current page of its task replaces: its title, h1 or URL slug names only years at
     least [audit] superseded_years before the crawl's ("Passport fees 2016"; a season such as "2018/19" counts
-    by the year it ends, "since 2015" not at all). Its visitors and links are better served by the current
-    page: merge it (301) into the task's best current page (chosen as the Tasks sheet's Best page, among the
+    by the year it ends, "since 2015" not at all), or it is already noindex and out of date (stale, or an
+    archive by its own account) yet still much visited (at least [audit] high_traffic page views: people
+    reach it by links and bookmarks). Its visitors and links are better served by the current page: merge
+    it (301) into the task's best current page (chosen as the Tasks sheet's Best page, among the
     task's pages that name no past year). Records (page kinds in [audit] protect_kinds: budgets, annual
     reports, minutes), news and events are not superseded, and the classifier must be sure of the task."""
     current = _current_page(p)
@@ -319,6 +327,9 @@ def superseded(p, s):
     if _past_year(p, s):
         return M("names {year}, a past year: the current page for {task} is {url}", year=p.year_named, task=p.task,
                  url=current)
+    if p.noindex and _out_of_date(p, s) and s["analytics"] and _views(p) >= s.get("high_traffic", float("inf")):
+        return M("already noindex and out of date, yet {n:,} page views: the current page for {task} is {url}",
+                 n=int(_views(p)), task=p.task, url=current)
     return None
 
 
@@ -330,12 +341,22 @@ def canonicalised(p, s):
 def noindex(p, s):
     """The page already asks search engines not to index it. With analytics, a page that many people still
     use (at least [audit] high_traffic page views) is named as such: if they look for it, the noindex may
-    be what keeps them from finding it."""
+    be what keeps them from finding it. Not when it is out of date (stale, naming only past years, or an
+    archive): such a page stays out of search, and its visitors are sent to its task's current page (rule
+    superseded)."""
     if not (p.noindex and p.status == 200):
         return None
     if s["analytics"] and _views(p) >= s.get("high_traffic", float("inf")):
-        return M("already noindex, yet {n:,} page views: if people search for it, let search engines show it",
-                 n=int(_views(p)))
+        n = int(_views(p))
+        if not _out_of_date(p, s):
+            return M("already noindex, yet {n:,} page views: if people search for it, let search engines show it", n=n)
+        facts = M("already noindex, yet {n:,} page views, out of date", n=n)
+        current = _current_page(p) if _task_page(p) else None
+        if current:
+            return Advised(facts, M("already noindex, yet {n:,} page views, out of date: keep it out of search and "
+                                    "redirect its visitors to {url}", n=n, url=current), ("merge",))
+        return Advised(facts, M("already noindex, yet {n:,} page views, out of date: keep it out of search; bring it "
+                                "up to date or redirect its visitors to a current page", n=n), ("improve",))
     return M("already noindex")
 
 

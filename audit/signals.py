@@ -24,7 +24,7 @@ import numpy as np
 from crawler.words import words as _words
 from reports.i18n import Message as M
 
-from .text import fold, named_year, page_kind
+from .text import fold, is_archive, named_year, page_kind
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
@@ -392,7 +392,8 @@ class Collector:
     COLUMNS = ("url", "final_url", "status", "error", "content_type", "title", "word_count", "depth", "found_via",
                "in_sitemap", "robots_blocked", "meta_robots", "x_robots_tag", "canonical", "canonicalised", "noindex",
                "redirect_hops", "redirect_loop", "newest_date", "newest_date_source", "age_days", "language",
-               "content_hash", "protected", "kind", "folder", "crumb", "url_month_ahead", "year_named", "years_ago")
+               "content_hash", "protected", "kind", "folder", "crumb", "url_month_ahead", "year_named", "years_ago",
+               "archived")
     REGIONS = {"body": 0, "nav": 1, "crumb": 2}
     # columns with few distinct values: each value kept once (a million pages' 'text/html' held 58 MB)
     FEW_VALUES = frozenset({"error", "content_type", "found_via", "meta_robots", "x_robots_tag", "newest_date",
@@ -476,6 +477,7 @@ class Collector:
             month_ahead(url, fetched),
             year[0] if year else None,
             fetched.year - year[1] if year and fetched else None,
+            status == 200 and is_archive(path, title, h1),
         )
         shared = self._shared
         for name, value in zip(self.COLUMNS, values):

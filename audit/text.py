@@ -217,6 +217,20 @@ def named_year(url_path: str, title: str = "", h1: str = "") -> tuple[str, int] 
     return best
 
 
+# An archive of the page's subject ("Parking tariffs archive", /parking-fines-archive): kept for the record,
+# out of date by its own account (folded, as a URL segment or a part of one, or a word of the title or h1).
+ARCHIVE = frozenset(fold(w) for w in "archive archives archived archief gearchiveerd archiv archiviert "
+                                     "arhiva arhivă архив αρχειο 归档".split())
+
+
+def is_archive(url_path: str, title: str = "", h1: str = "") -> bool:
+    """Does the page call itself an archive (its URL's last segment, title or h1)?"""
+    slug = (url_path or "").rstrip("/").rsplit("/", 1)[-1]
+    if _names_section(slug, ARCHIVE):
+        return True
+    return any(not ARCHIVE.isdisjoint(tokens(fold(text))) for text in (title, h1) if text)
+
+
 @lru_cache(maxsize=None)
 def _news_words() -> frozenset:
     return _NOT_THE_PAGE | frozenset(fold(w) for w in NEWS.split())

@@ -53,7 +53,21 @@ PAGES = {
         "These were the parking fine tariffs in 2015: a fine was 60 euro, 30 euro when paid within two weeks."),
         [], '<meta name="robots" content="noindex">'),
     "/council-tax/pay": ("Pay your council tax", COUNCIL_TAX, ["/council-tax/discounts", "/council-tax/council-tax-2018-19",
-                                                               SEASON_PATH, "/council-tax/annual-report-2019"], ""),
+                                                               SEASON_PATH, "/council-tax/annual-report-2019",
+                                                               "/council-tax/discounts-archive", "/council-tax/payment-dates",
+                                                               "/council-tax/moving-home"], ""),
+    # already noindex, much visited, out of date by its own account (an archive) or by its date (stale):
+    # never to be shown in search again; superseded by the council tax page
+    "/council-tax/discounts-archive": ("Council tax discounts archive", (
+        "Discounts of earlier years: the second home discount and the empty property discount, both ended."),
+        [], '<meta name="robots" content="noindex">'),
+    "/council-tax/payment-dates": ("Council tax payment dates", (
+        "Instalments are due on the first of each month from April to January."), [],
+        '<meta name="robots" content="noindex"><meta name="dcterms.modified" content="2019-05-01">'),
+    # noindex, much visited, current: people may be searching for it
+    "/council-tax/moving-home": ("Moving home: tell us for council tax", (
+        "Tell us the date you move in or out and your new address; we close your account and send a final bill."),
+        [], '<meta name="robots" content="noindex">'),
     # a past season: superseded by the council tax page
     "/council-tax/council-tax-2018-19": ("Council tax 2018/19", (
         "The band D council tax for 2018/19 was 1,640 euro, payable in ten instalments from April 2018."), [], ""),
@@ -158,14 +172,16 @@ LABELS = {"/residents/parking/pay-a-parking-fine": "parking", "/businesses/parki
               ("/news", "/about", "/council/", "/gemeente", "/sections", "/events"))},
           "/residents/parking/permit-zones": "parking", "/residents/parking/parking-fines-2015": "parking",
           "/council-tax/council-tax-2018-19": "council-tax", SEASON_PATH: "council-tax",
-          "/council-tax/annual-report-2019": "council-tax", "/news/2019/parking-wardens-2019": "parking"}
+          "/council-tax/annual-report-2019": "council-tax", "/council-tax/discounts-archive": "council-tax",
+          "/council-tax/payment-dates": "council-tax", "/council-tax/moving-home": "council-tax", "/news/2019/parking-wardens-2019": "parking"}
 VIEWS = {"/": 9000, "/residents/parking/pay-a-parking-fine": 2500, "/businesses/parking/pay-a-parking-fine": 40,
          "/council-tax/pay": 1800, "/news/": 3, "/news/2018/": 2, "/news/2018/council-tax-bills-sent-out": 3,
          "/about/cookies/": 2, "/sections/leisure": 3412, "/about/old-logo": 0, "/about/old-logo-copy": 0,
          "/old-news": 1, "/news/bridge-street-closed": 150, "/news/library-reopens": 150,
          "/about/parking-tariffs-archive": 5000, "/council-tax/council-tax-2018-19": 1200, SEASON_PATH: 900,
          "/council-tax/annual-report-2019": 40, "/news/2019/parking-wardens-2019": 30,
-         "/residents/parking/permit-zones": 300, "/residents/parking/parking-fines-2015": 6000}
+         "/residents/parking/permit-zones": 300, "/residents/parking/parking-fines-2015": 6000,
+         "/council-tax/discounts-archive": 2000, "/council-tax/payment-dates": 2500, "/council-tax/moving-home": 1500}
 
 # path: (recommendation, reason codes among the Reasons, redirect: None, 410 or the 301 target's path)
 EXPECTED = {
@@ -210,6 +226,11 @@ EXPECTED = {
     "/council-tax/council-tax-2018-19": ("merge", {"superseded"}, "/council-tax/pay"),
     # the same, already noindex and still much visited: merged too, never shown in search again
     "/residents/parking/parking-fines-2015": ("merge", {"superseded", "noindex"}, "/residents/parking/pay-a-parking-fine"),
+    # already noindex, out of date (an archive; stale), much visited: merged into the current page
+    "/council-tax/discounts-archive": ("merge", {"superseded", "noindex"}, "/council-tax/pay"),
+    "/council-tax/payment-dates": ("merge", {"superseded", "noindex", "stale"}, "/council-tax/pay"),
+    # already noindex, current, much visited: kept; the reasons say the noindex may hide it from people
+    "/council-tax/moving-home": ("keep", {"noindex"}, None),
     # not superseded: the season ending this year, "since 2015", a record (annual report), news about the task
     SEASON_PATH: ("keep", set(), None),
     "/residents/parking/permit-zones": ("keep", set(), None),

@@ -148,3 +148,21 @@ def test_a_page_naming_a_past_year_is_merged_into_its_tasks_current_page(judged)
     for path in judgement_site.NOT_SUPERSEDED:
         assert "superseded" not in codes(pages[path]["Reasons"]), (path, pages[path]["Reasons"])
         assert pages[path]["Recommendation"] != "merge", path
+
+
+def test_a_noindex_page_out_of_date_is_never_to_be_shown_in_search_again(judged):
+    """A noindex page many still read is worth showing in search, unless it is out of date: stale, naming only
+    past years, or an archive. Then the advice is to send its visitors to the task's current page (merged,
+    301), or, with no task to send them to, the facts alone."""
+    origin, pages = judged["origin"], judged["pages"]
+    for path in ("/residents/parking/parking-fines-2015", "/council-tax/discounts-archive", "/council-tax/payment-dates",
+                 "/about/parking-tariffs-archive"):
+        assert "let search engines show it" not in pages[path]["Reasons"], (path, pages[path]["Reasons"])
+    assert (f"noindex: already noindex, yet 6,000 page views, out of date: keep it out of search and redirect its "
+            f"visitors to {origin}/residents/parking/pay-a-parking-fine") in pages["/residents/parking/parking-fines-2015"]["Reasons"]
+    assert pages["/council-tax/discounts-archive"]["Why"].startswith(
+        "Merge: superseded by a current page (already noindex and out of date, yet 2,000 page views: the current page "
+        f"for council-tax is {origin}/council-tax/pay)")
+    archive = pages["/about/parking-tariffs-archive"]["Reasons"]  # no task, kept for its traffic: the facts only
+    assert "noindex: already noindex, yet 5,000 page views, out of date" in archive and "redirect" not in archive
+    assert "let search engines show it" in pages["/council-tax/moving-home"]["Reasons"]  # current: it may be sought
