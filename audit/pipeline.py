@@ -566,48 +566,40 @@ def _current_pages(table, settings, has_traffic: bool) -> None:
     (stale, an archive; rules.superseded, rules.noindex), its task's best current page, where its visitors are
     sent: chosen as the Tasks sheet's Best page is (_best_of: most inlinks, then the shallowest ...), among the
     task's HTML 200 pages the classifier is sure of that are indexable, not a start page, not a copy merged
-    elsewhere, not an archive, and name no past year themselves."""
+    elsewhere, not an archive, and name no past year themselves. Column masks first: at a million pages
+    only the few rows concerned become Python lists."""
     n = len(table)
     current: list = [None] * n
     years = settings.get("superseded_years", 1)
-    cols = {c: table[c].tolist() for c in ("url", "task", "depth", "inlinks_body", "inlinks_nav", "views", "found_via",
-                                            "status", "content_type", "confidence", "seed", "noindex",
-                                            "canonicalised", "duplicate_of", "years_ago", "archived",
-                                            "age_days")} if n else {}
-    task, ago = cols.get("task"), cols.get("years_ago")
-
-    def task_page(i):
-        return (isinstance(task[i], str) and task[i] != NONE and cols["status"][i] == 200
-                and cols["content_type"][i] == "text/html")
-
-    def past(i):
-        return bool(years) and ago[i] is not None and ago[i] == ago[i] and ago[i] >= years
-
-    def out_of_date(i):
-        age = cols["age_days"][i]
-        return past(i) or cols["archived"][i] or (age is not None and age == age and age > settings["stale_days"])
-
-    queries: dict = {}
-    for i in range(n if cols else 0):
-        if task_page(i) and (past(i) or (cols["noindex"][i] and out_of_date(i))):
-            queries.setdefault(task[i], []).append(i)
-    pages: dict = {}
-    for i in range(n if queries else 0):
-        if (task[i] in queries and task_page(i) and not past(i) and not cols["archived"][i] and not cols["noindex"][i]
-                and not cols["canonicalised"][i] and cols["found_via"][i] != "start"
-                and not isinstance(cols["duplicate_of"][i], str)
-                and (cols["seed"][i] or (cols["confidence"][i] or 0) >= settings["low_confidence"])):
-            pages.setdefault(task[i], []).append(i)
-    for t, rows in pages.items():
-        best = cols["url"][_best_of(cols, rows, has_traffic)]
-        for q in queries[t]:
-            current[q] = best
+    task = table["task"]
+    page = (task.notna() & (task != NONE) & (table["status"] == 200) & (table["content_type"] == "text/html")).to_numpy()
+    ago = pd.to_numeric(table["years_ago"], errors="coerce").to_numpy()
+    past = (ago >= years) if years else np.zeros(n, dtype=bool)
+    archived = table["archived"].to_numpy(dtype=bool)
+    noindex = table["noindex"].to_numpy(dtype=bool)
+    stale = pd.to_numeric(table["age_days"], errors="coerce").to_numpy() > settings["stale_days"]
+    query = page & (past | (noindex & (archived | stale)))
+    if query.any():
+        tasks = set(task[query])
+        sure = table["seed"].to_numpy(dtype=bool) | (pd.to_numeric(table["confidence"], errors="coerce").to_numpy()
+                                                     >= settings["low_confidence"])
+        candidate = (page & task.isin(tasks).to_numpy() & ~past & ~archived & ~noindex & sure
+                     & ~table["canonicalised"].to_numpy(dtype=bool) & (table["found_via"] != "start").to_numpy()
+                     & ~table["duplicate_of"].map(lambda u: isinstance(u, str)).to_numpy(dtype=bool))
+        rows = np.flatnonzero(candidate)
+        sub = table.iloc[rows]
+        cols = {c: sub[c].tolist() for c in ("url", "task", "depth", "inlinks_body", "inlinks_nav", "views",
+                                             "found_via")}
+        by_task: dict = {}
+        for k, t in enumerate(cols["task"]):
+            by_task.setdefault(t, []).append(k)
+        best = {t: cols["url"][_best_of(cols, ks, has_traffic)] for t, ks in by_task.items()}
+        for i in np.flatnonzero(query).tolist():
+            current[i] = best.get(task.iat[i])
     table["current_page"] = pd.Series(current, dtype=object)
 
 
 def _apply_rules(table, rules, settings) -> None:
-    from .rules import decide
-
     recommendations, reasons, summaries, deciding = [], [], [], []
     merged = {}  # the pages merged into another: only they are judged again (never a tuple for every URL)
     for i, page in enumerate(table.itertuples(index=False, name="Page")):
@@ -947,10 +939,9 @@ def _folder(url: str) -> str:
 def _redirect_targets(table, texts, settings) -> None:
     """Redirect to / Redirect status per row: merges 301 to the cluster's best page (a superseded page's: to
     its task's current page); removals 301 to a related page when something still points at them, else 410;
-    redirect chains 301 to their end. Related: a kept
-    (keep or improve), current (not stale), indexable top-task page other than a start page whose main text
-    is at least [audit] redirect_similarity alike (TF-IDF cosine), the removed page's most likely task
-    (runner-up) and folder preferred. Targets that are themselves redirected are followed, so the list never
+    redirect chains 301 to their end. Related: a kept (keep or improve), current (not stale), indexable
+    top-task page other than a start page whose main text is at least [audit] redirect_similarity alike
+    (TF-IDF cosine), the removed page's most likely task (runner-up) and folder preferred. Targets that are themselves redirected are followed, so the list never
     makes a chain; a kept redirect to a page that will answer 410 (or redirect) is turned into a fix."""
     cols = {c: table[c].tolist() for c in ("url", "recommendation", "task", "status", "duplicate_of", "inlinks_body",
                                             "inlinks_nav", "views", "clicks", "impressions", "redirect_hops",
