@@ -164,6 +164,11 @@ AUDIT = {
                          "at most this many days old are current: kept, with the reason current, and judged "
                          "again once older (a quarter by default: the news since the last quarterly audit). "
                          "0: off."),
+    "superseded_years": Key("int", default=1, minimum=0,
+                            doc="A top-task page whose title, h1 or URL slug names only years at least this many "
+                                "years before the crawl's (a season such as 2018/19 counts by the year it ends) "
+                                "is superseded when its task has a current page: merged (301) into it. Records "
+                                "(protect_kinds), news and events are not. 0: off."),
     "similar_threshold": Key("float", default=0.8, minimum=0,
                              doc="TF-IDF cosine of two top-task pages' main texts (same task) from which they "
                                  "are the same page written twice (for two audiences, say): merged like "

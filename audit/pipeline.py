@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import __version__
 from .classify import NONE
-from .rules import load_rules, recommend
+from .rules import decide, load_rules
 from reports.i18n import Message as M
 
 MERGE, REMOVE, FIX = "merge", "remove", "fix"
@@ -352,6 +352,7 @@ def audit_run(run_dir, config, history: bool = True, parallel: bool | None = Non
         texts = hashes.texts
         collector.hashes = hashes = None  # the MinHash signatures are done with (at a million pages, 0.5 GB)
         stage("duplicates (MinHash/LSH, similar texts)")
+        _current_pages(table, settings, has_traffic)
         _carry_forward(table, decisions, settings, complete)
         _apply_rules(table, rules, settings)
         stage("rules")
@@ -563,9 +564,45 @@ def _duplicates(table, hashes, settings, has_traffic: bool) -> dict:
     return best_of_cluster
 
 
-def _apply_rules(table, rules, settings) -> None:
-    from .rules import decide
+def _current_pages(table, settings, has_traffic: bool) -> None:
+    """Adds current_page: for each top-task page that names only past years, or is noindex and out of date
+    (stale, an archive; rules.superseded, rules.noindex), its task's best current page, where its visitors are
+    sent: chosen as the Tasks sheet's Best page is (_best_of: most inlinks, then the shallowest ...), among the
+    task's HTML 200 pages the classifier is sure of that are indexable, not a start page, not a copy merged
+    elsewhere, not an archive, and name no past year themselves. Column masks first: at a million pages
+    only the few rows concerned become Python lists."""
+    n = len(table)
+    current: list = [None] * n
+    years = settings.get("superseded_years", 1)
+    task = table["task"]
+    page = (task.notna() & (task != NONE) & (table["status"] == 200) & (table["content_type"] == "text/html")).to_numpy()
+    ago = pd.to_numeric(table["years_ago"], errors="coerce").to_numpy()
+    past = (ago >= years) if years else np.zeros(n, dtype=bool)
+    archived = table["archived"].to_numpy(dtype=bool)
+    noindex = table["noindex"].to_numpy(dtype=bool)
+    stale = pd.to_numeric(table["age_days"], errors="coerce").to_numpy() > settings["stale_days"]
+    query = page & (past | (noindex & (archived | stale)))
+    if query.any():
+        tasks = set(task[query])
+        sure = table["seed"].to_numpy(dtype=bool) | (pd.to_numeric(table["confidence"], errors="coerce").to_numpy()
+                                                     >= settings["low_confidence"])
+        candidate = (page & task.isin(tasks).to_numpy() & ~past & ~archived & ~noindex & sure
+                     & ~table["canonicalised"].to_numpy(dtype=bool) & (table["found_via"] != "start").to_numpy()
+                     & ~table["duplicate_of"].map(lambda u: isinstance(u, str)).to_numpy(dtype=bool))
+        rows = np.flatnonzero(candidate)
+        sub = table.iloc[rows]
+        cols = {c: sub[c].tolist() for c in ("url", "task", "depth", "inlinks_body", "inlinks_nav", "views",
+                                             "found_via")}
+        by_task: dict = {}
+        for k, t in enumerate(cols["task"]):
+            by_task.setdefault(t, []).append(k)
+        best = {t: cols["url"][_best_of(cols, ks, has_traffic)] for t, ks in by_task.items()}
+        for i in np.flatnonzero(query).tolist():
+            current[i] = best.get(task.iat[i])
+    table["current_page"] = pd.Series(current, dtype=object)
 
+
+def _apply_rules(table, rules, settings) -> None:
     recommendations, reasons, summaries, deciding = [], [], [], []
     merged = {}  # the pages merged into another: only they are judged again (never a tuple for every URL)
     for i, page in enumerate(table.itertuples(index=False, name="Page")):
@@ -576,7 +613,9 @@ def _apply_rules(table, rules, settings) -> None:
         if rec == MERGE:
             merged[i] = page
     before = list(reasons)
-    _copies_of_removed(merged, {u: i for i, u in enumerate(table["url"])}, rules, settings, recommendations, reasons)
+    decided_by = [_code_detail(entry)[0] if entry is not None else None for entry in deciding]
+    _copies_of_removed(merged, {u: i for i, u in enumerate(table["url"])}, rules, settings, recommendations, reasons,
+                       decided_by)
     kept_protected = []  # a protected code fired: by an [audit] protect pattern or as a kind (protect_kinds)
     for rec, why, entry, was in zip(recommendations, reasons, deciding, before):
         parts = list(why.parts) if isinstance(why, M) and why.template is None else why.split("; ") if why else []
@@ -585,6 +624,7 @@ def _apply_rules(table, rules, settings) -> None:
         summaries.append(_reason_summary(rec, parts, entry))
         kept_protected.append(any(_code_detail(part)[0] == "protected" for part in parts))
     table["recommendation"], table["reasons"] = recommendations, reasons
+    table["decided_by"] = pd.Series(decided_by, dtype=object)  # the deciding reason's code (a merge's target)
     table["reason_summary"] = summaries
     table["protected"] = table["protected"].astype(bool) | np.array(kept_protected, dtype=bool)
 
@@ -596,7 +636,8 @@ PLAIN_REASONS = {"error": "the URL fails", "gone": "already gone", "redirect": "
                  "no-task": "serves no top task", "low-confidence": "its task is uncertain",
                  "low-traffic": "little traffic", "broken-links": "broken links", "thin": "thin content",
                  "stale": "out of date", "deep": "hard to reach", "orphan": "no page links to it",
-                 "current": "current news", "upcoming": "still to come", "high-traffic": "much visited"}
+                 "current": "current news", "upcoming": "still to come", "high-traffic": "much visited",
+                 "superseded": "superseded by a current page"}
 
 
 def _code_detail(entry) -> tuple:
@@ -632,17 +673,21 @@ def _reason_summary(rec: str, reasons: list, entry) -> M:
     return M("{text}; {n} more in Reasons", text=text, n=others) if others else text
 
 
-def _copies_of_removed(merged: dict, row_of: dict, rules, settings, recommendations, reasons) -> None:
+def _copies_of_removed(merged: dict, row_of: dict, rules, settings, recommendations, reasons,
+                       decided_by=None) -> None:
     """A page is not merged into a best page the audit removes (it would be merged into a 410): when a
     cluster's best page is removed, its copies are judged on their own (the rules again, as if they had no
-    copy), and the Reasons say so. ``merged``: {row: page} of the pages the rules merge; ``row_of``: {url: row}."""
+    copy), and the Reasons say so. ``merged``: {row: page} of the pages the rules merge; ``row_of``: {url: row};
+    ``decided_by``: each row's deciding reason code, updated for the pages judged again."""
     for i, page in merged.items():
         best = row_of.get(page.duplicate_of) if recommendations[i] == MERGE else None
         if best is None or recommendations[best] != REMOVE:
             continue
-        rec, why = recommend(page._replace(duplicate_of=None), rules, settings)
+        rec, why, decided = decide(page._replace(duplicate_of=None), rules, settings)
         code = "duplicate" if page.duplicate_kind == "exact" else "near-duplicate"
         recommendations[i] = rec
+        if decided_by is not None:
+            decided_by[i] = _code_detail(why[decided])[0] if decided is not None else None
         reasons[i] = M.join("; ", [M.plain("{code}: {detail}", code=code, detail=M(
             "copy of {url}, which is removed: judged on its own", url=page.duplicate_of)), *why])
 
@@ -915,16 +960,17 @@ def _folder(url: str) -> str:
 
 
 def _redirect_targets(table, texts, settings) -> None:
-    """Redirect to / Redirect status per row: merges 301 to the cluster's best page; removals 301 to a related
-    page when something still points at them, else 410; redirect chains 301 to their end. Related: a kept
-    (keep or improve), current (not stale), indexable top-task page other than a start page whose main text
-    is at least [audit] redirect_similarity alike (TF-IDF cosine), the removed page's most likely task
-    (runner-up) and folder preferred. Targets that are themselves redirected are followed, so the list never
+    """Redirect to / Redirect status per row: merges 301 to the cluster's best page (a superseded page's: to
+    its task's current page); removals 301 to a related page when something still points at them, else 410;
+    redirect chains 301 to their end. Related: a kept (keep or improve), current (not stale), indexable
+    top-task page other than a start page whose main text is at least [audit] redirect_similarity alike
+    (TF-IDF cosine), the removed page's most likely task (runner-up) and folder preferred. Targets that are themselves redirected are followed, so the list never
     makes a chain; a kept redirect to a page that will answer 410 (or redirect) is turned into a fix."""
     cols = {c: table[c].tolist() for c in ("url", "recommendation", "task", "status", "duplicate_of", "inlinks_body",
                                             "inlinks_nav", "views", "clicks", "impressions", "redirect_hops",
                                             "redirect_loop", "final_url", "found_via", "age_days", "noindex",
-                                            "canonicalised", "content_type", "runner_up", "reasons")}
+                                            "canonicalised", "content_type", "runner_up", "reasons", "decided_by",
+                                            "current_page")}
     n = len(table)
     target, code = [None] * n, [None] * n
     rec = cols["recommendation"]
@@ -949,7 +995,9 @@ def _redirect_targets(table, texts, settings) -> None:
     nearest = _text_nearest(texts, removing, candidates, threshold=settings["redirect_similarity"],
                             groups=(q_task, q_folder, c_task, c_folder))
     for i in range(n):
-        if rec[i] == MERGE and cols["duplicate_of"][i]:
+        if rec[i] == MERGE and cols["decided_by"][i] == "superseded" and isinstance(cols["current_page"][i], str):
+            target[i], code[i] = cols["current_page"][i], 301  # into the task's current page
+        elif rec[i] == MERGE and cols["duplicate_of"][i]:
             target[i], code[i] = cols["duplicate_of"][i], 301
         elif rec[i] == REMOVE:
             close = nearest.get(i)

@@ -21,7 +21,7 @@ from reports.i18n import Message as M
 
 from .config import ConfigError, _suggest
 from .signals import LAST_RESORT, crawl_error
-from .text import is_news
+from .text import dated_path, is_news
 
 RECOMMENDATIONS = ("keep", "improve", "merge", "demote", "noindex", "remove", "fix")
 DECISION = "decision"  # in a rule list: the reviewer's decision carried forward (see the rule reviewed)
@@ -41,6 +41,7 @@ REASONS = {
     "blocked": "robots.txt disallows the URL, so it was not fetched.",
     "duplicate": "The same main text as the cluster's best page.",
     "near-duplicate": "Main text nearly the same as the cluster's best page (MinHash similarity), or the same top-task page written twice (TF-IDF cosine of the main texts at least [audit] similar_threshold).",
+    "superseded": "A top-task page its task's current page replaces: its title, h1 or URL slug names only past years ([audit] superseded_years; a season such as 2018/19 by the year it ends), or it is already noindex and out of date (stale, or an archive) yet much visited; merged (301) into the current page. Not records (protect_kinds), news or events.",
     "no-task": "The page serves none of the top tasks.",
     "low-confidence": "The classifier is unsure of the page's task: check it.",
     "low-traffic": "Fewer page views than [audit] low_traffic (with analytics).",
@@ -82,6 +83,20 @@ def _count(n, word: str) -> M:
 
 def _views(p) -> float:
     return p.views if isinstance(p.views, (int, float)) and p.views == p.views else 0
+
+
+class Advised:
+    """A rule's detail whose last clause is advice for one recommendation ("take those links out" is how a page
+    is removed): ``full`` (the facts and the advice) when the page's recommendation is one of ``when``, else
+    ``facts`` alone. A page a protect or keep rule decides never carries advice to remove, demote or noindex it."""
+
+    __slots__ = ("facts", "full", "when")
+
+    def __init__(self, facts: M, full: M, when: tuple):
+        self.facts, self.full, self.when = facts, full, when
+
+    def said(self, recommendation: str) -> M:
+        return self.full if recommendation in self.when else self.facts
 
 
 def _decided(p) -> bool:
@@ -270,6 +285,54 @@ def near_duplicate(p, s):
     return None
 
 
+def _sure_task(p, s) -> bool:
+    """A top-task page whose task the classifier is sure of (or a label gives)."""
+    return _task_page(p) and (p.seed or (p.confidence is not None and p.confidence >= s["low_confidence"]))
+
+
+def _past_year(p, s) -> bool:
+    """The title, h1 or URL slug names only years at least [audit] superseded_years before the crawl's."""
+    years = s.get("superseded_years", 1)
+    ago = getattr(p, "years_ago", None)
+    return bool(years) and ago is not None and ago == ago and ago >= years
+
+
+def _out_of_date(p, s) -> bool:
+    """Stale, naming only past years, or an archive by its own account: never to be shown in search again."""
+    return (p.age_days is not None and p.age_days > s["stale_days"]) or _past_year(p, s) \
+        or bool(getattr(p, "archived", False))
+
+
+def _current_page(p):
+    current = getattr(p, "current_page", None)
+    return current if isinstance(current, str) and current != p.url else None
+
+
+def superseded(p, s):
+    """A top-task page that a current page of its task replaces: its title, h1 or URL slug names only years at
+    least [audit] superseded_years before the crawl's ("Passport fees 2016"; a season such as "2018/19" counts
+    by the year it ends, "since 2015" not at all), or it is already noindex and out of date (stale, or an
+    archive by its own account) yet still much visited (at least [audit] high_traffic page views: people
+    reach it by links and bookmarks). Its visitors and links are better served by the current page: merge
+    it (301) into the task's best current page (chosen as the Tasks sheet's Best page, among the
+    task's pages that name no past year). Records (page kinds in [audit] protect_kinds: budgets, annual
+    reports, minutes), news and events are not superseded, and the classifier must be sure of the task."""
+    current = _current_page(p)
+    if current is None or p.status != 200 or p.content_type != "text/html" or not _sure_task(p, s):
+        return None
+    kind = getattr(p, "kind", None)
+    path = unquote(urlsplit(p.url).path)
+    if (isinstance(kind, str) and kind in s.get("protect_kinds", ())) or is_news(path) or dated_path(path):
+        return None
+    if _past_year(p, s):
+        return M("names {year}, a past year: the current page for {task} is {url}", year=p.year_named, task=p.task,
+                 url=current)
+    if p.noindex and _out_of_date(p, s) and s["analytics"] and _views(p) >= s.get("high_traffic", float("inf")):
+        return M("already noindex and out of date, yet {n:,} page views: the current page for {task} is {url}",
+                 n=int(_views(p)), task=p.task, url=current)
+    return None
+
+
 def canonicalised(p, s):
     """The page tells search engines that another URL is the one to show."""
     return M("canonical is {url}", url=p.canonical) if p.canonicalised and not p.noindex else None
@@ -278,12 +341,22 @@ def canonicalised(p, s):
 def noindex(p, s):
     """The page already asks search engines not to index it. With analytics, a page that many people still
     use (at least [audit] high_traffic page views) is named as such: if they look for it, the noindex may
-    be what keeps them from finding it."""
+    be what keeps them from finding it. Not when it is out of date (stale, naming only past years, or an
+    archive): such a page stays out of search, and its visitors are sent to its task's current page (rule
+    superseded)."""
     if not (p.noindex and p.status == 200):
         return None
     if s["analytics"] and _views(p) >= s.get("high_traffic", float("inf")):
-        return M("already noindex, yet {n:,} page views: if people search for it, let search engines show it",
-                 n=int(_views(p)))
+        n = int(_views(p))
+        if not _out_of_date(p, s):
+            return M("already noindex, yet {n:,} page views: if people search for it, let search engines show it", n=n)
+        facts = M("already noindex, yet {n:,} page views, out of date", n=n)
+        current = _current_page(p) if _task_page(p) else None
+        if current:
+            return Advised(facts, M("already noindex, yet {n:,} page views, out of date: keep it out of search and "
+                                    "redirect its visitors to {url}", n=n, url=current), ("merge",))
+        return Advised(facts, M("already noindex, yet {n:,} page views, out of date: keep it out of search; bring it "
+                                "up to date or redirect its visitors to a current page", n=n), ("improve",))
     return M("already noindex")
 
 
@@ -354,8 +427,11 @@ def no_task_unused(p, s):
         traffic = _count(_views(p), "page view") if s["analytics"] else M("not in the navigation")
         linked = p.inlinks_body + getattr(p, "inlinks_crumb", 0)
         if linked:
-            return M("serves no top task, {traffic}, no links from top-task pages, yet linked from {pages}: take "
-                     "those links out", traffic=traffic, pages=_count(linked, "page"))
+            pages = _count(linked, "page")
+            return Advised(M("serves no top task, {traffic}, no links from top-task pages, yet linked from {pages}",
+                             traffic=traffic, pages=pages),
+                           M("serves no top task, {traffic}, no links from top-task pages, yet linked from {pages}: "
+                             "take those links out", traffic=traffic, pages=pages), ("remove",))
         return M("serves no top task, {traffic}, no links from top-task pages", traffic=traffic)
     return None
 
@@ -367,25 +443,37 @@ def no_task_in_nav(p, s):
     if _sure_no_task(p, s) and p.inlinks_nav > 0:
         if s["analytics"]:
             views = _count(_views(p), "page view")
-            return M("serves no top task, in the navigation of {n} pages, {views}" if _used(p, s) else
-                     "serves no top task, in the navigation of {n} pages, {views}: demote first, remove in a later "
-                     "run if still unused", n=p.inlinks_nav, views=views)
-        return M("serves no top task, in the navigation of {n} pages" if _used(p, s) else
-                 "serves no top task, in the navigation of {n} pages: demote first, remove in a later run if still "
-                 "unused", n=p.inlinks_nav)
+            facts = M("serves no top task, in the navigation of {n} pages, {views}", n=p.inlinks_nav, views=views)
+            if _used(p, s):
+                return facts
+            return Advised(facts, M("serves no top task, in the navigation of {n} pages, {views}: demote first, "
+                                    "remove in a later run if still unused", n=p.inlinks_nav, views=views), ("demote",))
+        facts = M("serves no top task, in the navigation of {n} pages", n=p.inlinks_nav)
+        if _used(p, s):
+            return facts
+        return Advised(facts, M("serves no top task, in the navigation of {n} pages: demote first, remove in a later "
+                                "run if still unused", n=p.inlinks_nav), ("demote",))
     return None
 
 
 def no_task(p, s):
     """A page that serves no top task (the classifier is sure of it), still used, not in the navigation:
     noindex, so it stays reachable (never block it in robots.txt, or the noindex is never seen) without
-    crowding out the top tasks."""
+    crowding out the top tasks. The reason says so: still read (or still linked from top-task pages), so
+    keep it reachable and take it out of search."""
     if _sure_no_task(p, s) and _used(p, s) and p.inlinks_nav == 0:
         links = _count(p.inlinks_valued, "link")
-        if s["analytics"]:
-            return M("serves no top task, {views}, {links} from top-task pages", views=_count(_views(p), "page view"),
-                     links=links)
-        return M("serves no top task, {links} from top-task pages", links=links)
+        if not s["analytics"]:
+            return Advised(M("serves no top task, {links} from top-task pages", links=links),
+                           M("serves no top task, {links} from top-task pages: still linked, so keep it reachable "
+                             "and take it out of search", links=links), ("noindex",))
+        views = _count(_views(p), "page view")
+        facts = M("serves no top task, {views}, {links} from top-task pages", views=views, links=links)
+        if _views(p) >= s["low_traffic"]:
+            return Advised(facts, M("serves no top task, {views}, {links} from top-task pages: still read, so keep "
+                                    "it reachable and take it out of search", views=views, links=links), ("noindex",))
+        return Advised(facts, M("serves no top task, {views}, {links} from top-task pages: still linked, so keep it "
+                                "reachable and take it out of search", views=views, links=links), ("noindex",))
     return None
 
 
@@ -450,6 +538,7 @@ RULE_FUNCTIONS: dict[str, tuple[str, Callable]] = {
     "noindex": ("noindex", noindex),
     "low_confidence": ("low-confidence", low_confidence),
     "uncertain_no_task": ("low-confidence", uncertain_no_task),
+    "superseded": ("superseded", superseded),
     "low_traffic": ("low-traffic", low_traffic),
     "no_task_unused": ("no-task", no_task_unused),
     "no_task_in_nav": ("no-task", no_task_in_nav),
@@ -517,7 +606,7 @@ DEFAULT_ORDER = [
     ("redirect", "keep"), ("blocked", "keep"), ("duplicate", "merge"), ("near_duplicate", "merge"),
     ("canonicalised", ""), ("noindex", ""), ("low_confidence", ""), ("low_traffic", ""),
     ("protected_kind", "keep"), ("hub", "keep"), ("upcoming", "keep"), ("current_news", "keep"), ("high_traffic", "keep"),
-    ("uncertain_no_task", "keep"), ("no_task_unused", "remove"), ("no_task_in_nav", "demote"), ("no_task", "noindex"),
+    ("uncertain_no_task", "keep"), ("superseded", "merge"), ("no_task_unused", "remove"), ("no_task_in_nav", "demote"), ("no_task", "noindex"),
     ("broken_links", "fix"), ("thin", "improve"), ("stale", "improve"), ("deep", "improve"),
     ("orphan", "improve"),
 ]
@@ -531,22 +620,26 @@ def recommend(page, rules: list[Rule], settings: dict) -> tuple[str, list[str]]:
 
 def decide(page, rules: list[Rule], settings: dict) -> tuple[str, list[str], int | None]:
     """(recommendation, reasons, index in reasons of the one that decided, None when none did)."""
-    decision, reasons, decided = None, [], None
+    decision, fired, decided = None, [], None
     broken = None
     for rule in rules:
         detail = rule.check(page, settings)
         if detail is None:
             continue
-        reasons.append(M.plain("{code}: {detail}", code=rule.code, detail=detail))
+        fired.append((rule.code, detail))
         if rule.name == "broken_links":
-            broken = len(reasons) - 1
+            broken = len(fired) - 1
         if decision is None and rule.recommend:
             decision = page.review_recommends if rule.recommend == DECISION else rule.recommend
-            decided = len(reasons) - 1
+            decided = len(fired) - 1
     if decision in (None, "keep") and page.broken_links and page.status == 200:
         decision = "fix"  # kept (protected, popular, a hub ...) never means leaving its links broken
         decided = broken
-    return decision or "keep", reasons, decided
+    decision = decision or "keep"
+    # advice only for the recommendation given: a kept (protected) page is never told to lose its links
+    reasons = [M.plain("{code}: {detail}", code=code, detail=detail.said(decision) if isinstance(detail, Advised)
+                       else detail) for code, detail in fired]
+    return decision, reasons, decided
 
 
 def rules_toml(order=None) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 from crawler.words import words as _words
 from reports.i18n import Message as M
 
-from .text import fold, page_kind
+from .text import fold, is_archive, named_year, page_kind
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
@@ -415,11 +415,12 @@ class Collector:
     COLUMNS = ("url", "final_url", "status", "error", "content_type", "title", "word_count", "depth", "found_via",
                "in_sitemap", "robots_blocked", "meta_robots", "x_robots_tag", "canonical", "canonicalised", "noindex",
                "redirect_hops", "redirect_loop", "newest_date", "newest_date_source", "age_days", "language",
-               "content_hash", "protected", "kind", "folder", "crumb", "url_month_ahead")
+               "content_hash", "protected", "kind", "folder", "crumb", "url_month_ahead", "year_named", "years_ago",
+               "archived")
     REGIONS = {"body": 0, "nav": 1, "crumb": 2}
     # columns with few distinct values: each value kept once (a million pages' 'text/html' held 58 MB)
     FEW_VALUES = frozenset({"error", "content_type", "found_via", "meta_robots", "x_robots_tag", "newest_date",
-                            "newest_date_source", "language", "kind", "folder", "crumb"})
+                            "newest_date_source", "language", "kind", "folder", "crumb", "year_named"})
 
     def __init__(self, protect=(), pages=None):
         from crawler.urls import user_pattern
@@ -464,6 +465,10 @@ class Collector:
         canonical = record.get("canonical")
         html_ok = status == 200 and bool(record.get("main_text"))
         final = record.get("final_url") or url
+        path = unquote(urlsplit(url).path)
+        title, h1 = record.get("title") or "", record.get("h1") or ""
+        # the latest year the title, h1 or slug names, and how many years before the crawl (rules.superseded)
+        year = named_year(path, title, h1) if status == 200 else None
         values = (
             url,
             url if final == url else final,  # one string, not two equal ones
@@ -489,11 +494,13 @@ class Collector:
             record.get("language"),
             record.get("content_hash") if html_ok else None,
             any(p.search(url) for p in protect_re),
-            page_kind(unquote(urlsplit(url).path), record.get("title") or "", record.get("h1") or "")
-            if status == 200 else None,
+            page_kind(path, title, h1) if status == 200 else None,
             first_folder(url),
             breadcrumb_section(record.get("breadcrumbs"), url),
             month_ahead(url, fetched),
+            year[0] if year else None,
+            fetched.year - year[1] if year and fetched else None,
+            status == 200 and is_archive(path, title, h1),
         )
         shared = self._shared
         for name, value in zip(self.COLUMNS, values):
@@ -560,7 +567,7 @@ class Collector:
         # inlinks (one per linking page and region) and broken links, now that every URL has a row
         finals = [index.get(u) for u in table["final_url"]]
         table_urls = table["url"].tolist()
-        for column in ("status", "depth", "age_days"):  # whole numbers or empty, never 404.0
+        for column in ("status", "depth", "age_days", "years_ago"):  # whole numbers or empty, never 404.0
             table[column] = pd.Series([None if v is None or v != v else int(v) for v in table[column]], dtype=object)
         status = table["status"].to_numpy(dtype=object)
         blocked = table["robots_blocked"].to_numpy()

@@ -180,6 +180,57 @@ def is_news(url_path: str) -> bool:
     return _names_section(url_path, _news_words())
 
 
+def dated_path(url_path: str) -> bool:
+    """A date folder in the URL path (``/2019/06/``, ``/2019-06-03-x``): how blogs and news are filed."""
+    return bool(_DATE_PATH.search(url_path or ""))
+
+
+# A year the title, h1 or URL slug names: 2016, or a season or span by the year it ends (2018/19, 2018-19,
+# 2018-2019). A year after "since" or "from" says since when something holds, not that it is over.
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?:\s*[-/\u2013\u2014]\s*(\d{4}|\d\d))?(?!\d)")
+_SINCE = re.compile(r"(?:^|[^\w])(?:since|from|sinds|vanaf|sedert|seit|ab|depuis|din|desde)[\s\-_(]*$")
+
+
+def named_year(url_path: str, title: str = "", h1: str = "") -> tuple[str, int] | None:
+    """The latest year the title, h1 or URL slug (the path's last segment) names: (as written, the year), or
+    None. A season or span counts by the year it ends ("2018/19", "2018-19", "2018-2019": 2019); a month
+    after a year ("2019-06") is a date, not a span; "since 2015" and "from 2019" do not count (the page says
+    since when something holds). ``rules.superseded`` compares it with the year of the crawl."""
+    slug = (url_path or "").rstrip("/").rsplit("/", 1)[-1]
+    best = None
+    for text in (title, h1, slug):
+        if not text or not any(c.isdigit() for c in text):
+            continue
+        folded = fold(text)
+        for m in _YEAR.finditer(folded):
+            if _SINCE.search(folded[:m.start()]):
+                continue
+            start, tail, end = int(m.group(1)), m.group(2), None
+            if tail and len(tail) == 2 and int(tail) == (start + 1) % 100:
+                end = start + 1
+            elif tail and len(tail) == 4 and start < int(tail) <= start + 10:
+                end = int(tail)
+            said = m.group(0) if end else m.group(1)
+            end = end or start
+            if best is None or end > best[1]:
+                best = (said, end)
+    return best
+
+
+# An archive of the page's subject ("Parking tariffs archive", /parking-fines-archive): kept for the record,
+# out of date by its own account (folded, as a URL segment or a part of one, or a word of the title or h1).
+ARCHIVE = frozenset(fold(w) for w in "archive archives archived archief gearchiveerd archiv archiviert "
+                                     "arhiva arhivă архив αρχειο 归档".split())
+
+
+def is_archive(url_path: str, title: str = "", h1: str = "") -> bool:
+    """Does the page call itself an archive (its URL's last segment, title or h1)?"""
+    slug = (url_path or "").rstrip("/").rsplit("/", 1)[-1]
+    if _names_section(slug, ARCHIVE):
+        return True
+    return any(not ARCHIVE.isdisjoint(tokens(fold(text))) for text in (title, h1) if text)
+
+
 @lru_cache(maxsize=None)
 def _news_words() -> frozenset:
     return _NOT_THE_PAGE | frozenset(fold(w) for w in NEWS.split())
@@ -208,10 +259,10 @@ PAGE_KINDS = {
                 "notulen vergadering vergaderingen raadsvergadering raadsvergaderingen besluitenlijst "
                 "sitzung sitzungen niederschrift tagesordnung ratsinformation "
                 "deliberations proces-verbal seance-du-conseil",
-    "budget": "budget budgets statement-of-accounts annual-accounts "
+    "budget": "budget budgets statement-of-accounts annual-accounts annual-report annual-reports "
               "begroting begrotingen jaarrekening jaarverslag "
-              "haushalt haushaltsplan jahresabschluss "
-              "budget-primitif compte-administratif",
+              "haushalt haushaltsplan jahresabschluss jahresbericht geschaftsbericht "
+              "budget-primitif compte-administratif rapport-annuel",
     "mayor": "mayor lord-mayor burgemeester burgermeister oberburgermeister maire",
     "jobs": "jobs job vacancies vacancy careers working-for-us "
             "vacatures vacature werken-bij "

@@ -28,6 +28,10 @@ COUNCIL_TAX = ("Pay your council tax by direct debit, online or by phone. Counci
                "Set up a direct debit to pay your council tax in ten or twelve monthly instalments. If you miss "
                "an instalment we send a reminder, and after two reminders the whole year's council tax is due.")
 
+THIS_YEAR = date.today().year  # the crawl's year: the season that ends in it is current, the one before is past
+SEASON = f"{THIS_YEAR - 1}/{THIS_YEAR % 100:02d}"
+SEASON_PATH = f"/council-tax/council-tax-{THIS_YEAR - 1}-{THIS_YEAR % 100:02d}"
+
 # path: (title, main text, body links, extra head html)
 PAGES = {
     "/": ("Welcome to Judgeford", "Judgeford council: pay a parking fine, pay your council tax, and more.",
@@ -38,8 +42,43 @@ PAGES = {
     "/residents/parking/appeal": ("Challenge a parking fine", (
         "Challenge a parking fine if the signs were unclear, the meter was broken or you were not the driver. "
         "Write to us within 28 days with the penalty charge notice number and photos of the signs or the bay. "
-        "We answer within 56 days; while we look at your challenge the fine does not go up."), [], ""),
-    "/council-tax/pay": ("Pay your council tax", COUNCIL_TAX, ["/council-tax/discounts"], ""),
+        "We answer within 56 days; while we look at your challenge the fine does not go up."),
+        ["/residents/parking/permit-zones", "/residents/parking/parking-fines-2015"], ""),
+    # names a year, but says since when: still in force
+    "/residents/parking/permit-zones": ("Parking permit zones since 2015", (
+        "Residents of the old town park in zones A to D with a permit. The zone is on the sign at the entrance "
+        "of each street; a permit is valid in your own zone only."), [], ""),
+    # names a past year, already noindex, still much visited: superseded by the parking fine page
+    "/residents/parking/parking-fines-2015": ("Parking fines 2015 tariffs", (
+        "These were the parking fine tariffs in 2015: a fine was 60 euro, 30 euro when paid within two weeks."),
+        [], '<meta name="robots" content="noindex">'),
+    "/council-tax/pay": ("Pay your council tax", COUNCIL_TAX, ["/council-tax/discounts", "/council-tax/council-tax-2018-19",
+                                                               SEASON_PATH, "/council-tax/annual-report-2019",
+                                                               "/council-tax/discounts-archive", "/council-tax/payment-dates",
+                                                               "/council-tax/moving-home"], ""),
+    # already noindex, much visited, out of date by its own account (an archive) or by its date (stale):
+    # never to be shown in search again; superseded by the council tax page
+    "/council-tax/discounts-archive": ("Council tax discounts archive", (
+        "Discounts of earlier years: the second home discount and the empty property discount, both ended."),
+        [], '<meta name="robots" content="noindex">'),
+    "/council-tax/payment-dates": ("Council tax payment dates", (
+        "Instalments are due on the first of each month from April to January."), [],
+        '<meta name="robots" content="noindex"><meta name="dcterms.modified" content="2019-05-01">'),
+    # noindex, much visited, current: people may be searching for it
+    "/council-tax/moving-home": ("Moving home: tell us for council tax", (
+        "Tell us the date you move in or out and your new address; we close your account and send a final bill."),
+        [], '<meta name="robots" content="noindex">'),
+    # a past season: superseded by the council tax page
+    "/council-tax/council-tax-2018-19": ("Council tax 2018/19", (
+        "The band D council tax for 2018/19 was 1,640 euro, payable in ten instalments from April 2018."), [], ""),
+    # the season that ends in the crawl's year: current
+    SEASON_PATH: (f"Council tax {SEASON}", (
+        f"The band D council tax for {SEASON} is 1,912 euro; band A pays six ninths of it, band H twice as much."),
+        [], ""),
+    # a record, whatever year it names (page kind budget)
+    "/council-tax/annual-report-2019": ("Council tax annual report 2019", (
+        "What the council collected in council tax in 2019, what it spent it on, and how many households had a "
+        "discount."), [], ""),
     "/council-tax/discounts": ("Council tax discounts", (
         "You may pay less council tax if you live alone (a single person discount of 25 percent), if you are "
         "a student, or if someone in your home has a disability. Apply for a council tax discount online with "
@@ -48,7 +87,7 @@ PAGES = {
     "/news/": ("News", "News from the town hall: what the council did this year and the years before.",
                ["/news/2018/", "/events/fireworks-2099", "/events/calendar/2099-01", "/council/councillors", "/gemeente/notulen-raadsvergadering",
                 "/about/budget-2019", "/about/old-logo", "/about/old-logo-copy", "/old-news", "/news/bridge-street-closed",
-                "/news/library-reopens", "/about/parking-tariffs-archive"], ""),
+                "/news/library-reopens", "/about/parking-tariffs-archive", "/news/2019/parking-wardens-2019"], ""),
     # dated on the page relative to the crawl (today): 20 days old, current; 200 days old, not any more
     "/news/bridge-street-closed": ("Bridge Street closed for repairs", (
         "Bridge Street is closed between the market square and the river for repairs to the bridge deck. "
@@ -65,6 +104,10 @@ PAGES = {
     "/news/2018/": ("News 2018", "All news from 2018: a new playground, roadworks on Bridge Street, the library "
                     "reopened after its refurbishment, and the Christmas market returned to the square.",
                     ["/news/2018/council-tax-bills-sent-out"], ""),
+    # news about a task, naming a past year: the news rules judge it, it is not superseded
+    "/news/2019/parking-wardens-2019": ("Parking wardens 2019", (
+        "Six new parking wardens started work in 2019 to check the bays in the town centre and near the "
+        "schools."), [], ""),
     "/news/2018/council-tax-bills-sent-out": ("Council tax bills sent out", (
         "Council tax bills for the year from April have been sent out this week. Check your council tax band "
         "and the amount on your bill, and set up a direct debit to pay your council tax in monthly "
@@ -126,12 +169,19 @@ thin_words = 10
 LABELS = {"/residents/parking/pay-a-parking-fine": "parking", "/businesses/parking/pay-a-parking-fine": "parking",
           "/residents/parking/appeal": "parking", "/council-tax/pay": "council-tax",
           "/council-tax/discounts": "council-tax", **{p: "none" for p in PAGES if p.startswith(
-              ("/news", "/about", "/council/", "/gemeente", "/sections", "/events"))}}
+              ("/news", "/about", "/council/", "/gemeente", "/sections", "/events"))},
+          "/residents/parking/permit-zones": "parking", "/residents/parking/parking-fines-2015": "parking",
+          "/council-tax/council-tax-2018-19": "council-tax", SEASON_PATH: "council-tax",
+          "/council-tax/annual-report-2019": "council-tax", "/council-tax/discounts-archive": "council-tax",
+          "/council-tax/payment-dates": "council-tax", "/council-tax/moving-home": "council-tax", "/news/2019/parking-wardens-2019": "parking"}
 VIEWS = {"/": 9000, "/residents/parking/pay-a-parking-fine": 2500, "/businesses/parking/pay-a-parking-fine": 40,
          "/council-tax/pay": 1800, "/news/": 3, "/news/2018/": 2, "/news/2018/council-tax-bills-sent-out": 3,
          "/about/cookies/": 2, "/sections/leisure": 3412, "/about/old-logo": 0, "/about/old-logo-copy": 0,
          "/old-news": 1, "/news/bridge-street-closed": 150, "/news/library-reopens": 150,
-         "/about/parking-tariffs-archive": 5000}
+         "/about/parking-tariffs-archive": 5000, "/council-tax/council-tax-2018-19": 1200, SEASON_PATH: 900,
+         "/council-tax/annual-report-2019": 40, "/news/2019/parking-wardens-2019": 30,
+         "/residents/parking/permit-zones": 300, "/residents/parking/parking-fines-2015": 6000,
+         "/council-tax/discounts-archive": 2000, "/council-tax/payment-dates": 2500, "/council-tax/moving-home": 1500}
 
 # path: (recommendation, reason codes among the Reasons, redirect: None, 410 or the 301 target's path)
 EXPECTED = {
@@ -172,7 +222,22 @@ EXPECTED = {
     "/council-tax/discounts": ("fix", {"broken-links"}, None),
     "/residents/parking/pay-a-parking-fine": ("keep", set(), None),
     "/council-tax/pay": ("keep", set(), None),
+    # a past season, with a current page for its task: merged into it
+    "/council-tax/council-tax-2018-19": ("merge", {"superseded"}, "/council-tax/pay"),
+    # the same, already noindex and still much visited: merged too, never shown in search again
+    "/residents/parking/parking-fines-2015": ("merge", {"superseded", "noindex"}, "/residents/parking/pay-a-parking-fine"),
+    # already noindex, out of date (an archive; stale), much visited: merged into the current page
+    "/council-tax/discounts-archive": ("merge", {"superseded", "noindex"}, "/council-tax/pay"),
+    "/council-tax/payment-dates": ("merge", {"superseded", "noindex", "stale"}, "/council-tax/pay"),
+    # already noindex, current, much visited: kept; the reasons say the noindex may hide it from people
+    "/council-tax/moving-home": ("keep", {"noindex"}, None),
+    # not superseded: the season ending this year, "since 2015", a record (annual report), news about the task
+    SEASON_PATH: ("keep", set(), None),
+    "/residents/parking/permit-zones": ("keep", set(), None),
+    "/council-tax/annual-report-2019": ("keep", set(), None),
 }
+NOT_SUPERSEDED = (SEASON_PATH, "/residents/parking/permit-zones", "/council-tax/annual-report-2019",
+                  "/news/2019/parking-wardens-2019")
 
 
 def page_html(title: str, text: str, links: list, head: str) -> str:

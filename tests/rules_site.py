@@ -133,7 +133,7 @@ EXPECTED = {
     "/parking/pay-copy": ("merge", {"duplicate"}),
     "/parking/pay-business": ("merge", {"near-duplicate"}),
     "/parking/old-rates": ("improve", {"thin"}),
-    "/parking/fines-2015": ("improve", {"stale"}),
+    "/parking/fines-2015": ("merge", {"superseded", "stale"}),  # names 2015: superseded by the parking page
     "/parking/more/details/exceptions": ("improve", {"deep"}),
     "/parking/sitemap-only": ("improve", {"orphan"}),
     "/parking/broken": ("fix", {"broken-links"}),

@@ -65,10 +65,10 @@ def test_every_reason_code_fired_somewhere_and_is_known(site):
         seen |= codes(row["Reasons"])
     assert seen <= set(REASONS)
     # low-confidence and low-traffic need thresholds or analytics (test_audit_rerun covers them), reviewed
-    # an earlier review (test_history); high-traffic, upcoming and current analytics and dates, gone a 410
+    # an earlier review (test_history); high-traffic, upcoming, current and superseded analytics and dates, gone a 410
     # (test_judgement)
     assert set(REASONS) - seen <= {"low-confidence", "low-traffic", "hub", "reviewed", "high-traffic", "upcoming",
-                                   "current", "gone"}
+                                   "current", "gone", "superseded"}
 
 
 def test_noindex_on_a_page_robots_txt_blocks_is_a_conflict_to_fix(site, tmp_path):

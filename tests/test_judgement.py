@@ -97,7 +97,7 @@ def test_no_redirect_contradicts_the_recommendations(judged):
             assert target["Redirect status"] is None, "a redirect to a redirected page"
     for path, row in pages.items():  # nothing is merged into a page that is removed
         if row["Recommendation"] == "merge":
-            assert by_url[row["Duplicate of"]]["Recommendation"] != "remove", path
+            assert by_url[row["Duplicate of"] or row["Redirect to"]]["Recommendation"] != "remove", path
 
 
 def test_the_protected_kinds_are_in_the_settings_sheet(judged):
@@ -111,3 +111,58 @@ def test_the_protected_column_says_what_the_rules_kept(judged):
     for path in ("/council/councillors", "/gemeente/notulen-raadsvergadering", "/about/cookies/"):
         assert judged["pages"][path]["Protected"] is True, path
     assert judged["pages"]["/news/2018/"]["Protected"] is False
+
+
+def test_a_kept_page_carries_no_advice_for_another_recommendation(judged):
+    """A page a protect or keep rule decides keeps the other rules' facts, never their advice: the council's
+    minutes are not to be unlinked ("take those links out" is how a page is removed), nor the cookie page
+    demoted ("demote first, remove in a later run"). Where the rule's own recommendation is given, it is."""
+    pages = judged["pages"]
+    for path in ("/about/cookies/", "/council/councillors", "/gemeente/notulen-raadsvergadering", "/about/budget-2019"):
+        row = pages[path]
+        assert row["Recommendation"] == "keep" and "serves no top task" in row["Reasons"], row["Reasons"]
+        assert "take those links out" not in row["Reasons"] and "demote first" not in row["Reasons"], row["Reasons"]
+    assert "in the navigation of" in pages["/about/cookies/"]["Reasons"]  # the facts stay
+    assert "yet linked from 1 page" in pages["/council/councillors"]["Reasons"]
+    assert "demote first, remove in a later run if still unused" in pages["/news/"]["Reasons"]
+    assert pages["/about/old-logo"]["Why"].startswith("Remove: serves no top task")
+
+
+def test_a_noindex_says_why_in_plain_words(judged):
+    """Facts alone ("serves no top task, 150 page views") read like a case for keeping the page: the Why of a
+    noindex ends with the conclusion."""
+    assert judged["pages"]["/news/library-reopens"]["Why"] == (
+        "Noindex: serves no top task, 150 page views, 0 links from top-task pages: still read, so keep it reachable "
+        "and take it out of search")
+
+
+def test_a_page_naming_a_past_year_is_merged_into_its_tasks_current_page(judged):
+    """"Council tax 2018/19" is superseded by the council tax page: merged (301) into it, with the reason in
+    plain words. A season ending in the crawl's year, "since 2015", a record (an annual report) and news about
+    the task name years too, and are not superseded."""
+    origin, pages = judged["origin"], judged["pages"]
+    row = pages["/council-tax/council-tax-2018-19"]
+    assert row["Why"].startswith(f"Merge: superseded by a current page (names 2018/19, a past year: the current page "
+                                 f"for council-tax is {origin}/council-tax/pay)"), row["Why"]
+    assert row["Duplicate of"] is None
+    for path in judgement_site.NOT_SUPERSEDED:
+        assert "superseded" not in codes(pages[path]["Reasons"]), (path, pages[path]["Reasons"])
+        assert pages[path]["Recommendation"] != "merge", path
+
+
+def test_a_noindex_page_out_of_date_is_never_to_be_shown_in_search_again(judged):
+    """A noindex page many still read is worth showing in search, unless it is out of date: stale, naming only
+    past years, or an archive. Then the advice is to send its visitors to the task's current page (merged,
+    301), or, with no task to send them to, the facts alone."""
+    origin, pages = judged["origin"], judged["pages"]
+    for path in ("/residents/parking/parking-fines-2015", "/council-tax/discounts-archive", "/council-tax/payment-dates",
+                 "/about/parking-tariffs-archive"):
+        assert "let search engines show it" not in pages[path]["Reasons"], (path, pages[path]["Reasons"])
+    assert (f"noindex: already noindex, yet 6,000 page views, out of date: keep it out of search and redirect its "
+            f"visitors to {origin}/residents/parking/pay-a-parking-fine") in pages["/residents/parking/parking-fines-2015"]["Reasons"]
+    assert pages["/council-tax/discounts-archive"]["Why"].startswith(
+        "Merge: superseded by a current page (already noindex and out of date, yet 2,000 page views: the current page "
+        f"for council-tax is {origin}/council-tax/pay)")
+    archive = pages["/about/parking-tariffs-archive"]["Reasons"]  # no task, kept for its traffic: the facts only
+    assert "noindex: already noindex, yet 5,000 page views, out of date" in archive and "redirect" not in archive
+    assert "let search engines show it" in pages["/council-tax/moving-home"]["Reasons"]  # current: it may be sought
