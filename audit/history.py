@@ -335,7 +335,7 @@ class History:
         decided when the site was at another origin are matched to this one by path."""
         query = (select(reviews, runs.c.audited_at, runs.c.origin, pages.c.content_hash, pages.c.redirect_to,
                         pages.c.recommendation, pages.c.task, pages.c.status, pages.c.noindex,
-                        pages.c.robots_blocked, pages.c.views)
+                        pages.c.robots_blocked, pages.c.views, pages.c.inlinks_nav)
                  .join(runs, runs.c.id == reviews.c.run_id)
                  .join(pages, (pages.c.run_id == reviews.c.run_id) & (pages.c.url == reviews.c.url), isouter=True)
                  .where((runs.c.site == site) & DONE).order_by(reviews.c.run_id))

@@ -63,6 +63,20 @@ def _best_of(cols: dict, rows, with_traffic: bool):
     return min(rows, key=key)
 
 
+def _task_best(cols: dict, rows, with_traffic: bool):
+    """A task's best page, where its visitors should land: with analytics the most visited first, then
+    the most linked from the content of other pages (a menu links a section's landing page from every
+    page, which says it is a way in, not the answer), then as :func:`_best_of`; the home page last."""
+    depth, url = cols["depth"], cols["url"]
+    body, nav, views = cols["inlinks_body"], cols["inlinks_nav"], cols["views"]
+    start = cols.get("found_via") or [None] * len(url)
+
+    def key(i):
+        return (start[i] == "start", -(views[i] or 0) if with_traffic else 0, -body[i], -nav[i],
+                depth[i] if depth[i] is not None else 10 ** 6, len(url[i]), url[i])
+    return min(rows, key=key)
+
+
 def _cosine(texts, a: int, b: int) -> float | None:
     """Cosine of two rows of the main-text TF-IDF matrix (rows are L2-normalised)."""
     if texts is None:
@@ -596,7 +610,7 @@ def _current_pages(table, settings, has_traffic: bool) -> None:
         by_task: dict = {}
         for k, t in enumerate(cols["task"]):
             by_task.setdefault(t, []).append(k)
-        best = {t: cols["url"][_best_of(cols, ks, has_traffic)] for t, ks in by_task.items()}
+        best = {t: cols["url"][_task_best(cols, ks, has_traffic)] for t, ks in by_task.items()}
         for i in np.flatnonzero(query).tolist():
             current[i] = best.get(task.iat[i])
     table["current_page"] = pd.Series(current, dtype=object)
@@ -903,13 +917,15 @@ class _PageRows:
 
 
 def _decided(changes, task: str) -> int:
-    """How many pages a reviewer's decisions took out of ``task`` since the previous run, less those they
-    brought in: a corrected task, or a page removed or merged as decided (Changes: Cause decision)."""
+    """How many pages left ``task`` since the previous run for another cause than the site, less those that
+    came in so: a reviewer's corrected task or a page removed or merged as decided (Changes: Cause
+    decision), a page the classifier now reads otherwise (classifier: new labels, another model), a page
+    outside the crawl's sample (crawl). What the site itself lost is a slip; these are not."""
     if changes is None or not len(changes):
         return 0
     net = 0
     for change, cause, then, now in zip(changes["change"], changes["cause"], changes["task_then"], changes["task_now"]):
-        if "decision" not in str(cause).split(", "):
+        if "site" in str(cause).split(", "):
             continue
         moved = "task" in str(change) or "gone" in str(change)
         net += moved and then == task
@@ -919,7 +935,7 @@ def _decided(changes, task: str) -> int:
 
 def _slipped(row) -> M | None:
     """Why a task looks worse than last time, or None. A Message: said in the workbook's language. Pages
-    a reviewer's decisions took out of the task (``decided``) are not a slip."""
+    that left the task for another cause than the site (``decided``: a decision, the classifier) are not a slip."""
     why = []
     if row.get("best_depth_then") is not None and row.get("best_depth") is not None and row["best_depth"] > row["best_depth_then"]:
         why.append(M("best page deeper ({then} -> {now} clicks)", then=row["best_depth_then"], now=row["best_depth"]))
@@ -963,14 +979,15 @@ def _redirect_targets(table, texts, settings) -> None:
     """Redirect to / Redirect status per row: merges 301 to the cluster's best page (a superseded page's: to
     its task's current page); removals 301 to a related page when something still points at them, else 410;
     redirect chains 301 to their end. Related: a kept (keep or improve), current (not stale), indexable
-    top-task page other than a start page whose main text is at least [audit] redirect_similarity alike
+    top-task page other than a start page, not thin (at least [audit] thin_words words), whose main text is
+    at least [audit] redirect_similarity alike
     (TF-IDF cosine), the removed page's most likely task (runner-up) and folder preferred. Targets that are themselves redirected are followed, so the list never
     makes a chain; a kept redirect to a page that will answer 410 (or redirect) is turned into a fix."""
     cols = {c: table[c].tolist() for c in ("url", "recommendation", "task", "status", "duplicate_of", "inlinks_body",
                                             "inlinks_nav", "views", "clicks", "impressions", "redirect_hops",
                                             "redirect_loop", "final_url", "found_via", "age_days", "noindex",
                                             "canonicalised", "content_type", "runner_up", "reasons", "decided_by",
-                                            "current_page")}
+                                            "current_page", "word_count")}
     n = len(table)
     target, code = [None] * n, [None] * n
     rec = cols["recommendation"]
@@ -979,12 +996,16 @@ def _redirect_targets(table, texts, settings) -> None:
                   and isinstance(cols["task"][i], str) and cols["task"][i] != NONE
                   and cols["found_via"][i] != "start" and not cols["noindex"][i] and not cols["canonicalised"][i]
                   and cols["content_type"][i] == "text/html"
+                  and (cols["word_count"][i] or 0) >= settings["thin_words"]  # a stub is no one's answer
                   and (cols["age_days"][i] is None or cols["age_days"][i] <= stale_days)]
     def used(i):
         return (cols["inlinks_body"][i] + cols["inlinks_nav"][i] > 0 or (cols["views"][i] or 0) > 0
                 or (cols["clicks"][i] or 0) > 0 or (cols["impressions"][i] or 0) > 0)
 
-    removing = [i for i in range(n) if rec[i] == REMOVE and used(i)]  # only a used page needs a 301
+    from .signals import MIN_DUPLICATE_WORDS
+
+    # only a used page needs a 301; a page of a few words ("coming soon") reads like any other few words: 410
+    removing = [i for i in range(n) if rec[i] == REMOVE and used(i) and (cols["word_count"][i] or 0) >= MIN_DUPLICATE_WORDS]
     folder = [_folder(u) for u in cols["url"]]
     # for ranking only: the task the removed page leans to, then its own folder (as numbers: one per value)
     number: dict = {}
@@ -1061,12 +1082,12 @@ def _task_table(table, config, has_traffic: bool):
         # the best page is one the classifier is sure serves the task, when there is one: an audience hub
         # in the menu (/residents/) has the most inlinks but is the task's only in doubt
         sure = [i for i in live if (cols["confidence"][i] or 0) >= audit["low_confidence"]]
-        best = _best_of(cols, sure or live, has_traffic) if live and task_id != NONE else None
+        best = _task_best(cols, sure or live, has_traffic) if live and task_id != NONE else None
         # what the task's pages weigh is read from the pages that serve it: not the home page (the way in to
         # every task) nor, when the classifier is sure of some, the pages in doubt (an audience hub, a stub)
-        own = [i for i in members if cols["found_via"][i] != "start" and task_id != NONE]
+        own = [i for i in members if cols["found_via"][i] != "start"]
         sure_members = [i for i in own if (cols["confidence"][i] or 0) >= audit["low_confidence"]]
-        weighed = (sure_members or own) if task_id != NONE else members
+        weighed = (sure_members or own) if task_id != NONE else own
         views = float(sum(cols["views"][i] or 0 for i in weighed)) if has_traffic else None
         weighed_live = set(weighed)
         html = [i for i in live if cols["content_type"][i] == "text/html" and i in weighed_live]
@@ -1101,10 +1122,12 @@ def _duplicate_table(table, best_of_cluster):
     rows = []
     for c in sorted(best_of_cluster):
         members, best = members_of[c], best_of_cluster[c]
-        exact = all(cols["content_hash"][i] == cols["content_hash"][best] for i in members)
+        kinds = {cols["duplicate_kind"][i] for i in members if i != best}
+        cluster_kind = next((k for k in ("exact", "near", "similar") if k in kinds), "near")
         for i in sorted(members, key=lambda i: (i != best, -(cols["similarity"][i] or 0), cols["url"][i])):
-            # each copy's own kind (a cluster can hold an exact copy and a near one); the best page the cluster's
-            kind = (cols["duplicate_kind"][i] if i != best else None) or ("exact" if exact else "near")
+            # each copy's own kind (a cluster can hold an exact copy and a near one); the best page the cluster's:
+            # its closest copy's (exact, then near, then similar)
+            kind = (cols["duplicate_kind"][i] if i != best else None) or cluster_kind
             rows.append({"cluster": c, "kind": kind, "url": cols["url"][i],
                          "best_page": cols["url"][best], "is_best": i == best, "similarity": cols["similarity"][i],
                          "task": cols["task"][i], "words": int(cols["word_count"][i]),

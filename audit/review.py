@@ -351,6 +351,8 @@ def follow_through(decision: dict, page: dict | None, complete: bool = True) -> 
         return (True, M("carries noindex")) if page.get("noindex") else (False, M("no noindex yet"))
     if kind == "demote":
         nav = page.get("inlinks_nav") or 0
+        if nav == 0 and decision.get("inlinks_nav") == 0:  # nothing to take out: it never was in the menu
+            return None, M("not in the navigation when decided, nor now: nothing to check")
         return (True, M("gone from the navigation")) if nav == 0 else \
             (False, M("still in the navigation of {n} pages", n=nav))
     if kind == "improve":

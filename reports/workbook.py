@@ -326,7 +326,7 @@ class _Sheet:
     cell that stays scrollable ("A2": the header row frozen; "B2": the first column too)."""
 
     def __init__(self, wb, title, headers, widths=None, links=(), filter=True, formats=None, wrap=(), dates=(),
-                 freeze="A2", print_area=None, tr=None, urls=()):
+                 freeze="A2", print_area=None, tr=None, urls=(), max_lines=None, key_columns=1):
         tr = tr or _same  # the workbook's language: titles and header cells translated, logic in English
         self.ws = wb.create_sheet(tr(title))
         self.print_area = print_area  # the last column printed; the rows are known at close()
@@ -341,7 +341,8 @@ class _Sheet:
             # or two with the first column repeated when one would shrink the text below reading size
             total = sum(self.ws.column_dimensions[get_column_letter(i)].width for i in range(1, len(self.headers) + 1))
             _print_setup(self.ws, title_rows="1:1", wide=1 if total <= PRINT_WIDTH else 2,
-                         title_cols=None if total <= PRINT_WIDTH else "A:A")
+                         title_cols=None if total <= PRINT_WIDTH else f"A:{get_column_letter(key_columns)}")
+        self.max_lines = max_lines or WRAP_MAX_LINES
         self.ws.freeze_panes = freeze
         self.links = {self.headers.index(h) for h in links}
         self.urls = {self.headers.index(h) for h in urls if h in self.headers} - self.links  # shown decoded
@@ -394,7 +395,7 @@ class _Sheet:
             if lines > 1:  # spreadsheets do not grow a row for wrapped text they load: give it the height
                 row_number = self.rows + 1
                 self.ws.row_dimensions[row_number] = RowDimension(self.ws, index=row_number,
-                                                                  ht=15 * min(lines, WRAP_MAX_LINES))
+                                                                  ht=15 * min(lines, self.max_lines))
             if fill is not None and fill_column < len(values) and values[fill_column] is not None:
                 values[fill_column] = self._styled(values[fill_column], fill.fgColor.rgb, fill=fill)
         self.ws.append(_guard(self.ws, values))
@@ -526,7 +527,8 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
 
     _sections_sheet(wb, audit.pages, tr)
 
-    sheet = _Sheet(wb, "Tasks", list(TASKS_COLUMNS), {"Task": 24, "Name": 32, "Best page": 50, "At stake (estimate, EUR)": 24},
+    sheet = _Sheet(wb, "Tasks", list(TASKS_COLUMNS), {"Task": 24, "Name": 32, "Best page": 70, "At stake (estimate, EUR)": 24,
+                                                      "Best page then": 70, "Slipped": 50},
                    links=["Best page"], filter=False,
                    formats={"Share": "0.0%", "Thin share": "0.0%", "Stale share": "0.0%", "Visits": "#,##0",
                             "At stake (estimate, EUR)": "#,##0", "Stale share then": "0.0%"}, tr=tr)
@@ -555,8 +557,11 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
              ["Source page", "Target URL"],
              {"Source page": 60, "Target URL": 60, "Anchor text": 40, "Target status": 14, "Note": 40}),
             ("Label queue", audit.label_queue, QUEUE_COLUMNS, ["URL"], {"URL": 70, "Task now": 20, "Runner-up": 20})):
+        # the Redirects sheet's Reasons grow to all their lines (they overran the row above in print); the
+        # Duplicates sheet repeats Cluster, Kind and URL on its second printed page
         sheet = _Sheet(wb, title, list(columns), wide, links=links, wrap=["Reasons"] if title == "Redirects" else (),
-                       tr=tr, urls=["From", "To"] if title == "Redirects" else ())
+                       tr=tr, urls=["From", "To"] if title == "Redirects" else (),
+                       max_lines=8 if title == "Redirects" else None, key_columns=3 if title == "Duplicates" else 1)
         for row in _records(frame, columns, runner_up if title == "Label queue" else None):
             sheet.append(row)
         if title == "Label queue":
@@ -568,7 +573,7 @@ def write_workbook(path, audit, max_rows: int = EXCEL_MAX_ROWS) -> Path:
     _changes_sheet(wb, audit, tasks, tr, words, language)
     follow = _said(_worded(getattr(audit, "follow_through", None),
                            {"decision": words, "done": _vocabulary(tr, FOLLOW_STATES)}), SAID, language)
-    sheet = _Sheet(wb, "Follow-through", list(FOLLOW_COLUMNS), {"URL": 60, "Agreed target": 50, "Now": 50, "Notes": 40},
+    sheet = _Sheet(wb, "Follow-through", list(FOLLOW_COLUMNS), {"URL": 60, "Agreed target": 70, "Now": 50, "Notes": 40},
                    links=["URL"], tr=tr, urls=["Agreed target"])
     if follow is not None:
         for row in _records(follow, FOLLOW_COLUMNS):
@@ -752,7 +757,7 @@ def _changes_sheet(wb, audit, tasks, tr=_same, words=None, language=None) -> Non
     ws = wb.create_sheet(tr("Changes"))
     for column, width in zip("ABCDEFGH", (60, 26, 18, 18, 20, 20, 12, 12)):
         ws.column_dimensions[column].width = width
-    _print_setup(ws, landscape=True)  # blocks of rows, no one header row: one landscape page wide
+    _print_setup(ws, landscape=True, wide=2, title_cols="A:A")  # blocks of rows: two pages wide, column A repeated
     row = 0
 
     def put(*values, bold=False):

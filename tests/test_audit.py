@@ -304,8 +304,9 @@ def test_a_tasks_weight_is_read_from_its_own_pages_not_the_home_page_or_pages_in
 
 
 def test_pages_a_reviewers_decisions_took_out_of_a_task_are_not_a_slip():
-    """The museum page's task corrected from passport to none, and a fees page removed as decided: passport
-    has two pages fewer, by the reviewer's hand; a page gone from the site (cause site) still is a slip."""
+    """The museum page's task corrected from passport to none, a fees page removed as decided, a page the
+    classifier reads otherwise: passport has three pages fewer, none of them the site's doing; a page gone
+    from the site (cause site) still is a slip."""
     import pandas as pd
 
     from audit.pipeline import _decided, _slipped
@@ -315,9 +316,55 @@ def test_pages_a_reviewers_decisions_took_out_of_a_task_are_not_a_slip():
         {"url": "/passport-fees-2016", "change": "gone", "cause": "decision", "task_then": "passport", "task_now": None},
         {"url": "/passport/old-form", "change": "gone", "cause": "site", "task_then": "passport", "task_now": None},
         {"url": "/bins/x", "change": "task", "cause": "decision", "task_then": "none", "task_now": "bins"},
+        {"url": "/visitors/things-to-do", "change": "task, recommendation", "cause": "classifier",
+         "task_then": "passport", "task_now": "none"},  # read otherwise after the labels: not the site's doing
     ])
-    assert _decided(changes, "passport") == 2 and _decided(changes, "bins") == -1 and _decided(None, "bins") == 0
+    assert _decided(changes, "passport") == 3 and _decided(changes, "bins") == -1 and _decided(None, "bins") == 0
     row = {"task": "passport", "pages_then": 19, "decided": _decided(changes, "passport")}
-    assert _slipped({**row, "pages": 17}) is None
-    assert _slipped({**row, "pages": 16}) == "fewer pages (19 -> 16)"  # the page the site lost
+    assert _slipped({**row, "pages": 16}) is None
+    assert _slipped({**row, "pages": 15}) == "fewer pages (19 -> 15)"  # the page the site lost
     assert _slipped({"task": "bins", "pages_then": 5, "pages": 5, "decided": -1})  # one in by review, one lost
+
+
+def _redirect_table(rows):
+    import pandas as pd
+
+    base = {"status": 200, "duplicate_of": None, "inlinks_body": 1, "inlinks_nav": 0, "views": 5, "clicks": 0,
+            "impressions": 0, "redirect_hops": 0, "redirect_loop": False, "found_via": "link", "age_days": 30,
+            "noindex": False, "canonicalised": False, "content_type": "text/html", "runner_up": "permit",
+            "reasons": [], "decided_by": None, "current_page": None}
+    table = pd.DataFrame([{**base, "url": u, "final_url": u, "recommendation": r, "task": t, "word_count": w}
+                          for u, r, t, w in rows])
+    return table
+
+
+def test_a_removed_page_is_not_sent_to_a_stub_and_a_stub_is_not_matched_by_its_few_words():
+    """A 'coming soon' stub removed is like any other few words: 410, not a 301 to another stub; a removed
+    page with text goes to the related page with content, never to a stub however alike."""
+    import numpy as np
+    from scipy import sparse
+
+    from audit.pipeline import _redirect_targets
+
+    rows = [("/allotments", "remove", "none", 6), ("/funding", "keep", "permit", 6),  # two stubs, alike
+            ("/old-permit-guide", "remove", "none", 200), ("/permit/apply", "keep", "permit", 300),
+            ("/permit/stub", "improve", "permit", 12)]
+    table = _redirect_table(rows)
+    texts = sparse.csr_matrix(np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0.2], [0, 0.9, 0.3], [0, 1, 0.2]], dtype=float))
+    texts = sparse.csr_matrix(texts.multiply(1 / np.sqrt(texts.multiply(texts).sum(axis=1))))
+    _redirect_targets(table, texts, {"stale_days": 730, "redirect_similarity": 0.3, "thin_words": 50})
+    out = table.set_index("url")
+    assert out.loc["/allotments", "redirect_status"] == 410 and not isinstance(out.loc["/allotments", "redirect_to"], str)
+    assert out.loc["/old-permit-guide", "redirect_to"] == "/permit/apply"  # not the stub, which is more alike
+
+
+def test_a_tasks_best_page_is_its_most_visited_then_most_linked_from_content():
+    """Where a task's visitors should land: with analytics the most visited page; a section landing page
+    every menu links to is not the task's answer by its navigation links."""
+    from audit.pipeline import _task_best
+
+    cols = {"url": ["/", "/businesses/", "/permit/apply", "/permit/guide"], "depth": [0, 1, 2, 2],
+            "inlinks_body": [0, 2, 5, 9], "inlinks_nav": [0, 200, 0, 0], "views": [9000, 800, 3000, 100],
+            "found_via": ["start", "link", "link", "link"], "task": ["permit"] * 4}
+    assert cols["url"][_task_best(cols, [0, 1, 2, 3], True)] == "/permit/apply"
+    assert cols["url"][_task_best(cols, [0, 1, 2, 3], False)] == "/permit/guide"  # no analytics: content links

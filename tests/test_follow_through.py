@@ -18,6 +18,10 @@ PAGE = {"status": 200, "redirect_hops": 0, "final_url": "http://s/a", "broken_li
     ({"decision": "improve", "content_hash": "h0"}, {**PAGE, "status": 404, "content_hash": float("nan")}, False, "404"),
     ({"decision": "improve", "content_hash": "h0"}, PAGE, True, "content changed"),
     ({"decision": "remove"}, {**PAGE, "status": None}, False, "no response"),
+    ({"decision": "demote", "inlinks_nav": 176}, PAGE, True, "gone from the navigation"),
+    ({"decision": "demote", "inlinks_nav": 176}, {**PAGE, "inlinks_nav": 176}, False, "still in the navigation"),
+    # a page never in the menu: demoting it took nothing out, so it is not 'done'
+    ({"decision": "demote", "inlinks_nav": 0}, PAGE, None, "nothing to check"),
 ])
 def test_follow_through(decision, page, done, says):
     result, detail = follow_through(decision, page)

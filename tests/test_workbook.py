@@ -278,10 +278,10 @@ def test_every_sheet_prints_landscape_with_its_header_row_on_each_page(site):  #
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title
         if ws.title in ("Summary", "Changes"):
-            continue  # blocks of rows, no one header row to repeat
+            continue  # blocks of rows, no one header row to repeat (Changes: two pages wide, column A repeated)
         assert ws.print_title_rows == "$1:$1", ws.title
-        if int(ws.page_setup.fitToWidth) > 1:  # wider than a page: the first column (the URL) on every page
-            assert ws.print_title_cols == "$A:$A", ws.title
+        if int(ws.page_setup.fitToWidth) > 1:  # wider than a page: the key column(s) (the URL) on every page
+            assert ws.print_title_cols == ("$A:$C" if ws.title == "Duplicates" else "$A:$A"), ws.title
     assert book["Redirects"].print_title_cols == "$A:$A"  # From on every page, beside its To, then its Reasons
     assert int(book["Tasks"].page_setup.fitToWidth) == 2 and book["Tasks"].print_title_cols == "$A:$A"
     assert book["Tasks"].column_dimensions["A"].width >= 24  # task ids are not cut in print
