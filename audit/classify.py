@@ -1002,8 +1002,44 @@ def classify_run(run_dir, config, extra_labels: dict | None = None, exclude: set
     classifier = TaskClassifier.from_config(config)
     labels = {u: t for u, t in labels.items() if u not in (exclude or ())}
     pages = build_pages(iter_pages(run_dir) if records is None else records)
+    without = None
+    if labels and len(pages.urls) <= LABEL_CHECK_MAX:  # what the labels moved, to show the reviewer
+        without = classifier.fit_predict(pages, {})
     result = classifier.fit_predict(pages, labels, release)
+    if without is not None:
+        moved_by_labels(result, without, labels)
     return result, label_queue(result, pages, queue_size), pages
+
+
+LABEL_CHECK_MAX = 200_000  # up to this many pages the classifier runs once more without the labels
+LABEL_MOVED_WARN = 5       # a task that labels gave this many more pages is named in the audit's notes
+
+
+def moved_by_labels(result: Result, without: Result, labels: dict) -> int:
+    """Say which pages the labels moved: a page not itself labelled whose task differs from the one the
+    examples alone give gets "before the labels: X" in its why, and a task that gained ``LABEL_MOVED_WARN``
+    or more pages so is named in the warnings with the labels behind it (one label in a list can pull the
+    whole list to its task: the reviewer should look). Returns how many pages moved."""
+    table = result.table
+    if not len(table) or len(without.table) != len(table):
+        return 0
+    then = without.table.set_index("url")["task"]
+    before = table["url"].map(then)
+    moved = (before.notna() & (before != table["task"]) & ~table["seed"].astype(bool)).to_numpy()
+    if not moved.any():
+        return 0
+    why = table["why"].tolist()
+    for i in np.flatnonzero(moved):
+        why[i] = M.join("; ", [why[i], M("before the labels: {task}", task=before.iat[i])])
+    table["why"] = why
+    gained = table.loc[moved, "task"].value_counts()
+    for task, n in gained.items():
+        if n >= LABEL_MOVED_WARN:
+            behind = sorted(u for u, t in labels.items() if t == task) or sorted(labels)  # or a side effect of all
+            result.warnings.append(M("the labels moved {n} pages to {task} ({labels}): check them (Why task says "
+                                     "'before the labels')", n=int(n), task=task,
+                                     labels=", ".join(behind[:3]) + (f" +{len(behind) - 3}" if len(behind) > 3 else "")))
+    return int(moved.sum())
 
 
 def write_classification(run_dir, result: Result, queue) -> None:

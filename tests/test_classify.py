@@ -236,3 +236,27 @@ def test_answering_the_label_queue_never_puts_a_task_page_at_risk(demo_run):
         at_risk = [(u, c) for u, t, c in zip(result.table["url"], result.table["task"], result.table["confidence"])
                    if t == NONE and truth.get(u, NONE) != NONE and c >= AUDIT["low_confidence"].default]
         assert not at_risk, (count, at_risk)
+
+
+def test_the_pages_labels_moved_are_said_and_a_task_they_swelled_is_named():
+    """One corrected task in a list pulls the list to its task: each page the labels moved says what it was
+    before them, and a task that gained five pages or more is named in the notes with the label behind it."""
+    import pandas as pd
+
+    from audit.classify import NONE, Result, moved_by_labels
+
+    urls = [f"https://x.org/business/{k}" for k in range(8)]
+    before = ["none"] * 8
+    after = ["council-tax"] * 7 + ["none"]  # page 0 is the label; pages 1-6 followed it
+    table = lambda tasks, seeds: pd.DataFrame({"url": urls, "task": tasks, "why": ["words 'business'"] * 8,  # noqa: E731
+                                               "seed": seeds})
+    without = Result(table(before, [False] * 8), ["council-tax", NONE], None, [])
+    result = Result(table(after, [True] + [False] * 7), ["council-tax", NONE], None, [])
+    assert moved_by_labels(result, without, {urls[0]: "council-tax"}) == 6
+    whys = [str(w) for w in result.table["why"]]
+    assert whys[0] == "words 'business'" and whys[7] == "words 'business'"  # the label itself, and a page not moved
+    assert all(w.endswith("; before the labels: none") for w in whys[1:7])
+    assert [str(w) for w in result.warnings] == [
+        f"the labels moved 6 pages to council-tax ({urls[0]}): check them (Why task says 'before the labels')"]
+    few = Result(table(["council-tax"] * 3 + ["none"] * 5, [True] + [False] * 7), ["council-tax", NONE], None, [])
+    assert moved_by_labels(few, without, {urls[0]: "council-tax"}) == 2 and not few.warnings  # said per page only
