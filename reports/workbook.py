@@ -88,12 +88,13 @@ PAGES_COLUMNS: dict[str, tuple[str | None, int, str]] = {
     "Clicks": ("clicks", 9, "Search Console clicks (empty without an export)."),
     "Impressions": ("impressions", 11, "Search Console impressions (empty without an export)."),
     "Protected": ("protected", 9, "Matches an [audit] protect pattern, or is of a kind in [audit] protect_kinds (the reason protected)."),
-    "Found via": ("found_via", 9, "start, link, redirect or sitemap."),
+    "Found via": ("found_via", 9, "start, link, redirect, sitemap or example."),
     "Content hash": ("content_hash", 14, "Hash of the main text: equal hashes, equal text."),
     "Newest date source": ("newest_date_source", 30, "Where Newest date was read: a meta tag, JSON-LD, the page's "
                                                      "text («Actualizat: 14 septembrie 2012»), document "
                                                      "properties, the sitemap, or the HTTP Last-Modified as the "
-                                                     "last resort (no date on the page; a static server's copy time)."),
+                                                     "last resort (no date on the page; a static server's copy time; "
+                                                     "not used when most such pages share one date)."),
 }
 PAGES_WRAP = ("Why", "Reasons", "Why task", "Review")  # wrapped, so they read without scrolling sideways
 PAGES_FORMATS = {"Confidence": "0.00", "Similarity": "0.00", "Page views": "#,##0", "Clicks": "#,##0",
