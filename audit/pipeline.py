@@ -899,7 +899,7 @@ def _record(store, run_dir, config, table, tasks, summary, trap_rows=()) -> dict
             tasks[column] = [before.get(t, {}).get(field_name) for t in tasks["task"]]
         tasks["decided"] = [_decided(changes, t) for t in tasks["task"]]
         tasks["slipped"] = [_slipped(row) for row in tasks.to_dict("records")]
-        tasks.drop(columns="decided", inplace=True)
+        del tasks["decided"]
     return {"changes": changes, "trend": store.series(site, also=run_id), "run_id": run_id}
 
 
