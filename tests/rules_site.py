@@ -91,7 +91,7 @@ NAV = ["/", "/parking/", "/bins/", "/news/", "/privacy"]
 SERVER = {"redirects": [["/old-page", "/parking/pay", 301], ["/older", "/old-page", 301]]}
 ROBOTS = "User-agent: *\nDisallow: /private/\nSitemap: __ORIGIN__/sitemap.xml\n"
 
-TASKS = '''
+TASK_TABLES = '''
 [[tasks]]
 id = "parking"
 name = "Pay a parking fine"
@@ -105,7 +105,8 @@ name = "Bin collection"
 description = "Find your bin collection day or report a missed bin"
 keywords = ["bin", "recycling"]
 examples = ["{origin}/bins/days", "{origin}/bins/missed"]
-
+'''
+TASKS = TASK_TABLES + '''
 [classifier]
 labels = "labels.csv"
 

@@ -18,6 +18,7 @@ import openpyxl
 from audit.demo.server import BackgroundServer
 from audit.history import History, database_url
 
+from . import rules_site
 from .conftest import longneck, read_records
 
 PARKING = ("Pay your parking fine online with a debit card. A penalty charge notice shows the amount and the date. "
@@ -112,21 +113,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-TASKS = '''
-[[tasks]]
-id = "parking"
-name = "Pay a parking fine"
-description = "Pay or challenge a penalty charge notice for parking"
-keywords = ["parking fine", "penalty charge"]
-examples = ["{origin}/parking/pay", "{origin}/parking/appeal"]
-
-[[tasks]]
-id = "bins"
-name = "Bin collection"
-description = "Find your bin collection day or report a missed bin"
-keywords = ["bin", "recycling"]
-examples = ["{origin}/bins/days", "{origin}/bins/missed"]
-'''
+TASKS = rules_site.TASK_TABLES  # the rules site's two tasks, without its labels
 
 
 def changes(workbook) -> dict:
