@@ -64,16 +64,19 @@ def _best_of(cols: dict, rows, with_traffic: bool):
 
 
 def _task_best(cols: dict, rows, with_traffic: bool):
-    """A task's best page, where its visitors should land: with analytics the most visited first, then
-    the most linked from the content of other pages (a menu links a section's landing page from every
-    page, which says it is a way in, not the answer), then as :func:`_best_of`; the home page last."""
+    """A task's best page, where its visitors should land: not a section's landing page (a URL that ends in
+    /, a way in to the section's pages) when there is another; then the most linked from the content of
+    other pages (a menu links a landing page from every page, which says nothing of the answer), then with
+    analytics the most visited (not first: an outdated page can be the most visited, which is the
+    problem), then the shallowest; the home page last."""
     depth, url = cols["depth"], cols["url"]
     body, nav, views = cols["inlinks_body"], cols["inlinks_nav"], cols["views"]
     start = cols.get("found_via") or [None] * len(url)
 
     def key(i):
-        return (start[i] == "start", -(views[i] or 0) if with_traffic else 0, -body[i], -nav[i],
-                depth[i] if depth[i] is not None else 10 ** 6, len(url[i]), url[i])
+        return (start[i] == "start", urlsplit(url[i]).path.endswith("/"), -body[i],
+                -(views[i] or 0) if with_traffic else 0, depth[i] if depth[i] is not None else 10 ** 6, -nav[i],
+                len(url[i]), url[i])
     return min(rows, key=key)
 
 
@@ -1081,8 +1084,10 @@ def _task_table(table, config, has_traffic: bool):
         live = [i for i in members if cols["status"][i] == 200]
         # the best page is one the classifier is sure serves the task, when there is one: an audience hub
         # in the menu (/residents/) has the most inlinks but is the task's only in doubt
-        sure = [i for i in live if (cols["confidence"][i] or 0) >= audit["low_confidence"]]
-        best = _task_best(cols, sure or live, has_traffic) if live and task_id != NONE else None
+        # among the pages the audit keeps (not one it merges, removes, noindexes or demotes)
+        kept = [i for i in live if cols["recommendation"][i] in ("keep", "improve", "fix")] or live
+        sure = [i for i in kept if (cols["confidence"][i] or 0) >= audit["low_confidence"]]
+        best = _task_best(cols, sure or kept, has_traffic) if live and task_id != NONE else None
         # what the task's pages weigh is read from the pages that serve it: not the home page (the way in to
         # every task) nor, when the classifier is sure of some, the pages in doubt (an audience hub, a stub)
         own = [i for i in members if cols["found_via"][i] != "start"]

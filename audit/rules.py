@@ -257,6 +257,17 @@ def high_traffic(p, s):
     return None
 
 
+def popular_thin(p, s):
+    """With analytics: a page that serves no top task, has at least [audit] high_traffic page views and fewer
+    than [audit] thin_words words ("page coming soon") is where people come and find little: the failed
+    visits this audit is for. Improve it (or name the top task it should serve); not kept as it is."""
+    if (s["analytics"] and _no_task(p) and p.status == 200 and p.content_type == "text/html"
+            and _views(p) >= s.get("high_traffic", float("inf")) and p.word_count < s["thin_words"]):
+        return M("{views:,.0f} page views and {n} words: people come for it and find little", views=_views(p),
+                 n=p.word_count)
+    return None
+
+
 def blocked(p, s):
     """robots.txt disallows the URL; it was not fetched, so nothing else is known about it."""
     return M("disallowed by robots.txt, not fetched") if p.robots_blocked and p.status is None else None
@@ -527,6 +538,7 @@ RULE_FUNCTIONS: dict[str, tuple[str, Callable]] = {
     "protected_kind": ("protected", protected_kind),
     "upcoming": ("upcoming", upcoming),
     "current_news": ("current", current_news),
+    "popular_thin": ("high-traffic", popular_thin),
     "high_traffic": ("high-traffic", high_traffic),
     "start_page": ("home", start_page),
     "hub": ("hub", hub),
@@ -605,7 +617,7 @@ DEFAULT_ORDER = [
     ("start_page", "keep"),
     ("redirect", "keep"), ("blocked", "keep"), ("duplicate", "merge"), ("near_duplicate", "merge"),
     ("canonicalised", ""), ("noindex", ""), ("low_confidence", ""), ("low_traffic", ""),
-    ("protected_kind", "keep"), ("hub", "keep"), ("upcoming", "keep"), ("current_news", "keep"), ("high_traffic", "keep"),
+    ("protected_kind", "keep"), ("hub", "keep"), ("upcoming", "keep"), ("current_news", "keep"), ("popular_thin", "improve"), ("high_traffic", "keep"),
     ("uncertain_no_task", "keep"), ("superseded", "merge"), ("no_task_unused", "remove"), ("no_task_in_nav", "demote"), ("no_task", "noindex"),
     ("broken_links", "fix"), ("thin", "improve"), ("stale", "improve"), ("deep", "improve"),
     ("orphan", "improve"),

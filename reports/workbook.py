@@ -20,6 +20,7 @@ import re
 import unicodedata
 from copy import copy
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 from openpyxl import Workbook
@@ -751,6 +752,14 @@ def _sections_sheet(wb, pages, tr=_same) -> None:
     sheet.close()
 
 
+def _path_of(url):
+    """A URL's path and query ('/residents/parking/pay'), for a narrow column; other values as they are."""
+    if not isinstance(url, str) or "://" not in url:
+        return url
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
 def _changes_sheet(wb, audit, tasks, tr=_same, words=None, language=None) -> None:
     """The site across all runs (a chart of its size and no-task share), pages per task then and now,
     and every page that is new, gone or changed since the previous run (with its own filter). ``tasks``:
@@ -761,16 +770,25 @@ def _changes_sheet(wb, audit, tasks, tr=_same, words=None, language=None) -> Non
     _print_setup(ws, landscape=True, wide=2, title_cols="A:A")  # blocks of rows: two pages wide, column A repeated
     row = 0
 
-    def put(*values, bold=False):
+    def put(*values, bold=False, wrap=()):
+        """One row; ``wrap``: the columns (0-based) whose text wraps, the row as tall as the longest."""
         nonlocal row
-        cells = []
-        for v in values:
+        cells, lines = [], 1
+        for k, v in enumerate(values):
             v = _plain(v)
             if bold and v is not None:
                 cell = WriteOnlyCell(ws, value=v)
                 cell.font = _BOLD
                 v = cell
+            elif k in wrap and isinstance(v, str):
+                width = int(ws.column_dimensions[get_column_letter(k + 1)].width or 10)
+                lines = max(lines, -(-len(v) // width))
+                cell = WriteOnlyCell(ws, value=v)
+                cell.alignment = _WRAP
+                v = cell
             cells.append(v)
+        if lines > 1:
+            ws.row_dimensions[row + 1] = RowDimension(ws, index=row + 1, ht=15 * min(lines, 4))
         ws.append(_guard(ws, cells))
         row += 1
 
@@ -796,8 +814,9 @@ def _changes_sheet(wb, audit, tasks, tr=_same, words=None, language=None) -> Non
     put()
     put(tr("Pages per task, then and now"), bold=True)
     put(*map(tr, ("Task", "Pages then", "Pages now", "Best page then", "Best page now", "Slipped")), bold=True)
-    for t in tasks.to_dict("records"):
-        put(t["task"], t.get("pages_then"), t["pages"], t.get("best_page_then"), t.get("best_page"), t.get("slipped"))
+    for t in tasks.to_dict("records"):  # best pages as paths, wrapped: the site's origin says nothing here
+        put(t["task"], t.get("pages_then"), t["pages"], _path_of(t.get("best_page_then")), _path_of(t.get("best_page")),
+            t.get("slipped"), wrap=(3, 4, 5))
     put()
     changes = getattr(audit, "changes", None)
     if changes is None:

@@ -35,7 +35,7 @@ SEASON_PATH = f"/council-tax/council-tax-{THIS_YEAR - 1}-{THIS_YEAR % 100:02d}"
 # path: (title, main text, body links, extra head html)
 PAGES = {
     "/": ("Welcome to Judgeford", "Judgeford council: pay a parking fine, pay your council tax, and more.",
-          ["/residents/parking/pay-a-parking-fine", "/council-tax/pay", "/sections/leisure"], ""),
+          ["/residents/parking/pay-a-parking-fine", "/council-tax/pay", "/sections/leisure", "/sections/sport"], ""),
     "/residents/parking/pay-a-parking-fine": ("Pay a parking fine", PARKING, ["/residents/parking/appeal",
                                                                             "/businesses/parking/pay-a-parking-fine"], ""),
     "/businesses/parking/pay-a-parking-fine": ("Pay a parking fine (businesses)", PARKING_BUSINESS, [], ""),
@@ -125,6 +125,7 @@ PAGES = {
     "/sections/leisure": ("Leisure and culture", (
         "Swimming pools, sports halls, the museum, the library and the theatre: opening hours and prices of "
         "everything to do in your free time in Judgeford."), [], ""),
+    "/sections/sport": ("Sport", "Page coming soon.", [], ""),
     "/events/fireworks-2099": ("Fireworks night 2099", (
         "Fireworks on the river bank on 5 November 2099 from 7pm. Free entry; food stalls and a bonfire. Bring "
         "a torch and dress warmly."), [], '<meta name="dcterms.modified" content="2099-11-05">'),
@@ -176,7 +177,7 @@ LABELS = {"/residents/parking/pay-a-parking-fine": "parking", "/businesses/parki
           "/council-tax/payment-dates": "council-tax", "/council-tax/moving-home": "council-tax", "/news/2019/parking-wardens-2019": "parking"}
 VIEWS = {"/": 9000, "/residents/parking/pay-a-parking-fine": 2500, "/businesses/parking/pay-a-parking-fine": 40,
          "/council-tax/pay": 1800, "/news/": 3, "/news/2018/": 2, "/news/2018/council-tax-bills-sent-out": 3,
-         "/about/cookies/": 2, "/sections/leisure": 3412, "/about/old-logo": 0, "/about/old-logo-copy": 0,
+         "/about/cookies/": 2, "/sections/leisure": 3412, "/sections/sport": 2600, "/about/old-logo": 0, "/about/old-logo-copy": 0,
          "/old-news": 1, "/news/bridge-street-closed": 150, "/news/library-reopens": 150,
          "/about/parking-tariffs-archive": 5000, "/council-tax/council-tax-2018-19": 1200, SEASON_PATH: 900,
          "/council-tax/annual-report-2019": 40, "/news/2019/parking-wardens-2019": 30,
@@ -195,6 +196,8 @@ EXPECTED = {
     "/about/budget-2019": ("keep", {"protected"}, None),
     # no task, 3,412 page views: popular, the reason names the traffic
     "/sections/leisure": ("keep", {"high-traffic"}, None),
+    # no task, much visited, three words ("page coming soon"): people come and find little: improve, not keep
+    "/sections/sport": ("improve", {"high-traffic", "thin"}, None),
     # removed; something links to it but no kept page is related: 410, not the council tax page
     "/news/2018/": ("remove", {"no-task"}, 410),
     # removed; its text is about paying council tax: 301 to the council tax page

@@ -258,7 +258,7 @@ def test_a_tasks_best_page_is_one_the_classifier_is_sure_of():
     from audit.pipeline import _task_table
 
     def table(hub_confidence, page_confidence):
-        rows = [("/residents/", hub_confidence, 200, 5), ("/residents/planning/apply", page_confidence, 3, 0)]
+        rows = [("/residents", hub_confidence, 200, 5), ("/residents/planning/apply", page_confidence, 3, 0)]
         return pd.DataFrame([{"url": url, "task": "permit", "confidence": confidence, "depth": 1, "inlinks_body": body,
                               "inlinks_nav": nav, "views": 100, "status": 200, "content_type": "text/html",
                               "word_count": 300, "age_days": 10, "recommendation": "keep", "found_via": "link",
@@ -269,8 +269,11 @@ def test_a_tasks_best_page_is_one_the_classifier_is_sure_of():
                                     "cost_web": 1}, tasks=[{"id": "permit", "name": "Apply for a permit"}])
     best = lambda t: _task_table(t, config, False).set_index("task").loc["permit", "best_page"]  # noqa: E731
     assert best(table(0.48, 0.97)) == "/residents/planning/apply"
-    assert best(table(0.48, 0.55)) == "/residents/"  # nothing sure: the most linked-to, as before
-    assert best(table(0.9, 0.97)) == "/residents/"  # both sure: the most linked-to
+    assert best(table(0.48, 0.55)) == "/residents"  # nothing sure: the most linked-to, as before
+    assert best(table(0.9, 0.97)) == "/residents"  # both sure: the most linked-to
+    merged = table(0.9, 0.97)
+    merged.loc[0, "recommendation"] = "merge"  # the audit merges it away (superseded, a copy): not the best page
+    assert best(merged) == "/residents/planning/apply"
 
 
 def test_a_tasks_weight_is_read_from_its_own_pages_not_the_home_page_or_pages_in_doubt():
@@ -358,13 +361,14 @@ def test_a_removed_page_is_not_sent_to_a_stub_and_a_stub_is_not_matched_by_its_f
     assert out.loc["/old-permit-guide", "redirect_to"] == "/permit/apply"  # not the stub, which is more alike
 
 
-def test_a_tasks_best_page_is_its_most_visited_then_most_linked_from_content():
-    """Where a task's visitors should land: with analytics the most visited page; a section landing page
-    every menu links to is not the task's answer by its navigation links."""
+def test_a_tasks_best_page_is_an_answer_not_a_landing_page_then_most_linked_from_content():
+    """Where a task's visitors should land: not a section's landing page every menu links to, nor the most
+    visited page when that is an outdated one; the page most linked from content, then the most visited."""
     from audit.pipeline import _task_best
 
-    cols = {"url": ["/", "/businesses/", "/permit/apply", "/permit/guide"], "depth": [0, 1, 2, 2],
-            "inlinks_body": [0, 2, 5, 9], "inlinks_nav": [0, 200, 0, 0], "views": [9000, 800, 3000, 100],
-            "found_via": ["start", "link", "link", "link"], "task": ["permit"] * 4}
-    assert cols["url"][_task_best(cols, [0, 1, 2, 3], True)] == "/permit/apply"
-    assert cols["url"][_task_best(cols, [0, 1, 2, 3], False)] == "/permit/guide"  # no analytics: content links
+    cols = {"url": ["/", "/businesses/", "/permit/apply", "/permit/fees-2016", "/permit/guide"],
+            "depth": [0, 1, 2, 2, 2], "inlinks_body": [0, 12, 5, 1, 5], "inlinks_nav": [0, 200, 0, 0, 0],
+            "views": [9000, 8000, 3000, 4000, 100], "found_via": ["start", "link", "link", "link", "link"]}
+    assert cols["url"][_task_best(cols, [0, 1, 2, 3, 4], True)] == "/permit/apply"  # linked as often, more read
+    assert cols["url"][_task_best(cols, [0, 1, 2, 3, 4], False)] == "/permit/apply"  # then shallowest, shorter
+    assert cols["url"][_task_best(cols, [0, 1], True)] == "/businesses/"  # a landing page when nothing else

@@ -230,6 +230,12 @@ def test_summary_counts_decisions_carried_out_and_tasks_compare_with_last_run(qu
     header = [c.value for c in quarters["book"]["Tasks"][1]]
     for column in ("Pages then", "Best page then", "Best page depth then", "Stale share then", "Competing then", "Slipped"):
         assert column in header
+    # the Changes sheet's per-task table names best pages by their paths (its columns are narrow), wrapped
+    rows = [list(r) for r in quarters["book"]["Changes"].iter_rows()]
+    at = next(i for i, r in enumerate(rows) if [c.value for c in r[:2]] == ["Task", "Pages then"])
+    end = next(i for i in range(at + 1, len(rows)) if not rows[i] or rows[i][0].value is None)
+    best = [r[4] for r in rows[at + 1:end] if isinstance(r[4].value, str)]
+    assert best and all(c.value.startswith("/") and c.alignment.wrap_text for c in best)
 
 
 def _version_1_history(url: str) -> None:
