@@ -65,17 +65,17 @@ def _best_of(cols: dict, rows, with_traffic: bool):
 
 def _task_best(cols: dict, rows, with_traffic: bool):
     """A task's best page, where its visitors should land: not a section's landing page (a URL that ends in
-    /, a way in to the section's pages) when there is another; then the most linked from the content of
-    other pages (a menu links a landing page from every page, which says nothing of the answer), then with
-    analytics the most visited (not first: an outdated page can be the most visited, which is the
-    problem), then the shallowest; the home page last."""
+    /, a way in to the section's pages, linked from every page's menu) when there is another; then as
+    :func:`_best_of`: the most linked to, the shallowest, the most visited. (Page views first picked pages
+    that are read for other reasons: the demo's register-a-death for register-birth, an appeal page for
+    paying a fine.) The callers offer only current pages: not the outdated ones, often the most visited."""
     depth, url = cols["depth"], cols["url"]
     body, nav, views = cols["inlinks_body"], cols["inlinks_nav"], cols["views"]
     start = cols.get("found_via") or [None] * len(url)
 
     def key(i):
-        return (start[i] == "start", urlsplit(url[i]).path.endswith("/"), -body[i],
-                -(views[i] or 0) if with_traffic else 0, depth[i] if depth[i] is not None else 10 ** 6, -nav[i],
+        return (start[i] == "start", urlsplit(url[i]).path.endswith("/"), -(body[i] + nav[i]),
+                depth[i] if depth[i] is not None else 10 ** 6, -(views[i] or 0) if with_traffic else 0,
                 len(url[i]), url[i])
     return min(rows, key=key)
 

@@ -361,14 +361,14 @@ def test_a_removed_page_is_not_sent_to_a_stub_and_a_stub_is_not_matched_by_its_f
     assert out.loc["/old-permit-guide", "redirect_to"] == "/permit/apply"  # not the stub, which is more alike
 
 
-def test_a_tasks_best_page_is_an_answer_not_a_landing_page_then_most_linked_from_content():
-    """Where a task's visitors should land: not a section's landing page every menu links to, nor the most
-    visited page when that is an outdated one; the page most linked from content, then the most visited."""
+def test_a_tasks_best_page_is_an_answer_not_a_landing_page():
+    """Where a task's visitors should land: not a section's landing page every menu links to, though it is
+    the most linked to; then the most linked to, the shallowest, the most visited."""
     from audit.pipeline import _task_best
 
-    cols = {"url": ["/", "/businesses/", "/permit/apply", "/permit/fees-2016", "/permit/guide"],
-            "depth": [0, 1, 2, 2, 2], "inlinks_body": [0, 12, 5, 1, 5], "inlinks_nav": [0, 200, 0, 0, 0],
-            "views": [9000, 8000, 3000, 4000, 100], "found_via": ["start", "link", "link", "link", "link"]}
-    assert cols["url"][_task_best(cols, [0, 1, 2, 3, 4], True)] == "/permit/apply"  # linked as often, more read
-    assert cols["url"][_task_best(cols, [0, 1, 2, 3, 4], False)] == "/permit/apply"  # then shallowest, shorter
+    cols = {"url": ["/", "/businesses/", "/permit/apply", "/permit/appeal", "/permit/guide"],
+            "depth": [0, 1, 2, 2, 3], "inlinks_body": [0, 12, 5, 6, 9], "inlinks_nav": [0, 200, 0, 0, 0],
+            "views": [9000, 8000, 3000, 400, 100], "found_via": ["start", "link", "link", "link", "link"]}
+    assert cols["url"][_task_best(cols, [0, 1, 2, 3, 4], True)] == "/permit/guide"  # the most linked-to answer
+    assert cols["url"][_task_best(cols, [0, 1, 2, 3], True)] == "/permit/appeal"
     assert cols["url"][_task_best(cols, [0, 1], True)] == "/businesses/"  # a landing page when nothing else
