@@ -1036,8 +1036,8 @@ def moved_by_labels(result: Result, without: Result, labels: dict) -> int:
     for task, n in gained.items():
         if n >= LABEL_MOVED_WARN:
             behind = sorted(u for u, t in labels.items() if t == task) or sorted(labels)  # or a side effect of all
-            result.warnings.append(M("the labels moved {n} pages to {task} ({labels}): check them (Why task says "
-                                     "'before the labels')", n=int(n), task=task,
+            result.warnings.append(M("after the labels on {labels}, {n} other pages moved to {task}: check them (Why "
+                                     "task says 'before the labels')", n=int(n), task=task,
                                      labels=", ".join(behind[:3]) + (f" +{len(behind) - 3}" if len(behind) > 3 else "")))
     return int(moved.sum())
 

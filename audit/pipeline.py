@@ -901,8 +901,9 @@ def _record(store, run_dir, config, table, tasks, summary, trap_rows=()) -> dict
                                    ("competing_then", "competing_duplicates")):
             tasks[column] = [before.get(t, {}).get(field_name) for t in tasks["task"]]
         tasks["decided"] = [_decided(changes, t) for t in tasks["task"]]
+        tasks["reshuffled"] = [_decided(changes, t, gross=True) for t in tasks["task"]]
         tasks["slipped"] = [_slipped(row) for row in tasks.to_dict("records")]
-        del tasks["decided"]
+        del tasks["decided"], tasks["reshuffled"]
     return {"changes": changes, "trend": store.series(site, also=run_id), "run_id": run_id}
 
 
@@ -919,11 +920,12 @@ class _PageRows:
                 yield {k: _scalar(v) for k, v in row.items()}
 
 
-def _decided(changes, task: str) -> int:
+def _decided(changes, task: str, gross: bool = False) -> int:
     """How many pages left ``task`` since the previous run for another cause than the site, less those that
     came in so: a reviewer's corrected task or a page removed or merged as decided (Changes: Cause
     decision), a page the classifier now reads otherwise (classifier: new labels, another model), a page
-    outside the crawl's sample (crawl). What the site itself lost is a slip; these are not."""
+    outside the crawl's sample (crawl). What the site itself lost is a slip; these are not. ``gross``: how
+    many moved in or out at all (the task's pages are then not the same pages as last time)."""
     if changes is None or not len(changes):
         return 0
     net = 0
@@ -932,7 +934,7 @@ def _decided(changes, task: str) -> int:
             continue
         moved = "task" in str(change) or "gone" in str(change)
         net += moved and then == task
-        net -= moved and now == task and then != task
+        net += (1 if gross else -1) * (moved and now == task and then != task)
     return net
 
 
@@ -946,7 +948,7 @@ def _slipped(row) -> M | None:
             row["pages"] + (row.get("decided") or 0) < row["pages_then"]:
         why.append(M("fewer pages ({then} -> {now})", then=row["pages_then"], now=row["pages"]))
     if row.get("stale_share_then") is not None and row.get("stale_share") is not None and \
-            row["stale_share"] > row["stale_share_then"] + 0.05:
+            row["stale_share"] > row["stale_share_then"] + 0.05 and not row.get("reshuffled"):  # the same pages
         why.append(M("more stale ({then:.0%} -> {now:.0%})", then=row["stale_share_then"], now=row["stale_share"]))
     if isinstance(row.get("best_page_then"), str) and isinstance(row.get("best_page"), str) and \
             row["best_page"] != row["best_page_then"]:

@@ -327,6 +327,10 @@ def test_pages_a_reviewers_decisions_took_out_of_a_task_are_not_a_slip():
     assert _slipped({**row, "pages": 16}) is None
     assert _slipped({**row, "pages": 15}) == "fewer pages (19 -> 15)"  # the page the site lost
     assert _slipped({"task": "bins", "pages_then": 5, "pages": 5, "decided": -1})  # one in by review, one lost
+    # pages moved in or out by the labels: the stale share is of other pages than last time, not a slip
+    assert _decided(changes, "passport", gross=True) == 3 and _decided(changes, "bins", gross=True) == 1
+    stale = {"task": "passport", "stale_share_then": 0.17, "stale_share": 0.25}
+    assert _slipped({**stale, "reshuffled": 3}) is None and _slipped(stale) == "more stale (17% -> 25%)"
 
 
 def _redirect_table(rows):

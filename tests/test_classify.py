@@ -257,6 +257,6 @@ def test_the_pages_labels_moved_are_said_and_a_task_they_swelled_is_named():
     assert whys[0] == "words 'business'" and whys[7] == "words 'business'"  # the label itself, and a page not moved
     assert all(w.endswith("; before the labels: none") for w in whys[1:7])
     assert [str(w) for w in result.warnings] == [
-        f"the labels moved 6 pages to council-tax ({urls[0]}): check them (Why task says 'before the labels')"]
+        f"after the labels on {urls[0]}, 6 other pages moved to council-tax: check them (Why task says 'before the labels')"]
     few = Result(table(["council-tax"] * 3 + ["none"] * 5, [True] + [False] * 7), ["council-tax", NONE], None, [])
     assert moved_by_labels(few, without, {urls[0]: "council-tax"}) == 2 and not few.warnings  # said per page only
