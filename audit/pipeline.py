@@ -992,7 +992,7 @@ def _redirect_targets(table, texts, settings) -> None:
                                             "inlinks_nav", "views", "clicks", "impressions", "redirect_hops",
                                             "redirect_loop", "final_url", "found_via", "age_days", "noindex",
                                             "canonicalised", "content_type", "runner_up", "reasons", "decided_by",
-                                            "current_page", "word_count")}
+                                            "current_page", "word_count", "depth")}
     n = len(table)
     target, code = [None] * n, [None] * n
     rec = cols["recommendation"]
@@ -1018,6 +1018,11 @@ def _redirect_targets(table, texts, settings) -> None:
     c_folder = np.array([number.setdefault(("folder", folder[i]), len(number)) for i in candidates], dtype=np.int64)
     q_task = np.array([number.get(("task", cols["runner_up"][q]), -1) for q in removing], dtype=np.int64)
     q_folder = np.array([number.get(("folder", folder[q]), -1) for q in removing], dtype=np.int64)
+    by_task: dict = {}
+    for i in candidates:
+        if not urlsplit(cols["url"][i]).path.endswith("/"):
+            by_task.setdefault(cols["task"][i], []).append(i)
+    answers = {t: _task_best(cols, rows, bool(settings.get("analytics"))) for t, rows in by_task.items()}
     nearest = _text_nearest(texts, removing, candidates, threshold=settings["redirect_similarity"],
                             groups=(q_task, q_folder, c_task, c_folder))
     for i in range(n):
@@ -1028,7 +1033,11 @@ def _redirect_targets(table, texts, settings) -> None:
         elif rec[i] == REMOVE:
             close = nearest.get(i)
             if close:
-                target[i], code[i] = cols["url"][close[0]], 301
+                j = close[0]
+                # a section's landing page is a way in, not an answer: its task's best page when it has one
+                if urlsplit(cols["url"][j]).path.endswith("/") and answers.get(cols["task"][j]) is not None:
+                    j = answers[cols["task"][j]]
+                target[i], code[i] = cols["url"][j], 301
             else:
                 code[i] = 410
         elif rec[i] == FIX and cols["redirect_hops"][i] >= 2 and not cols["redirect_loop"][i]:

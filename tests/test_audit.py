@@ -339,7 +339,7 @@ def _redirect_table(rows):
     base = {"status": 200, "duplicate_of": None, "inlinks_body": 1, "inlinks_nav": 0, "views": 5, "clicks": 0,
             "impressions": 0, "redirect_hops": 0, "redirect_loop": False, "found_via": "link", "age_days": 30,
             "noindex": False, "canonicalised": False, "content_type": "text/html", "runner_up": "permit",
-            "reasons": [], "decided_by": None, "current_page": None}
+            "reasons": [], "decided_by": None, "current_page": None, "depth": 2}
     table = pd.DataFrame([{**base, "url": u, "final_url": u, "recommendation": r, "task": t, "word_count": w}
                           for u, r, t, w in rows])
     return table
@@ -363,6 +363,24 @@ def test_a_removed_page_is_not_sent_to_a_stub_and_a_stub_is_not_matched_by_its_f
     out = table.set_index("url")
     assert out.loc["/allotments", "redirect_status"] == 410 and not isinstance(out.loc["/allotments", "redirect_to"], str)
     assert out.loc["/old-permit-guide", "redirect_to"] == "/permit/apply"  # not the stub, which is more alike
+
+
+def test_a_removed_page_most_like_a_landing_page_goes_to_its_tasks_best_page():
+    """The removed news 'new bin calendar published' reads most like the waste section's landing page; a
+    visitor following an old link wants the answer, the task's best page, not a way in to the section."""
+    import numpy as np
+    from scipy import sparse
+
+    from audit.pipeline import _redirect_targets
+
+    rows = [("/news/2019/new-bin-calendar", "remove", "none", 200), ("/residents/waste/", "keep", "bins", 200),
+            ("/residents/waste/bin-collection-days", "keep", "bins", 300)]
+    table = _redirect_table(rows)
+    table.loc[2, "inlinks_body"] = 4
+    texts = sparse.csr_matrix(np.array([[1, 0.1], [1, 0.15], [0.7, 0.7]], dtype=float))
+    texts = sparse.csr_matrix(texts.multiply(1 / np.sqrt(texts.multiply(texts).sum(axis=1))))
+    _redirect_targets(table, texts, {"stale_days": 730, "redirect_similarity": 0.3, "thin_words": 50})
+    assert table.set_index("url").loc["/news/2019/new-bin-calendar", "redirect_to"] == "/residents/waste/bin-collection-days"
 
 
 def test_a_tasks_best_page_is_an_answer_not_a_landing_page():
