@@ -48,35 +48,23 @@ class Audit:
     timings: dict = field(default_factory=dict)  # CPU seconds per stage of the audit (benchmarks/audit_scale.py)
 
 
-def _best_of(cols: dict, rows, with_traffic: bool):
+def _best_of(cols: dict, rows, with_traffic: bool, answer: bool = False):
     """The cluster's (or task's) best page: top task first, then most inlinks, then shallowest, then most
-    traffic; ties go to the shorter, then alphabetically first URL (deterministic). ``cols``: the audit
-    table's columns as lists (fast to index in a loop)."""
-    task, depth, url = cols["task"], cols["depth"], cols["url"]
-    body, nav, views = cols["inlinks_body"], cols["inlinks_nav"], cols["views"]
-    start = cols.get("found_via") or [None] * len(url)
-
-    def key(i):  # the home page serves every task: it is a best page only when nothing else is
-        return (start[i] == "start", 0 if (isinstance(task[i], str) and task[i] != NONE) else 1, -(body[i] + nav[i]),
-                depth[i] if depth[i] is not None else 10 ** 6,
-                -(views[i] or 0) if with_traffic else 0, len(url[i]), url[i])
-    return min(rows, key=key)
-
-
-def _task_best(cols: dict, rows, with_traffic: bool):
-    """A task's best page, where its visitors should land: not a section's landing page (a URL that ends in
-    /, a way in to the section's pages, linked from every page's menu) when there is another; then as
-    :func:`_best_of`: the most linked to, the shallowest, the most visited. (Page views first picked pages
-    that are read for other reasons: the demo's register-a-death for register-birth, an appeal page for
-    paying a fine.) The callers offer only current pages: not the outdated ones, often the most visited."""
+    traffic; ties go to the shorter, then alphabetically first URL (deterministic); the home page only when
+    nothing else is. ``answer``: a task's best page, where its visitors should land: not a section's
+    landing page (a URL that ends in /, a way in, linked from every page's menu) when there is another.
+    (Page views first picked pages read for other reasons: the demo's register-a-death for register-birth.)
+    ``cols``: the audit table's columns as lists (fast to index in a loop)."""
     depth, url = cols["depth"], cols["url"]
+    task = cols.get("task") or [None] * len(url)
     body, nav, views = cols["inlinks_body"], cols["inlinks_nav"], cols["views"]
     start = cols.get("found_via") or [None] * len(url)
 
     def key(i):
-        return (start[i] == "start", urlsplit(url[i]).path.endswith("/"), -(body[i] + nav[i]),
-                depth[i] if depth[i] is not None else 10 ** 6, -(views[i] or 0) if with_traffic else 0,
-                len(url[i]), url[i])
+        return (start[i] == "start", 0 if (isinstance(task[i], str) and task[i] != NONE) else 1,
+                answer and urlsplit(url[i]).path.endswith("/"), -(body[i] + nav[i]),
+                depth[i] if depth[i] is not None else 10 ** 6,
+                -(views[i] or 0) if with_traffic else 0, len(url[i]), url[i])
     return min(rows, key=key)
 
 
@@ -584,7 +572,7 @@ def _duplicates(table, hashes, settings, has_traffic: bool) -> dict:
 def _current_pages(table, settings, has_traffic: bool) -> None:
     """Adds current_page: for each top-task page that names only past years, or is noindex and out of date
     (stale, an archive; rules.superseded, rules.noindex), its task's best current page, where its visitors are
-    sent: chosen as the Tasks sheet's Best page is (_best_of: most inlinks, then the shallowest ...), among the
+    sent: chosen as the Tasks sheet's Best page is (_best_of, an answer: not a landing page ...), among the
     task's HTML 200 pages the classifier is sure of that are indexable, not a start page, not a copy merged
     elsewhere, not an archive, and name no past year themselves. Column masks first: at a million pages
     only the few rows concerned become Python lists."""
@@ -613,7 +601,7 @@ def _current_pages(table, settings, has_traffic: bool) -> None:
         by_task: dict = {}
         for k, t in enumerate(cols["task"]):
             by_task.setdefault(t, []).append(k)
-        best = {t: cols["url"][_task_best(cols, ks, has_traffic)] for t, ks in by_task.items()}
+        best = {t: cols["url"][_best_of(cols, ks, has_traffic, answer=True)] for t, ks in by_task.items()}
         for i in np.flatnonzero(query).tolist():
             current[i] = best.get(task.iat[i])
     table["current_page"] = pd.Series(current, dtype=object)
@@ -900,8 +888,9 @@ def _record(store, run_dir, config, table, tasks, summary, trap_rows=()) -> dict
                                    ("best_depth_then", "best_depth"), ("stale_share_then", "stale_share"),
                                    ("competing_then", "competing_duplicates")):
             tasks[column] = [before.get(t, {}).get(field_name) for t in tasks["task"]]
-        tasks["decided"] = [_decided(changes, t) for t in tasks["task"]]
-        tasks["reshuffled"] = [_decided(changes, t, gross=True) for t in tasks["task"]]
+        moves = _moves(changes)
+        tasks["decided"] = [moves.get(t, [0, 0])[0] for t in tasks["task"]]
+        tasks["reshuffled"] = [moves.get(t, [0, 0])[1] for t in tasks["task"]]
         tasks["slipped"] = [_slipped(row) for row in tasks.to_dict("records")]
         del tasks["decided"], tasks["reshuffled"]
     return {"changes": changes, "trend": store.series(site, also=run_id), "run_id": run_id}
@@ -920,22 +909,32 @@ class _PageRows:
                 yield {k: _scalar(v) for k, v in row.items()}
 
 
-def _decided(changes, task: str, gross: bool = False) -> int:
-    """How many pages left ``task`` since the previous run for another cause than the site, less those that
-    came in so: a reviewer's corrected task or a page removed or merged as decided (Changes: Cause
-    decision), a page the classifier now reads otherwise (classifier: new labels, another model), a page
-    outside the crawl's sample (crawl). What the site itself lost is a slip; these are not. ``gross``: how
-    many moved in or out at all (the task's pages are then not the same pages as last time)."""
+def _moves(changes) -> dict:
+    """{task: [net, gross]}: the pages that left each task since the previous run for another cause than the
+    site, less those that came in so (net), and how many moved in or out at all (gross: the task's pages
+    are then not the same pages as last time). Another cause: a reviewer's corrected task or a page removed
+    or merged as decided (Changes: Cause decision), a page the classifier now reads otherwise (classifier:
+    new labels, another model), a page outside the crawl's sample (crawl). What the site itself lost is a
+    slip; these are not. One pass over the changes."""
+    moves: dict = {}
     if changes is None or not len(changes):
-        return 0
-    net = 0
+        return moves
     for change, cause, then, now in zip(changes["change"], changes["cause"], changes["task_then"], changes["task_now"]):
-        if "site" in str(cause).split(", "):
+        if "site" in str(cause).split(", ") or not ("task" in str(change) or "gone" in str(change)):
             continue
-        moved = "task" in str(change) or "gone" in str(change)
-        net += moved and then == task
-        net += (1 if gross else -1) * (moved and now == task and then != task)
-    return net
+        moves.setdefault(then, [0, 0])
+        moves[then][0] += 1
+        moves[then][1] += 1
+        if now != then:
+            moves.setdefault(now, [0, 0])
+            moves[now][0] -= 1
+            moves[now][1] += 1
+    return moves
+
+
+def _decided(changes, task: str, gross: bool = False) -> int:
+    """One task's figure of :func:`_moves`: net, or with ``gross`` how many moved in or out at all."""
+    return _moves(changes).get(task, [0, 0])[1 if gross else 0]
 
 
 def _slipped(row) -> M | None:
@@ -985,9 +984,10 @@ def _redirect_targets(table, texts, settings) -> None:
     its task's current page); removals 301 to a related page when something still points at them, else 410;
     redirect chains 301 to their end. Related: a kept (keep or improve), current (not stale), indexable
     top-task page other than a start page, not thin (at least [audit] thin_words words), whose main text is
-    at least [audit] redirect_similarity alike
-    (TF-IDF cosine), the removed page's most likely task (runner-up) and folder preferred. Targets that are themselves redirected are followed, so the list never
-    makes a chain; a kept redirect to a page that will answer 410 (or redirect) is turned into a fix."""
+    at least [audit] redirect_similarity alike (TF-IDF cosine), the removed page's most likely task
+    (runner-up) and folder preferred; a section's landing page gives way to its task's best page. Targets
+    that are themselves redirected are followed, so the list never makes a chain; a kept redirect to a
+    page that will answer 410 (or redirect) is turned into a fix."""
     cols = {c: table[c].tolist() for c in ("url", "recommendation", "task", "status", "duplicate_of", "inlinks_body",
                                             "inlinks_nav", "views", "clicks", "impressions", "redirect_hops",
                                             "redirect_loop", "final_url", "found_via", "age_days", "noindex",
@@ -1022,7 +1022,7 @@ def _redirect_targets(table, texts, settings) -> None:
     for i in candidates:
         if not urlsplit(cols["url"][i]).path.endswith("/"):
             by_task.setdefault(cols["task"][i], []).append(i)
-    answers = {t: _task_best(cols, rows, bool(settings.get("analytics"))) for t, rows in by_task.items()}
+    answers = {t: _best_of(cols, rows, bool(settings.get("analytics")), answer=True) for t, rows in by_task.items()}
     nearest = _text_nearest(texts, removing, candidates, threshold=settings["redirect_similarity"],
                             groups=(q_task, q_folder, c_task, c_folder))
     for i in range(n):
@@ -1093,21 +1093,21 @@ def _task_table(table, config, has_traffic: bool):
     for task_id in [t["id"] for t in config.tasks] + [NONE]:
         members = members_of.get(task_id, [])
         live = [i for i in members if cols["status"][i] == 200]
-        # the best page is one the classifier is sure serves the task, when there is one: an audience hub
-        # in the menu (/residents/) has the most inlinks but is the task's only in doubt
-        # among the pages the audit keeps (not one it merges, removes, noindexes or demotes)
+        # the best page is one the audit keeps (not one it merges, removes, noindexes or demotes) and the
+        # classifier is sure serves the task, when there is one: an audience hub in the menu (/residents/)
+        # has the most inlinks but is the task's only in doubt
         kept = [i for i in live if cols["recommendation"][i] in ("keep", "improve", "fix")] or live
         sure = [i for i in kept if (cols["confidence"][i] or 0) >= audit["low_confidence"]]
-        best = _task_best(cols, sure or kept, has_traffic) if live and task_id != NONE else None
+        best = _best_of(cols, sure or kept, has_traffic, answer=True) if live and task_id != NONE else None
         # what the task's pages weigh is read from the pages that serve it: not the home page (the way in to
         # every task) nor, when the classifier is sure of some, the pages in doubt (an audience hub, a stub)
         own = [i for i in members if cols["found_via"][i] != "start"]
         sure_members = [i for i in own if (cols["confidence"][i] or 0) >= audit["low_confidence"]]
         weighed = (sure_members or own) if task_id != NONE else own
         views = float(sum(cols["views"][i] or 0 for i in weighed)) if has_traffic else None
-        weighed_live = set(weighed)
-        html = [i for i in live if cols["content_type"][i] == "text/html" and i in weighed_live]
-        live_weighed = [i for i in live if i in weighed_live]
+        weighed_set = set(weighed)
+        live_weighed = [i for i in live if i in weighed_set]
+        html = [i for i in live_weighed if cols["content_type"][i] == "text/html"]
         rows.append({
             "task": task_id, "name": names.get(task_id, M("serves no top task")), "pages": len(members),
             "share": round(len(members) / max(1, classified), 4),

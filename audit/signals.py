@@ -58,6 +58,8 @@ def distrust_stamps(table) -> int:
     table.loc[stamped, "age_days"] = None
     table.loc[stamped, "newest_date_source"] = STAMPED
     return int(stamped.sum())
+
+
 # the crawl's own error texts (crawler.spider.describe_failure, too_long_record, crawler.finalize): the
 # common ones, most specific first. crawl_error makes them Messages, the English text exactly as the crawl
 # wrote it (the tables, the history and the CSV files keep it), said in the workbook's language when the
@@ -693,8 +695,6 @@ def breadcrumb_section(breadcrumbs, url: str = "") -> str | None:
     """The breadcrumb's first step below the home page ('Residents' of Home > Residents > Parking); None
     for a page whose trail names only itself (Home > Allotments: a page, not a section), at the root or
     in a folder (/residents/housing/ with Home > Housing: its folder's section, not a section of its own)."""
-    from urllib.parse import urlsplit
-
     crumbs = [c for c in (breadcrumbs or ()) if isinstance(c, dict) and (c.get("text") or "").strip()]
     if crumbs and (not crumbs[0].get("url") or urlsplit(crumbs[0]["url"]).path in ("", "/")):
         crumbs = crumbs[1:]  # the home page

@@ -203,7 +203,6 @@ def _date_source(value: str, tr) -> str:
     return head + sep + quoted
 
 
-
 def _said(frame, fields, language):
     """``frame`` with the texts of ``fields`` (Why, Reasons, Review, Why task ...: :class:`reports.i18n.Message`
     values) said in the workbook's language (the frame itself in English: nothing is copied)."""
@@ -392,12 +391,9 @@ class _Sheet:
             lines = 1
             for col in self.wrap:
                 if col < len(values) and isinstance(values[col], str):
-                    lines = max(lines, -(-len(values[col]) // self.wrap_chars[col]))
+                    lines = max(lines, _lines(values[col], self.wrap_chars[col]))
                     values[col] = self._styled(values[col], "wrap", alignment=_WRAP)
-            if lines > 1:  # spreadsheets do not grow a row for wrapped text they load: give it the height
-                row_number = self.rows + 1
-                self.ws.row_dimensions[row_number] = RowDimension(self.ws, index=row_number,
-                                                                  ht=15 * min(lines, self.max_lines))
+            _grow(self.ws, self.rows + 1, lines, self.max_lines)
             if fill is not None and fill_column < len(values) and values[fill_column] is not None:
                 values[fill_column] = self._styled(values[fill_column], fill.fgColor.rgb, fill=fill)
         self.ws.append(_guard(self.ws, values))
@@ -437,6 +433,18 @@ def _date(value):
         return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
     except ValueError:
         return None
+
+
+def _lines(text: str, chars: int) -> int:
+    """How many lines ``text`` wraps to in a column of ``chars`` characters (a unit of width is about one)."""
+    return -(-len(text) // chars)
+
+
+def _grow(ws, row_number: int, lines: int, most: int) -> None:
+    """Spreadsheets do not grow a row for wrapped text they load: give row ``row_number`` (not yet written)
+    the height of ``lines`` lines, at most ``most``."""
+    if lines > 1:
+        ws.row_dimensions[row_number] = RowDimension(ws, index=row_number, ht=15 * min(lines, most))
 
 
 def _column(values: list) -> list:
@@ -781,14 +789,12 @@ def _changes_sheet(wb, audit, tasks, tr=_same, words=None, language=None) -> Non
                 cell.font = _BOLD
                 v = cell
             elif k in wrap and isinstance(v, str):
-                width = int(ws.column_dimensions[get_column_letter(k + 1)].width or 10)
-                lines = max(lines, -(-len(v) // width))
+                lines = max(lines, _lines(v, int(ws.column_dimensions[get_column_letter(k + 1)].width or 10)))
                 cell = WriteOnlyCell(ws, value=v)
                 cell.alignment = _WRAP
                 v = cell
             cells.append(v)
-        if lines > 1:
-            ws.row_dimensions[row + 1] = RowDimension(ws, index=row + 1, ht=15 * min(lines, 4))
+        _grow(ws, row + 1, lines, 4)
         ws.append(_guard(ws, cells))
         row += 1
 

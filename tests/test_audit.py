@@ -386,11 +386,11 @@ def test_a_removed_page_most_like_a_landing_page_goes_to_its_tasks_best_page():
 def test_a_tasks_best_page_is_an_answer_not_a_landing_page():
     """Where a task's visitors should land: not a section's landing page every menu links to, though it is
     the most linked to; then the most linked to, the shallowest, the most visited."""
-    from audit.pipeline import _task_best
+    from audit.pipeline import _best_of
 
     cols = {"url": ["/", "/businesses/", "/permit/apply", "/permit/appeal", "/permit/guide"],
             "depth": [0, 1, 2, 2, 3], "inlinks_body": [0, 12, 5, 6, 9], "inlinks_nav": [0, 200, 0, 0, 0],
             "views": [9000, 8000, 3000, 400, 100], "found_via": ["start", "link", "link", "link", "link"]}
-    assert cols["url"][_task_best(cols, [0, 1, 2, 3, 4], True)] == "/permit/guide"  # the most linked-to answer
-    assert cols["url"][_task_best(cols, [0, 1, 2, 3], True)] == "/permit/appeal"
-    assert cols["url"][_task_best(cols, [0, 1], True)] == "/businesses/"  # a landing page when nothing else
+    assert cols["url"][_best_of(cols, [0, 1, 2, 3, 4], True, answer=True)] == "/permit/guide"  # the most linked-to answer
+    assert cols["url"][_best_of(cols, [0, 1, 2, 3], True, answer=True)] == "/permit/appeal"
+    assert cols["url"][_best_of(cols, [0, 1], True, answer=True)] == "/businesses/"  # a landing page when nothing else
