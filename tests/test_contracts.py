@@ -89,3 +89,10 @@ def test_every_workbook_column_reason_code_and_rule_is_documented():
     for sheet in ("Summary", "Pages", "Tasks", "Duplicates", "Redirects", "Label queue", "Changes", "Follow-through",
                   "Settings"):
         assert re.search(rf"^\| {sheet} \|", README, re.MULTILINE), f"README lacks the sheet {sheet}"
+
+
+def test_the_readme_names_every_reason_code():
+    from audit.rules import REASONS
+
+    missing = [code for code in REASONS if f"`{code}`" not in README]
+    assert not missing, f"README does not name the reason codes {missing}"
