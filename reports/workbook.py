@@ -773,7 +773,7 @@ def _changes_sheet(wb, audit, tasks, tr=_same, words=None, language=None) -> Non
     and every page that is new, gone or changed since the previous run (with its own filter). ``tasks``:
     the Tasks table, its texts already said in ``language`` (Slipped); Change and Cause are said here."""
     ws = wb.create_sheet(tr("Changes"))
-    for column, width in zip("ABCDEFGHI", (60, 26, 18, 18, 20, 20, 20, 12, 12)):  # G: Recommendation now
+    for column, width in zip("ABCDEFGHI", (60, 26, 18, 18, 20, 22, 22, 12, 12)):  # F, G: Recommendation then, now
         ws.column_dimensions[column].width = width
     _print_setup(ws, landscape=True, wide=2, title_cols="A:A")  # blocks of rows: two pages wide, column A repeated
     row = 0
